@@ -1,0 +1,54 @@
+/**
+ * The `npm run bench` contract. Each bench module (`bench/<area>.ts`) default-exports a `Bench`;
+ * `bench/run.ts` runs them in order and prints a table (or JSON with `--json`).
+ *
+ * Figures are measured, never asserted: tests check behaviour, benches report speed and memory.
+ */
+export interface BenchFigure {
+  /** What was measured, e.g. "classify, mixed corpus". */
+  name: string;
+  value: number;
+  /** e.g. "lines/s/core", "events/s", "MB/s", "ratio", "MB". */
+  unit: string;
+  /** The issue's target, when there is one, in the same unit (higher is better unless `lowerIsBetter`). */
+  target?: number;
+  lowerIsBetter?: boolean;
+  /** Anything a reader needs to interpret the figure (input size, iterations). */
+  detail?: string;
+}
+
+export interface BenchContext {
+  /** True when the local services are up (benches that need them skip with a printed reason otherwise). */
+  servicesUp: boolean;
+  /** Shortened runs, for smoke-testing the harness itself. */
+  quick: boolean;
+  log: (msg: string) => void;
+}
+
+export interface Bench {
+  name: string;
+  /** Needs the local services (Kafka, OpenSearch, ...)? */
+  needsServices?: boolean;
+  run(ctx: BenchContext): Promise<BenchFigure[]>;
+}
+
+/**
+ * Runs `fn` repeatedly for at least `minMs` after a warm-up and returns operations per second of
+ * single-threaded CPU time (= "per core"): `ops` is how many units one call of `fn` processes.
+ */
+export function throughput(fn: () => void, ops: number, minMs = 2000): { perSecond: number; iterations: number } {
+  const warmUntil = performance.now() + Math.min(500, minMs / 4);
+  while (performance.now() < warmUntil) fn();
+  let iterations = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    fn();
+    iterations++;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (performance.now() - t0) / 1000;
+  // Per core: divide by CPU time, but never by less than wall time (a GC thread can add CPU time).
+  return { perSecond: (ops * iterations) / Math.max(cpuSeconds, wallSeconds), iterations };
+}

@@ -1,0 +1,63 @@
+/**
+ * `sluice tenants add <id> [--plan <plan>] | token <id> | revoke <token> | ls`
+ * The token is printed once, as the last line of output, and never stored.
+ */
+import { parseArgs } from 'node:util';
+import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
+import { DEFAULT_PLAN, planNames } from '../shared/tenants/plans.ts';
+import { writeLine, type CommandIO } from './io.ts';
+
+const USAGE = `Usage:
+  sluice tenants add <id> [--plan <${planNames().join('|')}>]   create a tenant; prints its token last
+  sluice tenants token <id>                   issue another token for a tenant
+  sluice tenants revoke <token>               revoke a token (warm ingest instances stop accepting it within a minute)
+  sluice tenants ls                           list tenants, their plans and live token counts`;
+
+export async function tenantsCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { plan: { type: 'string', default: DEFAULT_PLAN }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [sub, arg] = positionals;
+  if (values.help || !sub) {
+    writeLine(values.help ? io.stdout : io.stderr, USAGE);
+    return values.help ? 0 : 2;
+  }
+  const store = new DynamoTenantStore();
+  switch (sub) {
+    case 'add': {
+      if (!arg) return usage(io, 'tenants add needs a tenant id');
+      const { tenant, token } = await store.addTenant(arg, values.plan!);
+      writeLine(io.stdout, `Created tenant ${tenant.id} on plan ${tenant.planName}. Its ingest token (shown once):`);
+      writeLine(io.stdout, token);
+      return 0;
+    }
+    case 'token': {
+      if (!arg) return usage(io, 'tenants token needs a tenant id');
+      const token = await store.issueToken(arg);
+      writeLine(io.stdout, `New token for ${arg} (shown once):`);
+      writeLine(io.stdout, token);
+      return 0;
+    }
+    case 'revoke': {
+      if (!arg) return usage(io, 'tenants revoke needs the token to revoke');
+      const tenant = await store.revoke(arg);
+      writeLine(io.stdout, `Revoked a token of ${tenant}.`);
+      return 0;
+    }
+    case 'ls': {
+      const rows = await store.list();
+      writeLine(io.stdout, ['TENANT', 'PLAN', 'TOKENS', 'CREATED'].join('\t'));
+      for (const t of rows) writeLine(io.stdout, [t.id, t.planName, String(t.tokens), t.createdAt].join('\t'));
+      return 0;
+    }
+    default:
+      return usage(io, `unknown subcommand "${sub}"`);
+  }
+}
+
+function usage(io: CommandIO, problem: string): number {
+  writeLine(io.stderr, `sluice tenants: ${problem}\n\n${USAGE}`);
+  return 2;
+}

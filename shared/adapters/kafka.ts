@@ -1,0 +1,137 @@
+/**
+ * Kafka adapter: one idempotent producer per Lambda instance, an admin helper, and client options
+ * shared by consumers.
+ *
+ * Client choice: @platformatic/kafka. It is pure JavaScript (nothing to compile for Lambda), actively
+ * maintained, the fastest of the JS clients, and supports SASL/OAUTHBEARER, which MSK IAM needs.
+ * kafkajs has been unmaintained since 2023; @confluentinc/kafka-javascript needs librdkafka built
+ * natively, which this project's build machines cannot do.
+ */
+import { Admin, Producer, type ProducerOptions } from '@platformatic/kafka';
+import * as config from '../config.ts';
+
+export interface KafkaRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers?: Record<string, Buffer>;
+}
+
+type BufferProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+
+/** Connection options common to producers, consumers and the admin client. */
+export function clientOptions(clientId: string) {
+  const cfg = config.kafka();
+  const base = {
+    clientId,
+    bootstrapBrokers: cfg.brokers,
+    connectTimeout: cfg.connectTimeoutMs,
+    requestTimeout: Math.max(cfg.produceTimeoutMs, 5000),
+    retries: 2,
+    retryDelay: 200,
+  };
+  if (cfg.auth === 'iam') {
+    return {
+      ...base,
+      tls: {},
+      sasl: {
+        mechanism: 'OAUTHBEARER' as const,
+        // Signed with the function's role; the signer caches nothing, so tokens are made per connection.
+        token: async () => {
+          const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+          return (await generateAuthToken({ region: config.region() })).token;
+        },
+      },
+    };
+  }
+  return base;
+}
+
+let producer: BufferProducer | undefined;
+
+/** The instance's producer: acks from all in-sync replicas, idempotent, compressed. Reused across invocations. */
+export function getProducer(): BufferProducer {
+  if (!producer) {
+    const cfg = config.kafka();
+    const options: ProducerOptions<Buffer, Buffer, Buffer, Buffer> = {
+      ...clientOptions(`sluice-${config.stage()}`),
+      acks: -1,
+      idempotent: true,
+      compression: cfg.compression,
+      autocreateTopics: false,
+    };
+    producer = new Producer(options);
+  }
+  return producer;
+}
+
+/** Drops the producer (after a failure) so that the next call connects afresh. */
+export async function resetProducer(): Promise<void> {
+  const p = producer;
+  producer = undefined;
+  if (p) await p.close(true).catch(() => undefined);
+}
+
+export class KafkaUnavailableError extends Error {
+  override readonly name = 'KafkaUnavailableError';
+}
+
+/**
+ * Produces all records and resolves only once Kafka acknowledged every one (acks=all).
+ * Rejects with KafkaUnavailableError when that does not happen within `KAFKA_PRODUCE_TIMEOUT_MS`;
+ * some records may then have been written: callers re-send with the same event ids, which every
+ * consumer treats as the same event.
+ */
+export async function produce(records: readonly KafkaRecord[], timeoutMs = config.kafka().produceTimeoutMs): Promise<void> {
+  if (records.length === 0) return;
+  const messages = records.map((r) => ({
+    topic: r.topic,
+    key: Buffer.from(r.key),
+    value: r.value,
+    ...(r.headers ? { headers: r.headers } : {}),
+  }));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new KafkaUnavailableError(`Kafka did not acknowledge ${records.length} records within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([getProducer().send({ messages }), deadline]);
+  } catch (err) {
+    await resetProducer();
+    if (err instanceof KafkaUnavailableError) throw err;
+    throw new KafkaUnavailableError(`Kafka refused the records: ${(err as Error).message}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicas?: number;
+  configs?: Record<string, string>;
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+  const admin = new Admin(clientOptions('sluice-admin'));
+  try {
+    const existing = new Set(await admin.listTopics());
+    for (const spec of specs) {
+      if (existing.has(spec.name)) continue;
+      await admin.createTopics({
+        topics: [spec.name],
+        partitions: spec.partitions,
+        replicas: spec.replicas ?? 1,
+        ...(spec.configs
+          ? { configs: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }
+          : {}),
+      });
+    }
+  } finally {
+    await admin.close();
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * OpenSearch adapter: the official client, signed with SigV4 on AWS (Amazon OpenSearch Service),
+ * plain HTTP against the local node.
+ */
+import { Client } from '@opensearch-project/opensearch';
+import * as config from '../config.ts';
+
+let client: Client | undefined;
+
+export async function getOpenSearch(): Promise<Client> {
+  if (client) return client;
+  const cfg = config.opensearch();
+  if (cfg.auth === 'sigv4') {
+    const [{ AwsSigv4Signer }, { defaultProvider }] = await Promise.all([
+      import('@opensearch-project/opensearch/aws-v3'),
+      import('@aws-sdk/credential-provider-node'),
+    ]);
+    client = new Client({
+      ...AwsSigv4Signer({ region: config.region(), service: 'es', getCredentials: defaultProvider() }),
+      node: cfg.url,
+    });
+  } else {
+    client = new Client({ node: cfg.url });
+  }
+  return client;
+}
+
+/** For tests that point the adapter at another node. */
+export function resetOpenSearch(): void {
+  client = undefined;
+}

@@ -1,0 +1,113 @@
+/**
+ * The tenant registry in DynamoDB. One table, two kinds of item under the partition key `pk`:
+ *   TENANT#<id>   { id, planName, overrides, createdAt }
+ *   TOKEN#<sha256 of the token>   { tenant, createdAt, revokedAt? }
+ * Tokens themselves are never stored.
+ */
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { getDynamo } from './dynamodb.ts';
+import * as config from '../config.ts';
+import { assertTenantId } from '../tenants/ids.ts';
+import { resolvePlan, type Plan } from '../tenants/plans.ts';
+import { generateToken, hashToken } from '../tenants/tokens.ts';
+import type { Tenant, TenantLookup, TenantRecord, TokenRecord } from '../tenants/registry.ts';
+
+const tenantKey = (id: string) => `TENANT#${id}`;
+const tokenKey = (hash: string) => `TOKEN#${hash}`;
+
+export class DynamoTenantStore implements TenantLookup {
+  constructor(private readonly table = config.dynamodb().tenantsTable) {}
+
+  async byTokenHash(tokenHash: string): Promise<Tenant | undefined> {
+    const token = await this.getToken(tokenHash);
+    if (!token || token.revokedAt) return undefined;
+    const record = await this.getTenant(token.tenant);
+    return record ? toTenant(record) : undefined;
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | undefined> {
+    const out = await getDynamo().send(new GetCommand({ TableName: this.table, Key: { pk: tenantKey(id) } }));
+    return out.Item as TenantRecord | undefined;
+  }
+
+  private async getToken(hash: string): Promise<TokenRecord | undefined> {
+    const out = await getDynamo().send(
+      new GetCommand({ TableName: this.table, Key: { pk: tokenKey(hash) }, ConsistentRead: false }),
+    );
+    return out.Item as TokenRecord | undefined;
+  }
+
+  /** Creates a tenant and its first token; the token is returned once and never stored. */
+  async addTenant(id: string, planName: string, overrides: Partial<Plan> = {}): Promise<{ tenant: TenantRecord; token: string }> {
+    assertTenantId(id);
+    resolvePlan(planName, overrides); // validates the plan name before anything is written
+    const tenant: TenantRecord = { id, planName, overrides, createdAt: new Date().toISOString() };
+    try {
+      await getDynamo().send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: tenantKey(id), ...tenant },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        throw new Error(`Tenant "${id}" already exists; use \`sluice tenants token ${id}\` to issue another token.`);
+      }
+      throw err;
+    }
+    return { tenant, token: await this.issueToken(id) };
+  }
+
+  /** Issues another token for an existing tenant. */
+  async issueToken(id: string): Promise<string> {
+    assertTenantId(id);
+    if (!(await this.getTenant(id))) throw new Error(`No tenant "${id}"; create it with \`sluice tenants add ${id}\`.`);
+    const token = generateToken();
+    const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString() };
+    await getDynamo().send(new PutCommand({ TableName: this.table, Item: { pk: tokenKey(record.tokenHash), ...record } }));
+    return token;
+  }
+
+  /** Revokes a token. Warm ingest instances stop accepting it within the tenant cache TTL. */
+  async revoke(token: string): Promise<string> {
+    const hash = hashToken(token);
+    try {
+      const out = await getDynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tokenKey(hash) },
+          UpdateExpression: 'SET revokedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return (out.Attributes as TokenRecord).tenant;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new Error('No such token: nothing was revoked.');
+      throw err;
+    }
+  }
+
+  async list(): Promise<Array<TenantRecord & { tokens: number }>> {
+    const tenants: TenantRecord[] = [];
+    const tokens = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await getDynamo().send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      for (const item of out.Items ?? []) {
+        const pk = String(item.pk);
+        if (pk.startsWith('TENANT#')) tenants.push(item as TenantRecord);
+        else if (pk.startsWith('TOKEN#') && !item.revokedAt) tokens.set(String(item.tenant), (tokens.get(String(item.tenant)) ?? 0) + 1);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return tenants.sort((a, b) => a.id.localeCompare(b.id)).map((t) => ({ ...t, tokens: tokens.get(t.id) ?? 0 }));
+  }
+}
+
+export function toTenant(record: TenantRecord): Tenant {
+  return { id: record.id, plan: resolvePlan(record.planName, record.overrides ?? {}), createdAt: record.createdAt };
+}
