@@ -1,0 +1,69 @@
+/**
+ * ingest: the front door. API Gateway HTTP API and ALB (behind the static-IP NLB) both invoke it.
+ * Authenticates the tenant from its token, splits the body into events, and answers 202 only once
+ * every event is durably in Kafka (or, while Kafka is unavailable, in the Kinesis spill stream).
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import * as config from '../shared/config.ts';
+import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
+import { deliver, DeliveryFailedError } from '../shared/delivery.ts';
+import {
+  acceptedResponse,
+  errorResponse,
+  extractToken,
+  IngestError,
+  isIngestError,
+  matchRoute,
+  normalizeRequest,
+  parseIngest,
+  type LambdaHttpEvent,
+  type LambdaHttpResult,
+} from '../shared/ingest/index.ts';
+import { CachedTenantResolver } from '../shared/tenants/registry.ts';
+import { logger } from '../shared/observability.ts';
+
+const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
+
+export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> {
+  const req = normalizeRequest(event, { fallbackRequestId: context.awsRequestId });
+  try {
+    const token = extractToken(req, matchRoute(req));
+    const tenant = await tenants.resolve(token).catch((err: unknown) => {
+      logger.error('tenant registry unreachable', { requestId: req.requestId, error: err as Error });
+      throw IngestError.unavailable(5, 'Sluice could not check the token right now; nothing was accepted.');
+    });
+    if (!tenant) throw IngestError.invalidToken();
+
+    const result = parseIngest(req, {
+      tenant: tenant.id,
+      receivedAt: new Date(),
+      limits: config.ingestLimits(),
+      spread: tenant.plan.spread,
+    });
+    const topic = config.topics().raw;
+    const outcome = await deliver(result.records.map((r) => ({ topic, key: r.key, value: r.value })));
+    logger.info('accepted', {
+      tenant: tenant.id,
+      requestId: req.requestId,
+      accepted: result.accepted,
+      truncated: result.truncated,
+      invalidUtf8: result.invalidUtf8,
+      format: result.format,
+      bytes: result.bodyBytes,
+      to: outcome.to,
+      ...(outcome.kafkaError ? { kafkaError: outcome.kafkaError } : {}),
+    });
+    return acceptedResponse(req.shape, result, req.requestId);
+  } catch (err) {
+    if (err instanceof DeliveryFailedError) {
+      logger.error('neither Kafka nor the spill stream took the request', { requestId: req.requestId, error: err.message });
+      return errorResponse(req.shape, IngestError.unavailable(5, 'Sluice could not store the events; nothing of this request was accepted. Retry it.'), req.requestId);
+    }
+    if (!isIngestError(err)) logger.error('ingest failed', { requestId: req.requestId, error: err as Error });
+    return errorResponse(req.shape, err, req.requestId);
+  }
+}
+
+export const handler = middy(ingest).use(injectLambdaContext(logger));

@@ -1,0 +1,215 @@
+/**
+ * ingest against the real local Kafka, kinesalite and DynamoDB Local: what a 202 promises is on the
+ * topic; with Kafka down it is in the spill stream and `drain` puts it back with the same ids; with
+ * both down the answer is 503 and nothing is accepted.
+ */
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import * as services from '../../local/services/index.ts';
+import { ensureKafkaTopics, ensureSpillStream, ensureTables } from '../../local/bootstrap.ts';
+import { albEvent, apiGatewayV2Event } from '../../local/http-events.ts';
+import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
+import { getKinesis } from '../../shared/adapters/kinesis.ts';
+import { resetProducer } from '../../shared/adapters/kafka.ts';
+import * as config from '../../shared/config.ts';
+import type { RawEnvelope } from '../../shared/envelope.ts';
+import { ingest } from '../../functions/ingest.ts';
+import { drain } from '../../functions/drain.ts';
+import { readTopic } from '../support/kafka.ts';
+
+const ctx = { awsRequestId: 'test-request' };
+const run = Date.now().toString(36);
+const tenantId = `ingest-${run}`;
+let token = '';
+
+function bodyOf(res: { body?: string }): Record<string, unknown> {
+  return JSON.parse(res.body ?? '{}') as Record<string, unknown>;
+}
+
+async function envelopesWith(marker: string, count: number, timeoutMs = 30_000): Promise<RawEnvelope[]> {
+  const found = new Map<string, RawEnvelope>();
+  await readTopic(
+    config.topics().raw,
+    (records) => {
+      for (const r of records.splice(0)) {
+        const env = JSON.parse(r.value.toString('utf8')) as RawEnvelope;
+        if (env.raw.includes(marker)) found.set(`${env.id}@${r.partition}:${r.offset}`, env);
+      }
+      return found.size >= count;
+    },
+    timeoutMs,
+  );
+  return [...found.values()];
+}
+
+async function spilledRecords(): Promise<KinesisStreamEvent> {
+  const k = getKinesis();
+  const stream = config.kinesis().spillStream;
+  const { StreamDescription } = await k.send(new DescribeStreamCommand({ StreamName: stream }));
+  const Records: KinesisStreamEvent['Records'] = [];
+  for (const shard of StreamDescription?.Shards ?? []) {
+    const it0 = await k.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+    const out = await k.send(new GetRecordsCommand({ ShardIterator: it0.ShardIterator!, Limit: 10_000 }));
+    for (const r of out.Records ?? []) {
+      Records.push({
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shard.ShardId}:${r.SequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::123456789012:role/drain',
+        awsRegion: config.region(),
+        eventSourceARN: `arn:aws:kinesis:${config.region()}:123456789012:stream/${stream}`,
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.PartitionKey!,
+          sequenceNumber: r.SequenceNumber!,
+          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
+          data: Buffer.from(r.Data!).toString('base64'),
+        },
+      });
+    }
+  }
+  return { Records };
+}
+
+beforeAll(async () => {
+  process.env.KAFKA_PRODUCE_TIMEOUT_MS = '3000';
+  process.env.SPILL_STREAM = `sluice-spill-test-${run}`;
+  await Promise.all([ensureKafkaTopics(), ensureTables(), ensureSpillStream()]);
+  ({ token } = await new DynamoTenantStore().addTenant(tenantId, 'standard'));
+});
+
+afterAll(async () => {
+  await resetProducer();
+});
+
+describe('ingest -> Kafka', () => {
+  it('answers 202 only with every event on logs.raw, in the documented envelope', async () => {
+    const marker = `m-${run}-ndjson`;
+    const body = [
+      JSON.stringify({ level: 'info', msg: `${marker} one`, tenant: 'someone-else' }),
+      `not json at all ${marker} two`,
+      JSON.stringify({ msg: `${marker} three` }),
+    ].join('\n');
+    const res = await ingest(
+      apiGatewayV2Event({
+        url: '/v1/logs?tags=web,prod',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson', 'x-log-source': 'nginx', 'x-log-host': 'web-1' },
+        body,
+      }),
+      ctx,
+    );
+    expect(res.statusCode).toBe(202);
+    expect(bodyOf(res)).toMatchObject({ accepted: 3, truncated: 0 });
+
+    const envs = await envelopesWith(marker, 3);
+    expect(envs).toHaveLength(3);
+    for (const env of envs) {
+      expect(env).toMatchObject({ v: 1, tenant: tenantId, source: 'nginx', host: 'web-1', truncated: false });
+      expect(env.tags).toEqual(expect.arrayContaining(['web', 'prod']));
+      expect(env.id).toMatch(/\S{16,}/);
+      expect(Date.parse(env.receivedAt)).toBeGreaterThan(Date.now() - 120_000);
+    }
+    // A body field named tenant changes nothing: the tenant comes from the token only.
+    expect(envs.map((e) => e.raw).sort()).toEqual(body.split('\n').sort());
+  });
+
+  it('takes gzip bodies through the ALB shape and the path token', async () => {
+    const marker = `m-${run}-alb`;
+    const res = await ingest(
+      albEvent({
+        url: `/v1/inputs/${token}`,
+        headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+        body: gzipSync(`line one ${marker}\r\nline two ${marker}\r\n`),
+      }),
+      ctx,
+    );
+    expect(res.statusCode).toBe(202);
+    expect(bodyOf(res)).toMatchObject({ accepted: 2 });
+    const envs = await envelopesWith(marker, 2);
+    expect(envs.map((e) => e.raw).sort()).toEqual([`line one ${marker}`, `line two ${marker}`]);
+  });
+
+  it('refuses an unknown token with 401 and writes nothing', async () => {
+    const marker = `m-${run}-badtoken`;
+    const res = await ingest(
+      apiGatewayV2Event({ url: '/v1/logs', headers: { 'x-api-key': 'slc_this-token-does-not-exist-anywhere' }, body: `hello ${marker}` }),
+      ctx,
+    );
+    expect(res.statusCode).toBe(401);
+    expect(bodyOf(res)).toMatchObject({ error: 'invalid_token' });
+    // A later accepted request is on the topic; the refused one never is.
+    const after = `m-${run}-after-badtoken`;
+    await ingest(apiGatewayV2Event({ url: '/v1/logs', headers: { 'x-api-key': token }, body: `ok ${after}` }), ctx);
+    await envelopesWith(after, 1);
+    expect(await envelopesWith(marker, 1, 3000)).toHaveLength(0);
+  });
+
+  it('gives a retried POST with the same Idempotency-Key the same event ids', async () => {
+    const marker = `m-${run}-idem`;
+    const send = () =>
+      ingest(
+        apiGatewayV2Event({
+          url: '/v1/logs',
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': `key-${run}` },
+          body: `first ${marker}\nsecond ${marker}`,
+        }),
+        ctx,
+      );
+    expect((await send()).statusCode).toBe(202);
+    expect((await send()).statusCode).toBe(202);
+    const envs = await envelopesWith(marker, 4);
+    expect(envs).toHaveLength(4);
+    expect(new Set(envs.map((e) => e.id)).size).toBe(2);
+  });
+});
+
+describe('ingest with Kafka down', () => {
+  afterAll(async () => {
+    await services.start('kinesis');
+    await services.start('kafka');
+  });
+
+  it('spills to Kinesis and answers 202; drain republishes with the same ids; with both down it answers 503', async () => {
+    const marker = `m-${run}-spill`;
+    await resetProducer();
+    await services.stop('kafka');
+
+    const res = await ingest(
+      apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${token}` }, body: `a ${marker}\nb ${marker}\nc ${marker}` }),
+      ctx,
+    );
+    expect(res.statusCode).toBe(202);
+    expect(bodyOf(res)).toMatchObject({ accepted: 3 });
+
+    const spilled = await spilledRecords();
+    expect(spilled.Records).toHaveLength(3);
+
+    // Both down: 503 with Retry-After, nothing accepted.
+    await services.stop('kinesis');
+    const refused = await ingest(
+      apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${token}` }, body: `lost? ${marker}-503` }),
+      ctx,
+    );
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers?.['retry-after']).toMatch(/^\d+$/);
+    expect(bodyOf(refused)).toMatchObject({ error: 'unavailable' });
+
+    await services.start('kafka');
+    await resetProducer();
+    const out = await drain(spilled);
+    expect(out.republished).toBe(3);
+
+    const envs = await envelopesWith(marker, 3, 60_000);
+    const spilledIds = await Promise.all(
+      spilled.Records.map(async (r) => {
+        const data = Buffer.from(r.kinesis.data, 'base64');
+        return (JSON.parse(data.subarray(data.indexOf(0x0a) + 1).toString('utf8')) as RawEnvelope).id;
+      }),
+    );
+    expect(envs.map((e) => e.id).sort()).toEqual(spilledIds.sort());
+    expect(envs.some((e) => e.raw.includes(`${marker}-503`))).toBe(false);
+  }, 240_000);
+});
