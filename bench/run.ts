@@ -1,0 +1,111 @@
+/**
+ * `npm run bench [-- --json] [--quick] [--only <name,...>]`
+ * Runs every bench module in bench/ (each default-exports a `Bench`), prints each figure beside its
+ * target, and the machine it ran on. Benches that need the local services start them first
+ * (`--no-services` skips those benches instead).
+ */
+import { readdirSync } from 'node:fs';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Bench, BenchFigure } from './harness.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const NOT_BENCHES = new Set(['harness', 'run', 'loghub-accuracy', 'load']);
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-services': { type: 'boolean', default: false },
+  },
+});
+
+const log = (msg: string) => process.stderr.write(msg + '\n');
+
+function machine() {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+  };
+}
+
+async function loadBenches(): Promise<Bench[]> {
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const files = readdirSync(HERE)
+    .filter((f) => f.endsWith('.ts') && !NOT_BENCHES.has(basename(f, '.ts')))
+    .sort();
+  const benches: Bench[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(HERE, f)).href)) as { default?: Bench };
+    if (!mod.default) continue;
+    if (only && !only.has(mod.default.name) && !only.has(basename(f, '.ts'))) continue;
+    benches.push(mod.default);
+  }
+  return benches;
+}
+
+function fmt(n: number): string {
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toFixed(3);
+}
+
+function verdict(f: BenchFigure): string {
+  if (f.target === undefined) return '';
+  const ok = f.lowerIsBetter ? f.value <= f.target : f.value >= f.target;
+  return ok ? 'meets target' : 'BELOW target';
+}
+
+async function main(): Promise<void> {
+  const benches = await loadBenches();
+  let servicesUp = false;
+  if (!values['no-services'] && benches.some((b) => b.needsServices)) {
+    log('Starting the local services for the benches that need them...');
+    const services = await import('../local/services/index.ts');
+    await services.ensureUp();
+    const { bootstrap } = await import('../local/bootstrap.ts');
+    await bootstrap();
+    servicesUp = true;
+  }
+  const results: Array<{ bench: string; figures: BenchFigure[]; error?: string; skipped?: string }> = [];
+  for (const b of benches) {
+    if (b.needsServices && !servicesUp) {
+      results.push({ bench: b.name, figures: [], skipped: 'needs the local services (--no-services given)' });
+      continue;
+    }
+    log(`bench: ${b.name}`);
+    try {
+      results.push({ bench: b.name, figures: await b.run({ servicesUp, quick: values.quick, log }) });
+    } catch (err) {
+      results.push({ bench: b.name, figures: [], error: (err as Error).stack ?? String(err) });
+    }
+  }
+  const report = { machine: machine(), at: new Date().toISOString(), results };
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const m = report.machine;
+    process.stdout.write(`\nSluice bench, ${report.at}\nMachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}\n\n`);
+    const rows: string[][] = [['bench', 'figure', 'value', 'unit', 'target', '', 'detail']];
+    for (const r of results) {
+      if (r.error || r.skipped) rows.push([r.bench, r.error ? 'FAILED' : 'skipped', '', '', '', '', (r.error ?? r.skipped ?? '').split('\n')[0]!]);
+      for (const f of r.figures) {
+        rows.push([r.bench, f.name, fmt(f.value), f.unit, f.target === undefined ? '' : fmt(f.target), verdict(f), f.detail ?? '']);
+      }
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  }
+  if (results.some((r) => r.error)) process.exitCode = 1;
+  // The Kafka/OpenSearch clients keep sockets open; benches are done.
+  setTimeout(() => process.exit(), 100).unref();
+}
+
+await main();
