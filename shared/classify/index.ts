@@ -1,0 +1,181 @@
+/**
+ * The classifier: an event's raw text -> the normalized document Sluice indexes. Pure: no I/O, no
+ * AWS, no clock (the receive time is an argument). Never throws. Schema: README.md beside this file.
+ */
+import type { RawEnvelope } from '../envelope.ts';
+import { parseAccess } from './access.ts';
+import { parseCef } from './cef.ts';
+import type { Draft } from './draft.ts';
+import { newDraft, trimEnd } from './draft.ts';
+import { parseGc } from './gc.ts';
+import { parseGeneric } from './generic.ts';
+import { parseJson } from './json.ts';
+import { parseLogfmt } from './logfmt.ts';
+import { parseSyslog } from './syslog.ts';
+import { plausible, toIso } from './time.ts';
+import type { Classified, LogDocument } from './types.ts';
+
+export type { Classified, Flag, Format, Level, LogDocument } from './types.ts';
+export { LEVELS } from './types.ts';
+export { joinMultiline, MultilineJoiner } from './multiline.ts';
+export { FUTURE_LIMIT_MS, PAST_LIMIT_MS } from './time.ts';
+
+/** Events longer than this are classified on their first MAX_SCAN characters' first line only. */
+const MAX_FIRST_LINE = 64 * 1024;
+
+function dispatch(raw: string, ref: number, d: Draft): void {
+  // First non-blank character.
+  let i = 0;
+  const n = raw.length;
+  while (i < n) {
+    const c = raw.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0xfeff) break;
+    i++;
+  }
+  if (i >= n) {
+    d.message = '';
+    return;
+  }
+  const c = raw.charCodeAt(i);
+  if (c === 0x7b /* { */ && parseJson(raw, i, ref, d)) return;
+
+  let nl = raw.indexOf('\n', i);
+  if (nl < 0) nl = n;
+  const lineEnd = Math.min(nl, i + MAX_FIRST_LINE);
+  const line = raw.slice(i, lineEnd);
+  const rest = nl < n ? trimEnd(raw.slice(nl)) : '';
+
+  if (c === 0x3c /* < */ && parseSyslog(line, rest, ref, d)) return;
+  if (c === 0x43 /* C */ && line.startsWith('CEF:') && parseCef(line, 0, ref, d)) return;
+  if (c === 0x5b /* [ */ || (c >= 0x30 && c <= 0x39)) {
+    if (parseGc(line, rest, ref, d)) return;
+  }
+  if (parseAccess(line, ref, d)) {
+    if (rest.length > 0) d.message += rest;
+    return;
+  }
+  if (parseGeneric(line, rest, ref, d)) {
+    // A CEF payload behind a generic (syslog-like) header: "<time> [host] CEF:0|...".
+    const cefAt = d.message.startsWith('CEF:') ? 0 : d.format === 'generic' && !Number.isNaN(d.t) ? hostThenCef(d.message) : -1;
+    if (cefAt > 0) {
+      d.host = d.message.slice(0, cefAt - 1);
+      d.message = d.message.slice(cefAt);
+    }
+    if (cefAt >= 0) {
+      const host = d.host;
+      const t = d.t;
+      const tRaw = d.tRaw;
+      const save = d.fields;
+      d.fields = {};
+      if (parseCef(d.message, 0, ref, d)) {
+        if (d.host === undefined) d.host = host;
+        if (!Number.isNaN(t)) {
+          d.t = t;
+          d.tRaw = tRaw;
+        }
+        return;
+      }
+      d.fields = save;
+    }
+    return;
+  }
+  if (parseLogfmt(line, ref, d)) {
+    if (rest.length > 0) d.message += rest;
+    return;
+  }
+  d.format = 'text';
+  d.message = trimEnd(raw.slice(i));
+}
+
+/** "host CEF:<digit>": index of "CEF:", else -1. */
+function hostThenCef(m: string): number {
+  const sp = m.indexOf(' ');
+  if (sp <= 0 || sp > 255 || !m.startsWith('CEF:', sp + 1)) return -1;
+  const c = m.charCodeAt(sp + 5);
+  return c >= 0x30 && c <= 0x39 ? sp + 1 : -1;
+}
+
+/**
+ * Classifies one event (possibly several lines, joined by `joinMultiline`). `receivedAt` is the
+ * receive time: the fallback event time and the reference for year-less and relative timestamps.
+ */
+export function classify(raw: string, receivedAt: Date): Classified {
+  let ref = receivedAt.getTime();
+  if (Number.isNaN(ref)) ref = 0;
+  const d = newDraft();
+  const flags: string[] = [];
+  try {
+    dispatch(typeof raw === 'string' ? raw : String(raw), ref, d);
+  } catch {
+    // Defensive: a parser bug must not lose the event.
+    const r = typeof raw === 'string' ? raw : '';
+    d.format = 'text';
+    d.message = trimEnd(r);
+    d.fields = {};
+    d.level = undefined;
+    d.t = NaN;
+    d.tRaw = undefined;
+    d.host = undefined;
+    d.service = undefined;
+  }
+  let timestamp: string;
+  let fallback = false;
+  if (!Number.isNaN(d.t) && plausible(d.t, ref)) {
+    timestamp = toIso(d.t);
+  } else {
+    fallback = true;
+    flags.push('timestamp_fallback');
+    if (!Number.isNaN(d.t)) {
+      flags.push('timestamp_implausible');
+      if (d.tRaw !== undefined && d.fields[d.tKey] === undefined) d.fields[d.tKey] = d.tRaw;
+    }
+    timestamp = Number.isNaN(ref) ? new Date(0).toISOString() : safeIso(ref);
+  }
+  if (d.message.indexOf('\n') >= 0) flags.push('multiline');
+  const out: Classified = {
+    timestamp,
+    timestampFallback: fallback,
+    message: d.message,
+    format: d.format,
+    fields: d.fields,
+    flags,
+  };
+  if (d.level !== undefined) out.level = d.level;
+  if (d.host !== undefined && d.host !== '') out.host = d.host;
+  if (d.service !== undefined && d.service !== '') out.service = d.service;
+  return out;
+}
+
+function safeIso(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+}
+
+/**
+ * The document to index for an envelope: the classification (computed when not given) plus the
+ * envelope's tenant, id, source, tags and receive time. The event's own host wins over the
+ * envelope's `host` (a forwarder's header names the forwarder, the event names its origin).
+ */
+export function toDocument(envelope: RawEnvelope, c?: Classified): LogDocument {
+  let received = Date.parse(envelope.receivedAt);
+  if (Number.isNaN(received)) received = Date.now();
+  const cl = c ?? classify(envelope.raw, new Date(received));
+  const flags = cl.flags.slice();
+  if (envelope.truncated && !flags.includes('truncated')) flags.push('truncated');
+  if (envelope.invalidUtf8 === true && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
+  // Keys in reading order (JSON.stringify keeps insertion order).
+  const doc = { '@timestamp': cl.timestamp, message: cl.message } as LogDocument;
+  if (cl.level !== undefined) doc.level = cl.level;
+  doc.format = cl.format;
+  const host = cl.host ?? envelope.host;
+  if (host !== undefined) doc.host = host;
+  if (cl.service !== undefined) doc.service = cl.service;
+  doc.fields = cl.fields;
+  doc.flags = flags;
+  doc.tenant = envelope.tenant;
+  doc.event_id = envelope.id;
+  if (envelope.source !== undefined) doc.source = envelope.source;
+  doc.tags = envelope.tags;
+  doc.received_at = envelope.receivedAt;
+  return doc;
+}

@@ -1,0 +1,503 @@
+/**
+ * Hand-written timestamp readers (no `Date.parse`, no regular expressions): each reads one form at a
+ * position of a string and returns epoch milliseconds, or NaN when the text there is not that form.
+ * `TS.end` is then the index just past the timestamp.
+ *
+ * Rules (also in README.md): no zone written => UTC; no year (syslog `Mmm dd hh:mm:ss`) => the year of
+ * the receive time, or the year before when that would put the event more than a day in the future;
+ * time of day only => the receive time's date (the day before when more than 12 h in the future);
+ * two-digit years => 20yy; ambiguous numeric dates (`17/06/09`, `03/04/2024`) => the valid reading
+ * closest to the receive time.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** Scratch results of the last successful read (reused: the readers allocate nothing). */
+export const TS = {
+  end: 0,
+  /** The form had a month name first and no year (BSD syslog style). */
+  syslogStyle: false,
+};
+
+const enum C {
+  SPACE = 0x20,
+  PLUS = 0x2b,
+  COMMA = 0x2c,
+  MINUS = 0x2d,
+  DOT = 0x2e,
+  SLASH = 0x2f,
+  D0 = 0x30,
+  D9 = 0x39,
+  COLON = 0x3a,
+  LBRACK = 0x5b,
+  RBRACK = 0x5d,
+  T = 0x54,
+  Z = 0x5a,
+}
+
+function isDigit(c: number): boolean {
+  return c >= C.D0 && c <= C.D9;
+}
+
+function key3(s: string, i: number): number {
+  return ((s.charCodeAt(i) | 0x20) << 16) | ((s.charCodeAt(i + 1) | 0x20) << 8) | (s.charCodeAt(i + 2) | 0x20);
+}
+
+const MONTHS = new Map<number, number>();
+['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].forEach((m, idx) =>
+  MONTHS.set(key3(m, 0), idx + 1),
+);
+const WEEKDAYS = new Set<number>(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => key3(d, 0)));
+
+function isLetter(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x7a;
+}
+
+/** Month number at s[i..i+3) (3-letter English abbreviation, any case), or 0. Skips a full name's tail via `monthEnd`. */
+let monthEnd = 0;
+function monthAt(s: string, i: number): number {
+  if (i + 3 > s.length) return 0;
+  const m = MONTHS.get(key3(s, i));
+  if (m === undefined) return 0;
+  let j = i + 3;
+  // Full month names ("December", "Sept"): skip the remaining letters.
+  while (j < s.length && isLetter(s.charCodeAt(j)) && j - i < 10) j++;
+  // A 3-letter prefix of a longer word that is not a month ("Mayday") is rejected by the caller's separator check.
+  monthEnd = j;
+  return m;
+}
+
+/** Reads 1..max digits at i; returns the value, sets `numEnd`; -1 when no digit. */
+let numEnd = 0;
+function readNum(s: string, i: number, max: number): number {
+  let v = 0;
+  let j = i;
+  const lim = Math.min(s.length, i + max);
+  while (j < lim) {
+    const c = s.charCodeAt(j);
+    if (c < C.D0 || c > C.D9) break;
+    v = v * 10 + (c - C.D0);
+    j++;
+  }
+  if (j === i) return -1;
+  numEnd = j;
+  return v;
+}
+
+/** Exactly n digits at i, or -1. */
+function fixed(s: string, i: number, n: number): number {
+  if (i + n > s.length) return -1;
+  let v = 0;
+  for (let j = i; j < i + n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < C.D0 || c > C.D9) return -1;
+    v = v * 10 + (c - C.D0);
+  }
+  return v;
+}
+
+// Time-of-day reader results.
+let tH = 0;
+let tM = 0;
+let tS = 0;
+let tMs = 0;
+let tEnd = 0;
+
+/**
+ * `H:MM[:SS][(.|,)fff...]` with 1-2 digit fields (and `:fff` milliseconds, as some Android-style
+ * loggers write). Returns false when not a time.
+ */
+function readTime(s: string, i: number): boolean {
+  const h = readNum(s, i, 2);
+  if (h < 0 || h > 24) return false;
+  let j = numEnd;
+  if (s.charCodeAt(j) !== C.COLON) return false;
+  const m = readNum(s, j + 1, 2);
+  if (m < 0 || m > 59) return false;
+  j = numEnd;
+  let sec = 0;
+  if (s.charCodeAt(j) === C.COLON) {
+    sec = readNum(s, j + 1, 2);
+    if (sec < 0 || sec > 60) return false;
+    j = numEnd;
+  }
+  let ms = 0;
+  const c = s.charCodeAt(j);
+  if ((c === C.DOT || c === C.COMMA) && isDigit(s.charCodeAt(j + 1))) {
+    // Decimal fraction: up to 9 digits, milliseconds from the first three.
+    let k = j + 1;
+    let scale = 100;
+    while (k < s.length && isDigit(s.charCodeAt(k)) && k - j <= 9) {
+      ms += (s.charCodeAt(k) - C.D0) * scale;
+      scale /= 10;
+      k++;
+    }
+    ms = Math.floor(ms);
+    j = k;
+  } else if (c === C.COLON && isDigit(s.charCodeAt(j + 1))) {
+    const v = readNum(s, j + 1, 3);
+    if (isDigit(s.charCodeAt(numEnd))) return false;
+    ms = v;
+    j = numEnd;
+  }
+  tH = h;
+  tM = m;
+  tS = sec;
+  tMs = ms;
+  tEnd = j;
+  return true;
+}
+
+/**
+ * Zone after a time: `Z`, `±hh:mm`, `±hhmm`, `±hh`, or one space then `±hhmm`/`UTC`/`GMT`.
+ * Returns the offset in minutes (east positive) and sets `zEnd`; 0 and zEnd = i when none.
+ */
+let zEnd = 0;
+function readZone(s: string, i: number): number {
+  zEnd = i;
+  if (i >= s.length) return 0;
+  let c = s.charCodeAt(i);
+  let j = i;
+  if (c === C.Z) {
+    zEnd = i + 1;
+    return 0;
+  }
+  if (c === C.SPACE) {
+    j = i + 1;
+    c = s.charCodeAt(j);
+    if ((c === 0x55 || c === 0x47) && j + 3 <= s.length) {
+      const k = s.slice(j, j + 3);
+      if ((k === 'UTC' || k === 'GMT') && !isLetter(s.charCodeAt(j + 3))) {
+        zEnd = j + 3;
+        return 0;
+      }
+      return 0;
+    }
+    // With a space, only the 4-digit form counts (avoid reading "- 1" or a pid as a zone).
+    if ((c === C.PLUS || c === C.MINUS) && fixed(s, j + 1, 4) >= 0 && !isDigit(s.charCodeAt(j + 5))) {
+      const v = fixed(s, j + 1, 4);
+      const off = Math.floor(v / 100) * 60 + (v % 100);
+      zEnd = j + 5;
+      return c === C.MINUS ? -off : off;
+    }
+    return 0;
+  }
+  if (c !== C.PLUS && c !== C.MINUS) return 0;
+  const hh = fixed(s, j + 1, 2);
+  if (hh < 0 || hh > 14) return 0;
+  let k = j + 3;
+  let mm = 0;
+  if (s.charCodeAt(k) === C.COLON) {
+    mm = fixed(s, k + 1, 2);
+    if (mm < 0) return 0;
+    k += 3;
+  } else if (fixed(s, k, 2) >= 0) {
+    mm = fixed(s, k, 2);
+    k += 2;
+  }
+  if (isDigit(s.charCodeAt(k))) return 0;
+  zEnd = k;
+  const off = hh * 60 + mm;
+  return c === C.MINUS ? -off : off;
+}
+
+function utc(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+}
+
+function twoDigitYear(yy: number): number {
+  return 2000 + yy;
+}
+
+/** Optional time after a date at i (`T` or space, then a time, then a zone). Returns ms or NaN. */
+function dateThenTime(s: string, i: number, y: number, mo: number, d: number): number {
+  const c = s.charCodeAt(i);
+  if ((c === C.T || c === C.SPACE || c === C.MINUS || c === C.COLON) && readTime(s, i + 1)) {
+    // A time is two fields at least: "2024-01-01 12" is not read as a time.
+    const off = readZone(s, tEnd);
+    TS.end = zEnd;
+    return utc(y, mo, d, tH, tM, tS, tMs) - off * 60_000;
+  }
+  // Date only.
+  TS.end = i;
+  return utc(y, mo, d, 0, 0, 0, 0);
+}
+
+/** Of two readings, the one closest to the receive time, preferring one not in the future (> 1 day ahead). */
+function closest(ref: number, a: number, b: number): number {
+  if (Number.isNaN(a)) return b;
+  if (Number.isNaN(b)) return a;
+  const fa = a > ref + DAY_MS;
+  const fb = b > ref + DAY_MS;
+  if (fa !== fb) return fa ? b : a;
+  return Math.abs(a - ref) <= Math.abs(b - ref) ? a : b;
+}
+
+function parseNumeric(s: string, i: number, ref: number): number {
+  let j = i;
+  while (j < s.length && isDigit(s.charCodeAt(j)) && j - i < 20) j++;
+  const n = j - i;
+  const sep = s.charCodeAt(j);
+  if (n === 4 && (sep === C.MINUS || sep === C.SLASH || sep === C.DOT)) {
+    // yyyy-mm-dd, yyyy/mm/dd, yyyy.mm.dd
+    const y = fixed(s, i, 4);
+    const mo = readNum(s, j + 1, 2);
+    if (mo < 1 || s.charCodeAt(numEnd) !== sep) return NaN;
+    const d = readNum(s, numEnd + 1, 2);
+    if (d < 1) return NaN;
+    return dateThenTime(s, numEnd, y, mo, d);
+  }
+  if (n === 8) {
+    // yyyymmdd, then -, T or space and a time (hh:mm:ss or hhmmss).
+    const y = fixed(s, i, 4);
+    const mo = fixed(s, i + 4, 2);
+    const d = fixed(s, i + 6, 2);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
+    if ((sep === C.T || sep === C.MINUS) && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
+      const hms = fixed(s, j + 1, 6);
+      const off = readZone(s, j + 7);
+      TS.end = zEnd;
+      return utc(y, mo, d, Math.floor(hms / 10000), Math.floor(hms / 100) % 100, hms % 100, 0) - off * 60_000;
+    }
+    return dateThenTime(s, j, y, mo, d);
+  }
+  if (n === 6 && sep === C.SPACE && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
+    // yymmdd hhmmss
+    const ymd = fixed(s, i, 6);
+    const hms = fixed(s, j + 1, 6);
+    const h = Math.floor(hms / 10000);
+    const mi = Math.floor(hms / 100) % 100;
+    const sec = hms % 100;
+    if (h > 23 || mi > 59 || sec > 60) return NaN;
+    TS.end = j + 7;
+    return utc(twoDigitYear(Math.floor(ymd / 10000)), Math.floor(ymd / 100) % 100, ymd % 100, h, mi, sec, 0);
+  }
+  if (n === 1 || n === 2) {
+    const a = n === 1 ? s.charCodeAt(i) - C.D0 : fixed(s, i, 2);
+    if (sep === C.COLON) {
+      // Time of day only: the receive date.
+      if (!readTime(s, i)) return NaN;
+      const off = readZone(s, tEnd);
+      TS.end = zEnd;
+      const day = Math.floor(ref / DAY_MS) * DAY_MS;
+      let t = day + ((tH * 60 + tM) * 60 + tS) * 1000 + tMs - off * 60_000;
+      if (t > ref + DAY_MS / 2) t -= DAY_MS;
+      return t;
+    }
+    if (sep === C.SLASH || sep === C.MINUS || sep === C.DOT || sep === C.SPACE) {
+      if (isLetter(s.charCodeAt(j + 1))) {
+        // dd/Mon/yyyy:hh:mm:ss zone (Common Log Format), dd-Mon-yyyy hh:mm:ss, dd Mon yyyy hh:mm:ss
+        const mo = monthAt(s, j + 1);
+        if (mo === 0 || s.charCodeAt(monthEnd) !== sep) return NaN;
+        const y = fixed(s, monthEnd + 1, 4);
+        if (y < 0) return NaN;
+        return dateThenTime(s, monthEnd + 5, y, mo, a);
+      }
+      if (sep === C.SPACE) return NaN;
+      // a/b/c numeric.
+      const b = readNum(s, j + 1, 2);
+      if (b < 0 || s.charCodeAt(numEnd) !== sep) return NaN;
+      const cStart = numEnd + 1;
+      let c = readNum(s, cStart, 4);
+      if (c < 0) return NaN;
+      const cDigits = numEnd - cStart;
+      if (cDigits !== 2 && cDigits !== 4) return NaN;
+      const afterDate = numEnd;
+      // Time (if any) is the same for every reading: read it once via a dummy date.
+      const base = dateThenTime(s, afterDate, 1970, 1, 1);
+      if (Number.isNaN(base)) return NaN;
+      if (cDigits === 4) {
+        // dd/mm/yyyy or mm/dd/yyyy (dots: always dd.mm.yyyy).
+        const dm = utc(c, b, a, 0, 0, 0, 0);
+        const md = sep === C.DOT ? NaN : utc(c, a, b, 0, 0, 0, 0);
+        const day = closest(ref, b <= 12 ? dm : NaN, a <= 12 ? md : NaN);
+        return Number.isNaN(day) ? NaN : day + base;
+      }
+      // All two-digit: yy/mm/dd, dd/mm/yy, mm/dd/yy: the valid one closest to the receive time.
+      c = c + 0;
+      let best = NaN;
+      if (b <= 12) {
+        best = closest(ref, best, utc(twoDigitYear(a), b, c, 0, 0, 0, 0) + base);
+        best = closest(ref, best, utc(twoDigitYear(c), b, a, 0, 0, 0, 0) + base);
+      }
+      if (a <= 12) best = closest(ref, best, utc(twoDigitYear(c), a, b, 0, 0, 0, 0) + base);
+      return best;
+    }
+    return NaN;
+  }
+  if (n >= 10 && n <= 19 && sep !== C.COLON && sep !== C.MINUS && sep !== C.SLASH) {
+    // Epoch seconds (10 digits, optional fraction), milliseconds (13), micro (16) or nano (19).
+    if (n !== 10 && n !== 13 && n !== 16 && n !== 19) return NaN;
+    let v = Number(s.slice(i, i + 13 > j ? j : i + 13));
+    if (n === 10) v *= 1000;
+    let k = j;
+    if (n === 10 && sep === C.DOT && isDigit(s.charCodeAt(j + 1))) {
+      k = j + 1;
+      let scale = 100;
+      while (k < s.length && isDigit(s.charCodeAt(k))) {
+        if (scale >= 1) v += (s.charCodeAt(k) - C.D0) * scale;
+        scale /= 10;
+        k++;
+      }
+    }
+    if (isLetter(s.charCodeAt(k))) return NaN;
+    // 2000-01-01 .. 2100-01-01 only, so that long ids are not read as times.
+    if (v < 946_684_800_000 || v > 4_102_444_800_000) return NaN;
+    TS.end = k;
+    return Math.floor(v);
+  }
+  return NaN;
+}
+
+function parseAlpha(s: string, i: number, ref: number): number {
+  let j = i;
+  // Optional weekday: "Sun ", "Sun, ", "Sunday, ".
+  if (j + 4 <= s.length && WEEKDAYS.has(key3(s, j))) {
+    j += 3;
+    while (j < s.length && isLetter(s.charCodeAt(j)) && j - i < 10) j++;
+    if (s.charCodeAt(j) === C.COMMA) j++;
+    if (s.charCodeAt(j) !== C.SPACE) return NaN;
+    j++;
+    if (isDigit(s.charCodeAt(j))) {
+      // RFC 2822: "Sun, 04 Dec 2005 04:47:44 +0000"
+      return parseNumeric(s, j, ref);
+    }
+  }
+  const mo = monthAt(s, j);
+  if (mo === 0) return NaN;
+  j = monthEnd;
+  if (s.charCodeAt(j) === C.DOT) j++;
+  if (s.charCodeAt(j) !== C.SPACE) return NaN;
+  j++;
+  if (s.charCodeAt(j) === C.SPACE) j++; // "Jun  3"
+  const d = readNum(s, j, 2);
+  if (d < 1 || d > 31) return NaN;
+  j = numEnd;
+  let c = s.charCodeAt(j);
+  if (c === C.COMMA) {
+    j++;
+    c = s.charCodeAt(j);
+  }
+  if (c !== C.SPACE) return NaN;
+  j++;
+  // "Dec 04 2005 04:47:44" / "Dec 4, 2005 4:47:44 PM"
+  if (fixed(s, j, 4) >= 0 && s.charCodeAt(j + 4) === C.SPACE) {
+    const y = fixed(s, j, 4);
+    if (!readTime(s, j + 5)) {
+      TS.end = j + 4;
+      TS.syslogStyle = false;
+      return utc(y, mo, d, 0, 0, 0, 0);
+    }
+    let h = tH;
+    let k = tEnd;
+    // 12-hour clock.
+    if (s.charCodeAt(k) === C.SPACE) {
+      const ap = s.charCodeAt(k + 1) | 0x20;
+      if ((ap === 0x61 || ap === 0x70) && (s.charCodeAt(k + 2) | 0x20) === 0x6d && !isLetter(s.charCodeAt(k + 3))) {
+        if (h === 12) h = 0;
+        if (ap === 0x70) h += 12;
+        k += 3;
+      }
+    }
+    const off = readZone(s, k);
+    TS.end = zEnd;
+    TS.syslogStyle = false;
+    return utc(y, mo, d, h, tM, tS, tMs) - off * 60_000;
+  }
+  if (!readTime(s, j)) return NaN;
+  let k = tEnd;
+  const h = tH;
+  const mi = tM;
+  const sec = tS;
+  const ms = tMs;
+  let off = readZone(s, k);
+  k = zEnd;
+  // ctime: "Sun Dec 04 04:47:44 2005" (year after the time), possibly with a zone before or after it.
+  if (s.charCodeAt(k) === C.SPACE && fixed(s, k + 1, 4) >= 1970 && !isDigit(s.charCodeAt(k + 5))) {
+    const y = fixed(s, k + 1, 4);
+    k += 5;
+    if (off === 0) {
+      off = readZone(s, k);
+      k = zEnd;
+    }
+    TS.end = k;
+    TS.syslogStyle = false;
+    return utc(y, mo, d, h, mi, sec, ms) - off * 60_000;
+  }
+  // No year: the receive year, or the year before when that would be in the future.
+  TS.end = k;
+  TS.syslogStyle = true;
+  const y = new Date(ref).getUTCFullYear();
+  let t = utc(y, mo, d, h, mi, sec, ms) - off * 60_000;
+  if (t > ref + DAY_MS) t = utc(y - 1, mo, d, h, mi, sec, ms) - off * 60_000;
+  return t;
+}
+
+/**
+ * Reads a timestamp in any supported form at s[i] (optionally in square brackets). Returns epoch ms
+ * or NaN; on success `TS.end` is the index after it (after the closing bracket if bracketed).
+ */
+export function parseTimestampAt(s: string, i: number, ref: number): number {
+  if (i >= s.length) return NaN;
+  TS.syslogStyle = false;
+  const c = s.charCodeAt(i);
+  if (c === C.LBRACK) {
+    const t = parseTimestampAt(s, i + 1, ref);
+    if (Number.isNaN(t) || s.charCodeAt(TS.end) !== C.RBRACK) return NaN;
+    TS.end++;
+    return t;
+  }
+  let t: number;
+  if (isDigit(c)) t = parseNumeric(s, i, ref);
+  else if (isLetter(c)) t = parseAlpha(s, i, ref);
+  else return NaN;
+  if (Number.isNaN(t)) return NaN;
+  // A timestamp ends at a boundary (not inside a word or number).
+  const e = s.charCodeAt(TS.end);
+  if (isLetter(e) || isDigit(e)) return NaN;
+  return t;
+}
+
+/** A whole string as a timestamp (e.g. a JSON `time` value); NaN when it is not one. */
+export function parseTimestampString(s: string, ref: number): number {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) === C.SPACE) i++;
+  const t = parseTimestampAt(s, i, ref);
+  if (Number.isNaN(t)) return NaN;
+  let e = TS.end;
+  while (e < s.length && s.charCodeAt(e) === C.SPACE) e++;
+  return e === s.length ? t : NaN;
+}
+
+/** Epoch number (seconds, ms, us or ns, chosen by magnitude) to ms. */
+export function epochToMs(n: number): number {
+  if (!Number.isFinite(n) || n <= 0) return NaN;
+  if (n < 1e11) return Math.floor(n * 1000); // seconds (until year 5138)
+  if (n < 1e14) return Math.floor(n); // milliseconds
+  if (n < 1e17) return Math.floor(n / 1000); // microseconds
+  return Math.floor(n / 1e6); // nanoseconds
+}
+
+/** Accepted window around the receive time: at most 1 day ahead, at most 10 years (3,653 days) back. */
+export const FUTURE_LIMIT_MS = DAY_MS;
+export const PAST_LIMIT_MS = 3653 * DAY_MS;
+
+export function plausible(t: number, ref: number): boolean {
+  return t <= ref + FUTURE_LIMIT_MS && t >= ref - PAST_LIMIT_MS;
+}
+
+/** ISO 8601 with milliseconds, UTC; memoized for the last second seen (consecutive lines share it). */
+let lastSec = NaN;
+let lastPrefix = '';
+export function toIso(t: number): string {
+  const sec = Math.floor(t / 1000);
+  const ms = t - sec * 1000;
+  if (sec !== lastSec) {
+    const iso = new Date(sec * 1000).toISOString();
+    lastPrefix = iso.slice(0, 20);
+    lastSec = sec;
+  }
+  return lastPrefix + (ms < 10 ? '00' + ms : ms < 100 ? '0' + ms : ms) + 'Z';
+}
