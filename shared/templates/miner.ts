@@ -1,0 +1,358 @@
+import { KIND_PUNCT, KIND_VAR, WILDCARD, sepOf, tokenize, valueOf } from './tokenize.ts';
+import type { Tokens } from './tokenize.ts';
+
+export interface MinerOptions {
+  /** Most clusters kept per miner (tenant); the least recently seen are evicted beyond it. Default 2000. */
+  maxClusters?: number;
+  /** Longest template, in tokens; longer messages keep their first tokens and end in one `<*>`. Default 96. */
+  maxTokens?: number;
+  /** Return `params` (the values of the `<*>`s) from `add`/`match`. Default false. */
+  params?: boolean;
+  /** Base similarity threshold (share of a template's constant tokens a message must repeat). Default 0.5. */
+  similarity?: number;
+  /** How many leading constant tokens (besides the token count) select the candidate clusters. Default 2. */
+  depth?: number;
+}
+
+export interface MatchResult {
+  templateId: string;
+  template: string;
+  params?: string[];
+}
+
+export interface TemplateInfo {
+  templateId: string;
+  template: string;
+  count: number;
+}
+
+/** Plain JSON: the persisted miner state of one tenant. */
+export interface MinerState {
+  v: 1;
+  /** Logical clock (messages added), for least-recently-seen eviction. */
+  tick: number;
+  /** [templateId, template, count, lastSeenTick], oldest cluster first. */
+  clusters: Array<[string, string, number, number]>;
+  /** [retiredId, survivingId]: ids of clusters merged into another. */
+  aliases: Array<[string, string]>;
+}
+
+export interface Miner {
+  /** Learns from the message and returns its template (which may generalise later) and stable id. */
+  add(message: string): MatchResult;
+  /** Finds the template of a message without learning; null when no template matches. */
+  match(message: string): MatchResult | null;
+  /** Current template of an id (following merges); undefined when unknown or evicted. */
+  get(templateId: string): TemplateInfo | undefined;
+  /** All templates, most frequent first. */
+  templates(): TemplateInfo[];
+  /** The state to persist; `createMiner(options, state)` restores it. */
+  snapshot(): MinerState;
+  /** Number of live clusters. */
+  readonly size: number;
+}
+
+interface Cluster {
+  id: string;
+  tokens: string[];
+  seps: string[];
+  kinds: number[];
+  tail: string;
+  /** Number of constant (non-wildcard) positions. */
+  constants: number;
+  count: number;
+  lastSeen: number;
+  /** Creation order, for deterministic merges (the older survives). */
+  seq: number;
+  key: string;
+  template: string | null;
+}
+
+const DEFAULTS = { maxClusters: 2000, maxTokens: 96, similarity: 0.7, depth: 2 };
+
+/** 64-bit FNV-1a over UTF-16 code units, as 16 hex characters. */
+export function hashId(s: string): string {
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x050c5d1f | 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 15);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Separators are kept for display only; a long run of whitespace is shortened to bound the state. */
+function capSep(sep: string): string {
+  return sep.length <= 8 ? sep : sep.slice(0, 8);
+}
+
+function render(tokens: readonly string[], seps: readonly string[], tail: string): string {
+  let s = '';
+  for (let i = 0; i < tokens.length; i++) s += seps[i]! + tokens[i]!;
+  return s + tail;
+}
+
+export function createMiner(options: MinerOptions = {}, state?: MinerState): Miner {
+  const maxClusters = Math.max(1, options.maxClusters ?? DEFAULTS.maxClusters);
+  const maxTokens = Math.max(4, options.maxTokens ?? DEFAULTS.maxTokens);
+  const baseSim = options.similarity ?? DEFAULTS.similarity;
+  const depth = options.depth ?? DEFAULTS.depth;
+  const wantParams = options.params ?? false;
+
+  const leaves = new Map<string, Cluster[]>();
+  const byId = new Map<string, Cluster>();
+  const aliases = new Map<string, string>();
+  let tick = 0;
+  let seq = 0;
+
+  function prepare(message: string): Tokens {
+    const t = tokenize(message, undefined, true);
+    if (t.tokens.length > maxTokens) {
+      // Keep the first maxTokens-1 tokens; the rest becomes one trailing variable.
+      const keep = maxTokens - 1;
+      const start = t.starts[keep]!;
+      let end = t.ends[t.ends.length - 1]!;
+      t.tokens.length = keep;
+      t.kinds.length = keep;
+      t.starts.length = keep;
+      t.ends.length = keep;
+      if (end < start) end = start;
+      t.tokens.push(WILDCARD);
+      t.kinds.push(KIND_VAR);
+      t.starts.push(start);
+      t.ends.push(end);
+    }
+    return t;
+  }
+
+  function leafKey(t: { tokens: string[]; kinds: number[] }): string {
+    let key = String(t.tokens.length);
+    let taken = 0;
+    for (let i = 0; i < t.tokens.length && taken < depth; i++) {
+      if (t.kinds[i] === KIND_PUNCT) continue;
+      key += '\u0001' + t.tokens[i]!;
+      taken++;
+    }
+    return key;
+  }
+
+  function threshold(c: Cluster): number {
+    return baseSim;
+  }
+
+  /** Similarity of message tokens to a cluster's template, -1 when incompatible. */
+  function similarity(c: Cluster, t: Tokens): number {
+    const ct = c.tokens;
+    const mt = t.tokens;
+    let same = 0;
+    let total = 0;
+    const ck = c.kinds;
+    for (let i = 0; i < ct.length; i++) {
+      const a = ct[i]!;
+      if (a === WILDCARD) continue;
+      if (ck[i] === KIND_PUNCT) {
+        // Punctuation is the message's skeleton: it must match, and does not add to the similarity.
+        if (a !== mt[i]) return -1;
+        continue;
+      }
+      total++;
+      if (a === mt[i]) same++;
+    }
+    return total === 0 ? 1 : same / total;
+  }
+
+  function bestIn(list: Cluster[] | undefined, t: Tokens): Cluster | null {
+    if (!list) return null;
+    let best: Cluster | null = null;
+    let bestSim = -1;
+    for (const c of list) {
+      const s = similarity(c, t);
+      if (s >= threshold(c) && (s > bestSim || (s === bestSim && best !== null && c.seq < best.seq))) {
+        best = c;
+        bestSim = s;
+      }
+    }
+    return best;
+  }
+
+  function templateOf(c: Cluster): string {
+    if (c.template === null) c.template = render(c.tokens, c.seps, c.tail);
+    return c.template;
+  }
+
+  function result(c: Cluster, t: Tokens): MatchResult {
+    const r: MatchResult = { templateId: c.id, template: templateOf(c) };
+    if (wantParams) {
+      const params: string[] = [];
+      for (let i = 0; i < c.tokens.length; i++) if (c.tokens[i] === WILDCARD) params.push(i < t.tokens.length ? valueOf(t, i) : '');
+      r.params = params;
+    }
+    return r;
+  }
+
+  function newCluster(t: Tokens, id: string | null, count: number, lastSeen: number, key?: string): Cluster {
+    let constants = 0;
+    for (const tok of t.tokens) if (tok !== WILDCARD) constants++;
+    const c: Cluster = {
+      id: '',
+      tokens: t.tokens.slice(),
+      seps: t.tokens.map((_, i) => capSep(sepOf(t, i))),
+      kinds: t.kinds.slice(),
+      tail: capSep(sepOf(t, t.tokens.length)),
+      constants,
+      count,
+      lastSeen,
+      seq: seq++,
+      key: key ?? leafKey(t),
+      template: null,
+    };
+    if (id === null) {
+      // Stable id: a hash of the first-seen masked template; a collision with a live id gets a suffix.
+      const base = hashId(templateOf(c));
+      id = base;
+      for (let n = 2; byId.has(id) || aliases.has(id); n++) id = `${base}-${n}`;
+    }
+    c.id = id;
+    let list = leaves.get(c.key);
+    if (!list) leaves.set(c.key, (list = []));
+    list.push(c);
+    byId.set(id, c);
+    return c;
+  }
+
+  function removeCluster(c: Cluster): void {
+    byId.delete(c.id);
+    const list = leaves.get(c.key);
+    if (list) {
+      const i = list.indexOf(c);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) leaves.delete(c.key);
+    }
+  }
+
+  /** Generalises c's template with the message; true when the template changed. */
+  function generalise(c: Cluster, t: Tokens): boolean {
+    let changed = false;
+    for (let i = 0; i < c.tokens.length; i++) {
+      if (c.tokens[i] !== WILDCARD && c.tokens[i] !== t.tokens[i]) {
+        c.tokens[i] = WILDCARD;
+        c.kinds[i] = KIND_VAR;
+        c.constants--;
+        changed = true;
+      }
+    }
+    if (changed) c.template = null;
+    return changed;
+  }
+
+  /** After c generalised: merge any cluster in its leaf whose template is now identical into the older one. */
+  function mergeConverged(c: Cluster): Cluster {
+    const list = leaves.get(c.key);
+    if (!list) return c;
+    const tpl = templateOf(c);
+    for (const o of list) {
+      if (o === c || templateOf(o) !== tpl) continue;
+      const [keep, drop] = o.seq < c.seq ? [o, c] : [c, o];
+      keep.count += drop.count;
+      keep.lastSeen = Math.max(keep.lastSeen, drop.lastSeen);
+      removeCluster(drop);
+      aliases.set(drop.id, keep.id);
+      for (const [a, b] of aliases) if (b === drop.id) aliases.set(a, keep.id);
+      return keep;
+    }
+    return c;
+  }
+
+  function evict(): void {
+    if (byId.size <= maxClusters) return;
+    // Evict in a batch (10%) the least recently seen, so eviction is amortised O(log n) per message.
+    const all = [...byId.values()].sort((a, b) => a.lastSeen - b.lastSeen || a.count - b.count);
+    const target = Math.floor(maxClusters * 0.9);
+    const dropped = new Set<string>();
+    for (let i = 0; i < all.length - target; i++) {
+      const c = all[i]!;
+      removeCluster(c);
+      dropped.add(c.id);
+    }
+    // Aliases are bounded too: keep only those pointing at a live cluster, at most maxClusters.
+    for (const [a, b] of aliases) if (dropped.has(b)) aliases.delete(a);
+    if (aliases.size > maxClusters) {
+      let extra = aliases.size - maxClusters;
+      for (const a of aliases.keys()) {
+        if (extra-- <= 0) break;
+        aliases.delete(a);
+      }
+    }
+  }
+
+  function find(t: Tokens): Cluster | null {
+    return bestIn(leaves.get(leafKey(t)), t);
+  }
+
+  function add(message: string): MatchResult {
+    tick++;
+    const t = prepare(message);
+    let c = find(t);
+    if (c) {
+      c.count++;
+      c.lastSeen = tick;
+      if (generalise(c, t)) c = mergeConverged(c);
+    } else {
+      c = newCluster(t, null, 1, tick);
+      evict();
+    }
+    return result(c, t);
+  }
+
+  function match(message: string): MatchResult | null {
+    const t = prepare(message);
+    const c = find(t);
+    return c ? result(c, t) : null;
+  }
+
+  function resolve(id: string): Cluster | undefined {
+    const direct = byId.get(id);
+    if (direct) return direct;
+    const a = aliases.get(id);
+    return a === undefined ? undefined : byId.get(a);
+  }
+
+  // Restore.
+  if (state) {
+    if (state.v !== 1) throw new Error(`unsupported miner state version ${String(state.v)}`);
+    tick = state.tick;
+    for (const [id, template, count, lastSeen] of state.clusters) {
+      const t = tokenize(template, { collapse: false });
+      newCluster(t, id, count, lastSeen);
+    }
+    for (const [a, b] of state.aliases) aliases.set(a, b);
+    evict();
+  }
+
+  return {
+    add,
+    match,
+    get(templateId) {
+      const c = resolve(templateId);
+      return c ? { templateId: c.id, template: templateOf(c), count: c.count } : undefined;
+    },
+    templates() {
+      return [...byId.values()]
+        .sort((a, b) => b.count - a.count || a.seq - b.seq)
+        .map((c) => ({ templateId: c.id, template: templateOf(c), count: c.count }));
+    },
+    snapshot() {
+      const clusters = [...byId.values()].sort((a, b) => a.seq - b.seq);
+      return {
+        v: 1,
+        tick,
+        clusters: clusters.map((c) => [c.id, templateOf(c), c.count, c.lastSeen]),
+        aliases: [...aliases],
+      };
+    },
+    get size() {
+      return byId.size;
+    },
+  };
+}

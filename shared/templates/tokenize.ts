@@ -1,0 +1,317 @@
+/**
+ * Generic tokeniser and masker for log message bodies (header already removed).
+ *
+ * One pass over the characters, no regular expressions. A message becomes a sequence of tokens, each
+ * with the separator text that preceded it (so a template can be printed back with its original
+ * spacing) and a kind:
+ *
+ *  - WORD: a run of "word" characters (letters, digits and `. / - _ @ # $ % + * ! ? & ~ ^ \``),
+ *  - PUNCT: one structural punctuation character, split off on its own: `= : , ; ( ) [ ] { } < > | " '`,
+ *  - VAR: a word recognised as a variable, shown as `<*>` in templates.
+ *
+ * Masking (what makes a word a VAR) uses only rules that hold for logs in general:
+ *  - the word contains a decimal digit (numbers, ids, hex with digits, IPs, versions, times, sizes),
+ *  - hexadecimal of 8+ characters or `0x...`, or any word longer than 80 characters,
+ *  - a URL (`scheme://...`, masked whole before splitting on `:`), an absolute path with 2+ segments,
+ *  - a whole whitespace-delimited word that is an address such as `host:port`, `ip:port`, an IPv6
+ *    address, a UUID or a `key=value` whose value has a digit, collapses into as few VARs as possible
+ *    (the split on `:` or `=` still separates a constant key from its value).
+ * Everything else is kept as a constant candidate; the miner decides by similarity.
+ */
+
+export const WILDCARD = '<*>';
+
+export const KIND_WORD = 0;
+export const KIND_PUNCT = 1;
+export const KIND_VAR = 2;
+
+export interface Tokens {
+  /** The message. */
+  text: string;
+  /** Token texts; VAR tokens hold WILDCARD. */
+  tokens: string[];
+  kinds: number[];
+  /** Offsets of each token in `text`: [starts[i], ends[i]). */
+  starts: number[];
+  ends: number[];
+}
+
+/** Original text of token i (the value of a VAR). */
+export function valueOf(t: Tokens, i: number): string {
+  return t.text.slice(t.starts[i]!, t.ends[i]!);
+}
+
+/** Separator text (usually whitespace, often '') before token i; i = tokens.length gives the tail. */
+export function sepOf(t: Tokens, i: number): string {
+  const from = i === 0 ? 0 : t.ends[i - 1]!;
+  const to = i < t.tokens.length ? t.starts[i]! : t.text.length;
+  return t.text.slice(from, to);
+}
+
+// Character classes: 0 = word, 1 = split punctuation, 2 = whitespace.
+const CLASS = new Uint8Array(128);
+for (const c of '=:,;()[]{}<>|"\'') CLASS[c.charCodeAt(0)] = 1;
+for (const c of ' \t\n\r\f\v') CLASS[c.charCodeAt(0)] = 2;
+
+function charClass(code: number): number {
+  if (code < 128) return CLASS[code]!;
+  // Non-ASCII whitespace (NBSP, ideographic space, ...) separates; anything else is a word character.
+  if (code === 0xa0 || code === 0x3000 || (code >= 0x2000 && code <= 0x200b)) return 2;
+  return 0;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** Longest word kept as a constant; longer words are variables. */
+const MAX_WORD = 80;
+
+/** Does the word [s, e) of `text` look like a variable on its own? */
+function wordIsVariable(text: string, s: number, e: number): boolean {
+  const len = e - s;
+  // A very long word is data (base64, a token, a blob), and would bloat the template.
+  if (len > MAX_WORD) return true;
+  let hexOnly = true;
+  let slashes = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) return true;
+    if (!isHex(c)) hexOnly = false;
+    if (c === 47) slashes++;
+  }
+  if (hexOnly && len >= 8) return true;
+  // An absolute path with at least two segments (`/var/log/x`); `/` alone or `a/b` stays a word.
+  if (slashes >= 2 && text.charCodeAt(s) === 47 && len > 2) return true;
+  return false;
+}
+
+/**
+ * A whitespace-delimited chunk [s, e) that as a whole is one variable even though it holds split
+ * punctuation: a URL, an IPv6 address, a UUID-like or MAC-like token of hex groups.
+ */
+function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
+  // URL: letters then "://".
+  let i = s;
+  while (i < e) {
+    const c = text.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) i++;
+    else break;
+  }
+  if (i > s && i + 2 < e && text.charCodeAt(i) === 58 && text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) {
+    return true;
+  }
+  // Groups of hex digits joined by ':' (IPv6, MAC), at least 3 groups, with a digit somewhere.
+  let groups = 1;
+  let digit = false;
+  let ok = true;
+  let run = 0;
+  for (let j = s; j < e; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 58) {
+      groups++;
+      if (run > 4) ok = false;
+      run = 0;
+    } else if (isHex(c)) {
+      if (isDigit(c)) digit = true;
+      run++;
+    } else {
+      ok = false;
+      break;
+    }
+  }
+  if (ok && digit && groups >= 3 && run <= 4) return true;
+  return false;
+}
+
+
+const DATE_WORDS = new Set(
+  'jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday'.split(
+    ' ',
+  ),
+);
+
+/** Month or weekday name (English, any case). */
+function isDateWord(text: string, s: number, e: number): boolean {
+  const len = e - s;
+  if (len < 3 || len > 9) return false;
+  const c = text.charCodeAt(s) | 32;
+  // First letters of month and weekday names: a d f j m n o s t w.
+  if (c !== 97 && c !== 100 && c !== 102 && c !== 106 && c !== 109 && c !== 110 && c !== 111 && c !== 115 && c !== 116 && c !== 119) return false;
+  return DATE_WORDS.has(text.slice(s, e).toLowerCase());
+}
+
+export interface TokenizeOptions {
+  /**
+   * Collapse a run of variables separated only by whitespace or `: , ; = |` into one variable, so
+   * lists of ids, timestamps and `ip:port` give the same token count whatever their length. Default true.
+   */
+  collapse?: boolean;
+}
+
+/** Separators a run of variables may span when collapsing: whitespace and `: , ; = |`. */
+function collapsible(p: string): boolean {
+  return p === ':' || p === ',' || p === ';' || p === '=' || p === '|';
+}
+
+// Tokeniser state, module-level so the per-character helpers are not closures created per call
+// (tokenize is synchronous and not re-entrant).
+let sText = '';
+let sCollapse = true;
+let sTokens: string[] = [];
+let sKinds: number[] = [];
+let sStarts: number[] = [];
+let sEnds: number[] = [];
+/** Token index of the last VAR (-1 = none). */
+let sLastVar = -1;
+
+function truncateTo(k: number): void {
+  sTokens.length = k;
+  sKinds.length = k;
+  sStarts.length = k;
+  sEnds.length = k;
+}
+
+function emit(kind: number, start: number, end: number): void {
+  const text = sText;
+  const kinds = sKinds;
+  let len = sTokens.length;
+  if (sCollapse && kind === KIND_WORD && sLastVar >= 0 && sLastVar === len - 1 && isDateWord(text, start, end)) {
+    // "17 Jun", "2005 Fri": a month or weekday name next to a number is part of a date.
+    kind = KIND_VAR;
+  }
+  if (kind === KIND_VAR && sCollapse) {
+    // "Fri Jun 17": month and weekday names just before a number are part of the date too.
+    let k = len;
+    while (k > 0 && kinds[k - 1] === KIND_WORD && isDateWord(text, sStarts[k - 1]!, sEnds[k - 1]!)) k--;
+    if (k < len) {
+      start = sStarts[k]!;
+      truncateTo(k);
+      len = k;
+    }
+    const lastVar = sLastVar;
+    if (lastVar >= 0 && lastVar < len) {
+      // Merge with the previous VAR when only collapsible punctuation lies between.
+      let ok = true;
+      for (let j = lastVar + 1; j < len; j++) {
+        if (kinds[j] !== KIND_PUNCT || !collapsible(sTokens[j]!)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) {
+        truncateTo(lastVar + 1);
+        sEnds[lastVar] = end;
+        return;
+      }
+    }
+  }
+  sTokens.push(kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[text.charCodeAt(start)]! : text.slice(start, end));
+  kinds.push(kind);
+  sStarts.push(start);
+  sEnds.push(end);
+  if (kind === KIND_VAR) sLastVar = len;
+}
+
+/** An empty value: `key=` followed by whitespace or the end, or `()`/`[]`/`{}` with nothing inside. */
+function emptyVar(at: number): void {
+  sLastVar = sTokens.length;
+  sTokens.push(WILDCARD);
+  sKinds.push(KIND_VAR);
+  sStarts.push(at);
+  sEnds.push(at);
+}
+
+/** Interned one-character strings of the split punctuation. */
+const PUNCT_STR: string[] = [];
+for (let c = 0; c < 128; c++) PUNCT_STR.push(String.fromCharCode(c));
+
+const scratch: Tokens = { text: '', tokens: [], kinds: [], starts: [], ends: [] };
+
+/**
+ * Tokenise and mask one message. With `reuse`, the result lives in buffers shared by all calls and
+ * is valid only until the next call (the miner's hot path: no allocation per message but the words).
+ */
+export function tokenize(text: string, options?: TokenizeOptions, reuse = false): Tokens {
+  sText = text;
+  sCollapse = options?.collapse ?? true;
+  if (reuse) {
+    sTokens = scratch.tokens;
+    sKinds = scratch.kinds;
+    sStarts = scratch.starts;
+    sEnds = scratch.ends;
+    truncateTo(0);
+  } else {
+    sTokens = [];
+    sKinds = [];
+    sStarts = [];
+    sEnds = [];
+  }
+  sLastVar = -1;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (charClass(c) === 2) {
+      i++;
+      continue;
+    }
+    // Chunk = maximal run of non-whitespace.
+    const chunkStart = i;
+    let chunkEnd = i;
+    let hasPunct = false;
+    for (; chunkEnd < n; chunkEnd++) {
+      const k = charClass(text.charCodeAt(chunkEnd));
+      if (k === 2) break;
+      if (k === 1) hasPunct = true;
+    }
+    if (hasPunct) {
+      // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
+      let cs = chunkStart;
+      let ce = chunkEnd;
+      while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
+      while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
+      if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
+        for (let j = chunkStart; j < cs; j++) emit(KIND_PUNCT, j, j + 1);
+        emit(KIND_VAR, cs, ce);
+        for (let j = ce; j < chunkEnd; j++) emit(KIND_PUNCT, j, j + 1);
+        i = chunkEnd;
+        continue;
+      }
+    }
+    // Split the chunk on punctuation.
+    while (i < chunkEnd) {
+      c = text.charCodeAt(i);
+      // A literal "<*>" (a rendered template read back) is a variable.
+      if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
+        emit(KIND_VAR, i, i + 3);
+        i += 3;
+        continue;
+      }
+      if (charClass(c) === 1) {
+        emit(KIND_PUNCT, i, i + 1);
+        i++;
+        if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(i);
+        else if (
+          i < n &&
+          ((c === 40 && text.charCodeAt(i) === 41) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))
+        ) {
+          emptyVar(i);
+        }
+        continue;
+      }
+      const ws = i;
+      while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
+      emit(wordIsVariable(text, ws, i) ? KIND_VAR : KIND_WORD, ws, i);
+    }
+  }
+  sText = '';
+  if (reuse) {
+    scratch.text = text;
+    return scratch;
+  }
+  return { text, tokens: sTokens, kinds: sKinds, starts: sStarts, ends: sEnds };
+}
