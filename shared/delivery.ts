@@ -15,8 +15,6 @@ import { produce, type KafkaRecord } from './adapters/kafka.ts';
 import { putAll, type SpillRecord } from './adapters/kinesis.ts';
 import { getS3 } from './adapters/s3.ts';
 
-export type DeliveredTo = 'kafka' | 'spill';
-
 export class DeliveryFailedError extends Error {
   override readonly name = 'DeliveryFailedError';
 }
@@ -61,26 +59,45 @@ export async function releaseClaimCheck(objectKey: string): Promise<void> {
 }
 
 export interface DeliveryOutcome {
-  to: DeliveredTo;
+  /** Where the records went: all to Kafka, all to the spill stream, or some to each. */
+  to: 'kafka' | 'spill' | 'both';
   kafkaError?: string;
 }
 
-export async function deliver(records: readonly KafkaRecord[]): Promise<DeliveryOutcome> {
-  let kafkaError: string;
-  try {
-    await produce(records);
-    return { to: 'kafka' };
-  } catch (err) {
-    kafkaError = (err as Error).message;
+/**
+ * Delivers batches in order: to Kafka while it acknowledges, and once it fails, that batch and every
+ * later one to the spill stream (a request does not wait on a broken Kafka more than once).
+ * Rejects with DeliveryFailedError when a batch reaches neither; batches delivered before that stay
+ * delivered, so a client that retries the request may create duplicates unless it sends an
+ * Idempotency-Key (then the retried events have the same ids, and every consumer overwrites).
+ */
+export async function deliver(batches: Iterable<readonly KafkaRecord[]>): Promise<DeliveryOutcome> {
+  let kafkaError: string | undefined;
+  let toKafka = 0;
+  let toSpill = 0;
+  for (const batch of batches) {
+    if (kafkaError === undefined) {
+      try {
+        await produce(batch);
+        toKafka++;
+        continue;
+      } catch (err) {
+        kafkaError = (err as Error).message;
+      }
+    }
+    try {
+      const spill = await Promise.all(batch.map(encodeSpill));
+      await putAll(config.kinesis().spillStream, spill);
+      toSpill++;
+    } catch (err) {
+      throw new DeliveryFailedError(
+        `Neither Kafka (${kafkaError}) nor the Kinesis spill stream (${(err as Error).message}) took the records`,
+        { cause: err },
+      );
+    }
   }
-  try {
-    const spill = await Promise.all(records.map(encodeSpill));
-    await putAll(config.kinesis().spillStream, spill);
-    return { to: 'spill', kafkaError };
-  } catch (err) {
-    throw new DeliveryFailedError(
-      `Neither Kafka (${kafkaError}) nor the Kinesis spill stream (${(err as Error).message}) took the records`,
-      { cause: err },
-    );
-  }
+  return {
+    to: toSpill === 0 ? 'kafka' : toKafka === 0 ? 'spill' : 'both',
+    ...(kafkaError !== undefined ? { kafkaError } : {}),
+  };
 }

@@ -1,0 +1,96 @@
+/**
+ * The one error type of the ingest path. Everything the client did wrong (or that we cannot do right
+ * now) is an `IngestError` with an HTTP status, a stable machine `code` and a message that tells the
+ * client what to do. `errorResponse` (http.ts) turns it into the answer in the request's own shape.
+ */
+
+export type IngestErrorCode =
+  | 'not_found' // 404: no such route
+  | 'method_not_allowed' // 405: route exists, method does not (Allow header set)
+  | 'missing_token' // 401: no Authorization / X-Api-Key / path token
+  | 'invalid_token' // 401: malformed, unknown or revoked token
+  | 'conflicting_tokens' // 400: two different tokens in one request
+  | 'empty_body' // 400: nothing but whitespace
+  | 'body_too_large' // 413: wire or decoded body over maxBodyBytes
+  | 'bad_encoding' // 400: gzip/deflate/zstd data that does not decode
+  | 'unsupported_encoding' // 415: Content-Encoding we do not know
+  | 'invalid_idempotency_key' // 400
+  | 'rate_limited' // 429 (Retry-After)
+  | 'unavailable' // 503 (Retry-After)
+  | 'unsupported_event' // 500: the Lambda was wired to something that is not API Gateway v2 / ALB
+  | 'internal'; // 500
+
+export interface IngestErrorOptions {
+  /** Seconds; sent as `Retry-After` (429/503). */
+  retryAfterSeconds?: number;
+  /** Extra response headers (e.g. `Allow`, `WWW-Authenticate`). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class IngestError extends Error {
+  override readonly name = 'IngestError';
+  readonly status: number;
+  readonly code: IngestErrorCode;
+  readonly retryAfterSeconds: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, code: IngestErrorCode, message: string, options: IngestErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.code = code;
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.retryAfterSeconds !== undefined) {
+      this.retryAfterSeconds = Math.max(0, Math.ceil(options.retryAfterSeconds));
+      headers['retry-after'] = String(this.retryAfterSeconds);
+    } else {
+      this.retryAfterSeconds = undefined;
+    }
+    this.headers = headers;
+  }
+
+  /** The JSON body sent to the client. */
+  toBody(requestId?: string): { error: IngestErrorCode; message: string; requestId?: string } {
+    return requestId === undefined
+      ? { error: this.code, message: this.message }
+      : { error: this.code, message: this.message, requestId };
+  }
+
+  /** 401 for a token the tenant lookup does not know or that was revoked (the handler throws this). */
+  static invalidToken(reason: 'unknown' | 'revoked' | 'malformed' = 'unknown'): IngestError {
+    const what = reason === 'revoked' ? 'has been revoked' : reason === 'malformed' ? 'is malformed' : 'is not known';
+    return new IngestError(
+      401,
+      'invalid_token',
+      `The ingest token ${what}. Check the token your client sends (Authorization: Bearer <token>, X-Api-Key, or /v1/inputs/<token>) or create a new one.`,
+      { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+    );
+  }
+
+  static missingToken(): IngestError {
+    return new IngestError(
+      401,
+      'missing_token',
+      'No ingest token. Send it as "Authorization: Bearer <token>", as an "X-Api-Key: <token>" header, or POST to /v1/inputs/<token>.',
+      { headers: { 'www-authenticate': 'Bearer' } },
+    );
+  }
+
+  /** 503 with Retry-After: the pipeline cannot take the data right now; the client should retry as is. */
+  static unavailable(retryAfterSeconds: number, detail = 'Ingest is temporarily unavailable.'): IngestError {
+    return new IngestError(503, 'unavailable', `${detail} Retry the same request after ${Math.ceil(retryAfterSeconds)} s.`, {
+      retryAfterSeconds,
+    });
+  }
+
+  /** 429 with Retry-After. */
+  static rateLimited(retryAfterSeconds: number, detail = 'Too many requests for this tenant.'): IngestError {
+    return new IngestError(429, 'rate_limited', `${detail} Retry after ${Math.ceil(retryAfterSeconds)} s.`, {
+      retryAfterSeconds,
+    });
+  }
+}
+
+export function isIngestError(e: unknown): e is IngestError {
+  return e instanceof IngestError;
+}

@@ -1,0 +1,426 @@
+/**
+ * Splits a decoded body into events. No I/O, no per-event allocation beyond the event's string.
+ *
+ * Formats (Content-Type first, sniffed when missing or generic, e.g. curl -d's
+ * application/x-www-form-urlencoded or application/octet-stream):
+ *   ndjson      one event per non-blank line; each line's text is the raw (lines are NOT parsed: a line
+ *               that is not JSON is simply an event whose raw is text)
+ *   json-array  one event per element: strings as their value, anything else re-serialised with
+ *               JSON.stringify (compact); elements are parsed one by one (see arrayElements)
+ *   json        a single JSON value: the body text (trimmed) is the raw, unparsed/unchanged
+ *   text        lines (LF or CRLF), joined by `joinMultiline` so a stack trace sent as lines is one event
+ * A body that claims JSON but is not falls back to text lines: nothing is lost.
+ *
+ * UTF-8: the whole body is checked once with `buffer.isUtf8` (fast path). Only when that fails do we
+ * work line by line on bytes, so the `invalidUtf8` flag is per event (U+FFFD replacement).
+ * NUL and other control characters are data: kept in raw (JSON escapes them in the Kafka value).
+ * A UTF-8 BOM at the start of the body is dropped.
+ */
+import { isUtf8 } from 'node:buffer';
+import { joinMultiline } from '../classify/multiline.ts';
+
+export type BodyFormat = 'ndjson' | 'json-array' | 'json' | 'text';
+
+/** Receives each event: raw (already truncated), size as received, truncated?, invalid UTF-8? */
+export type EventSink = (raw: string, originalBytes: number, truncated: boolean, invalidUtf8: boolean) => void;
+
+type Declared = 'ndjson' | 'json' | 'text' | 'sniff';
+
+export function declaredFormat(contentType: string | undefined): Declared {
+  if (!contentType) return 'sniff';
+  const semi = contentType.indexOf(';');
+  const mt = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  switch (mt) {
+    case 'application/x-ndjson':
+    case 'application/ndjson':
+    case 'application/jsonl':
+    case 'application/x-jsonl':
+    case 'application/jsonlines':
+    case 'application/x-jsonlines':
+    case 'application/json-lines':
+    case 'application/json-seq':
+      return 'ndjson';
+    case 'application/json':
+    case 'text/json':
+    case 'application/x-json':
+      return 'json';
+    case '':
+    case '*/*':
+    case 'application/octet-stream':
+    case 'application/x-www-form-urlencoded':
+    case 'multipart/form-data':
+    case 'binary/octet-stream':
+      return 'sniff';
+  }
+  if (mt.endsWith('+json')) return 'json';
+  if (mt.startsWith('text/')) return 'text';
+  return 'sniff';
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** True when the line has nothing but spaces/tabs/CR (or is empty). */
+function blankStr(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+function blankBytes(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+function parseOrUndefined(s: string): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return undefined; // also RangeError on absurd nesting: treated as "not JSON"
+  }
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Cut `s` to at most `maxBytes` UTF-8 bytes on a character boundary. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (s.length * 3 <= maxBytes) return s;
+  const b = Buffer.from(s, 'utf8');
+  if (b.length <= maxBytes) return s;
+  let end = maxBytes;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--; // b[end] is the first byte left out
+  return b.toString('utf8', 0, end);
+}
+
+interface Line {
+  text: string;
+  bytes: number;
+  invalid: boolean;
+}
+
+/**
+ * The first two non-blank lines (for sniffing `{`-bodies). Works on the decoded string.
+ */
+function firstLines(str: string, start: number, n: number): string[] {
+  const out: string[] = [];
+  let pos = start;
+  while (pos < str.length && out.length < n) {
+    let nl = str.indexOf('\n', pos);
+    if (nl < 0) nl = str.length;
+    const line = str.slice(pos, nl);
+    if (!blankStr(line)) out.push(line);
+    pos = nl + 1;
+  }
+  return out;
+}
+
+export interface SplitOptions {
+  maxEventBytes: number;
+  contentType: string | undefined;
+  /** The body already as text (known to equal `body` decoded, and well-formed): skips the UTF-8 check and decode. */
+  text?: string;
+}
+
+/** Splits `body` (decoded, non-empty) into events and feeds them to `sink`; returns the format used. */
+export function splitBody(body: Buffer, opts: SplitOptions, sink: EventSink): BodyFormat {
+  let start = 0;
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) start = 3;
+  const buf = start === 0 ? body : body.subarray(start);
+  let str: string;
+  let valid: boolean;
+  if (opts.text !== undefined) {
+    str = start === 0 ? opts.text : opts.text.slice(1); // the BOM is one UTF-16 unit
+    valid = true;
+  } else {
+    valid = isUtf8(buf);
+    str = buf.toString('utf8');
+  }
+  const ascii = valid && str.length === buf.length;
+  const max = opts.maxEventBytes;
+
+  const declared = declaredFormat(opts.contentType);
+  let format: BodyFormat;
+  let arrayRaws: string[] | undefined;
+  if (declared === 'ndjson') format = 'ndjson';
+  else if (declared === 'text') format = 'text';
+  else {
+    let i = 0;
+    while (i < str.length && isWs(str.charCodeAt(i))) i++;
+    const first = str.charCodeAt(i);
+    format = 'text';
+    if (first === 0x5b /* [ */) {
+      const elements = arrayElements(str, i);
+      if (elements !== undefined) {
+        arrayRaws = elements;
+        format = 'json-array';
+      }
+    } else if (first === 0x7b /* { */) {
+      const [l1, l2] = firstLines(str, i, 2);
+      const o1 = l1 !== undefined && isPlainObject(parseOrUndefined(l1));
+      if (o1 && l2 !== undefined && isPlainObject(parseOrUndefined(l2))) format = 'ndjson';
+      else if (o1 && l2 === undefined) format = 'json';
+      else if (parseOrUndefined(str) !== undefined) format = 'json';
+      else if (o1) format = 'ndjson';
+    } else if (declared === 'json' && i < str.length && parseOrUndefined(str) !== undefined) {
+      format = 'json';
+    }
+  }
+
+  switch (format) {
+    case 'json':
+      emitSingle(str.trim(), valid, max, sink);
+      break;
+    case 'json-array':
+      for (const raw of arrayRaws!) emitOne(raw, Buffer.byteLength(raw), !valid && raw.includes('\uFFFD'), max, sink);
+      break;
+    case 'ndjson':
+      if (valid) ndjsonFromString(str, ascii, max, sink);
+      else forEachByteLine(buf, max, (l) => emitOne(l.text, l.bytes, l.invalid, max, sink));
+      break;
+    case 'text':
+      emitText(buf, str, valid, ascii, max, sink);
+      break;
+  }
+  return format;
+}
+
+function emitOne(raw: string, bytes: number, invalid: boolean, max: number, sink: EventSink): void {
+  if (bytes > max) sink(truncateUtf8(raw, max), bytes, true, invalid);
+  else sink(raw, bytes, false, invalid);
+}
+
+function emitSingle(text: string, valid: boolean, max: number, sink: EventSink): void {
+  if (text.length === 0) return;
+  emitOne(text, Buffer.byteLength(text), !valid, max, sink);
+}
+
+/** NDJSON, valid UTF-8 body: scan the decoded string with indexOf; byte length is free for ASCII. */
+function ndjsonFromString(str: string, ascii: boolean, max: number, sink: EventSink): void {
+  const n = str.length;
+  let pos = 0;
+  while (pos < n) {
+    let nl = str.indexOf('\n', pos);
+    if (nl < 0) nl = n;
+    let end = nl;
+    if (end > pos && str.charCodeAt(end - 1) === 0x0d) end--;
+    if (end > pos) {
+      const c = str.charCodeAt(pos);
+      if (!((c === 0x20 || c === 0x09) && blankStr(str.slice(pos, end)))) {
+        const line = str.slice(pos, end);
+        const bytes = ascii ? line.length : Buffer.byteLength(line);
+        if (bytes > max) sink(truncateUtf8(line, max), bytes, true, false);
+        else sink(line, bytes, false, false);
+      }
+    }
+    pos = nl + 1;
+  }
+}
+
+/**
+ * Line iteration on bytes (used when the body is not valid UTF-8): each line is checked and decoded
+ * on its own, so only the lines with bad bytes are flagged. Long lines are cut on the bytes before
+ * decoding (the result is re-cut after U+FFFD repair, which can grow it).
+ */
+function forEachByteLine(buf: Buffer, max: number, fn: (l: Line) => void, keepBlank = false): void {
+  const n = buf.length;
+  let pos = 0;
+  while (pos < n) {
+    let nl = buf.indexOf(0x0a, pos);
+    if (nl < 0) nl = n;
+    let end = nl;
+    if (end > pos && buf[end - 1] === 0x0d) end--;
+    if (keepBlank || (end > pos && !blankBytes(buf, pos, end))) {
+      const line = buf.subarray(pos, end);
+      const bytes = end - pos;
+      const invalid = !isUtf8(line);
+      let text: string;
+      if (bytes > max) {
+        let cutAt = max;
+        for (let k = 0; k < 3 && cutAt > 0 && (line[cutAt]! & 0xc0) === 0x80; k++) cutAt--;
+        text = line.toString('utf8', 0, cutAt);
+      } else {
+        text = line.toString('utf8');
+      }
+      fn({ text, bytes, invalid });
+    }
+    pos = nl + 1;
+  }
+}
+
+/**
+ * Text: every line (blank ones too: joinMultiline keeps blank lines inside chained Python tracebacks
+ * and hands the others back as their own entries, which are skipped here) goes through joinMultiline.
+ */
+function emitText(buf: Buffer, str: string, valid: boolean, ascii: boolean, max: number, sink: EventSink): void {
+  if (valid) {
+    const lines: string[] = [];
+    const n = str.length;
+    let pos = 0;
+    while (pos < n) {
+      let nl = str.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      let end = nl;
+      if (end > pos && str.charCodeAt(end - 1) === 0x0d) end--;
+      lines.push(str.slice(pos, end));
+      pos = nl + 1;
+    }
+    for (const ev of joinMultiline(lines)) {
+      if (isBlankEvent(ev)) continue;
+      const bytes = ascii ? ev.length : Buffer.byteLength(ev);
+      emitOne(ev, bytes, false, max, sink);
+    }
+    return;
+  }
+  // Invalid UTF-8 somewhere: keep per-line flags and sizes, and map the joined events back to lines.
+  const lines: Line[] = [];
+  forEachByteLine(buf, max, (l) => lines.push(l), true);
+  const joined = joinMultiline(lines.map((l) => l.text));
+  let p = 0;
+  let mapped = true;
+  for (const ev of joined) {
+    if (isBlankEvent(ev)) {
+      if (mapped && p < lines.length && lines[p]!.text === ev) p++;
+      continue;
+    }
+    let invalid = false;
+    let bytes = -1;
+    if (mapped) {
+      // An event is consecutive lines joined with "\n"; it never starts with a blank line (blank lines
+      // the joiner dropped are skipped). If the mapping does not work out, fall back to a per-event
+      // heuristic for the rest of the body.
+      while (p < lines.length && blankStr(lines[p]!.text) && !ev.startsWith(lines[p]!.text + '\n')) p++;
+      let len = -1;
+      let b = -1;
+      let inv = false;
+      let q = p;
+      while (q < lines.length && len < ev.length) {
+        const l = lines[q]!;
+        if (!ev.startsWith(l.text, len + 1)) break;
+        len += 1 + l.text.length;
+        b += 1 + l.bytes;
+        inv ||= l.invalid;
+        q++;
+      }
+      if (len === ev.length && q > p) {
+        p = q;
+        invalid = inv;
+        bytes = b;
+      } else {
+        mapped = false;
+      }
+    }
+    if (!mapped) {
+      invalid = ev.includes('\uFFFD');
+      bytes = Buffer.byteLength(ev);
+    }
+    emitOne(ev, bytes, invalid, max, sink);
+  }
+}
+
+function isBlankEvent(ev: string): boolean {
+  if (ev.length === 0) return true;
+  const c = ev.charCodeAt(0);
+  return (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) && ev.trim().length === 0;
+}
+
+/**
+ * A JSON array body as one raw string per element, or undefined when the body is not a valid JSON array.
+ *
+ * The body is not JSON.parse'd as a whole: a scanner finds the top-level element boundaries (iterative,
+ * any nesting depth) and each element is parsed on its own and re-serialised (strings as their value).
+ * That keeps memory flat for a million tiny events (no million-object array alive at once) and lets an
+ * element nested too deep for JSON.stringify (which recurses) keep its source text instead.
+ */
+export function arrayElements(str: string, open: number): string[] | undefined {
+  const out: string[] = [];
+  const ok = topLevelElements(str, open, (start, end) => {
+    const text = str.slice(start, end);
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (typeof v === 'string') {
+      if (v.length > 0 && !blankStr(v)) out.push(v);
+      return true;
+    }
+    let raw: string;
+    try {
+      raw = JSON.stringify(v);
+    } catch {
+      raw = text;
+    }
+    out.push(raw);
+    return true;
+  });
+  return ok ? out : undefined;
+}
+
+/**
+ * Walks the top-level elements of the JSON array that opens at `open`, calling `onElement(start, end)`
+ * with each element's trimmed source range. Returns false when the structure is broken (unterminated,
+ * trailing data, empty element) or `onElement` returned false. Element contents are validated by the
+ * callback (JSON.parse). Iterative: any nesting depth.
+ */
+export function topLevelElements(str: string, open: number, onElement: (start: number, end: number) => boolean): boolean {
+  const n = str.length;
+  let i = open + 1;
+  let depth = 0;
+  let start = -1;
+  let count = 0;
+  let closed = false;
+  for (; i < n; i++) {
+    const c = str.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      if (start < 0) start = i;
+      i++;
+      while (i < n) {
+        const d = str.charCodeAt(i);
+        if (d === 0x5c) i += 2;
+        else if (d === 0x22) break;
+        else i++;
+      }
+      if (i >= n) return false;
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) {
+      if (start < 0) start = i;
+      depth++;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth === 0) {
+        if (c !== 0x5d) return false;
+        if (start >= 0) {
+          if (!onElement(start, trimEnd(str, start, i))) return false;
+        } else if (count > 0) return false; // "[1,]"
+        closed = true;
+        i++;
+        break;
+      }
+      depth--;
+    } else if (c === 0x2c /* , */ && depth === 0) {
+      if (start < 0) return false; // "[,1]" or "[1,,2]"
+      if (!onElement(start, trimEnd(str, start, i))) return false;
+      count++;
+      start = -1;
+    } else if (start < 0 && !isWs(c)) {
+      start = i;
+    }
+  }
+  if (!closed) return false;
+  for (; i < n; i++) if (!isWs(str.charCodeAt(i))) return false;
+  return true;
+}
+
+function trimEnd(str: string, start: number, end: number): number {
+  while (end > start && isWs(str.charCodeAt(end - 1))) end--;
+  return end;
+}
