@@ -10,13 +10,17 @@
  * the column holds no level words, e.g. Linux's "Level" column is the host name). Also: how often a
  * timestamp was read. The classifier carries no rule for any of these systems.
  *
- *   npx tsx bench/loghub-accuracy.ts
+ *   npx tsx bench/loghub-accuracy.ts [--dir <loghub-style dir>] [--misses]
+ *
+ * `--dir` points at another directory laid out like the Loghub samples (one folder per system holding
+ * `<System>_2k.log` and `<System>_2k.log_structured.csv`), e.g. held-out systems kept outside the repo.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classify } from '../shared/classify/index.ts';
 import { levelFromWord } from '../shared/classify/levels.ts';
+import type { Level } from '../shared/classify/types.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..');
@@ -111,6 +115,17 @@ export interface SystemFigures {
   misses: Array<{ line: string; expected: string; got: string }>;
 }
 
+/** Single-letter Level columns (logcat, klog): V D I W E F A. */
+const LETTER_LEVELS: Record<string, Level | undefined> = {
+  V: 'trace',
+  D: 'debug',
+  I: 'info',
+  W: 'warn',
+  E: 'error',
+  F: 'critical',
+  A: 'critical',
+};
+
 /** Receive time used for the samples (their timestamps are years old; only message/level are scored). */
 const RECEIVED = new Date('2026-01-01T00:00:00Z');
 
@@ -119,7 +134,7 @@ export function measure(samples = loadLoghub()): SystemFigures[] {
   for (const s of samples) {
     const content = s.columns.get('Content') ?? [];
     const levels = s.columns.get('Level');
-    const mapped = levels?.map((l) => levelFromWord(l));
+    const mapped = levels?.map((l) => levelFromWord(l) ?? LETTER_LEVELS[l]);
     const hasLevels = mapped !== undefined && mapped.some((l) => l !== undefined);
     let msgOk = 0;
     let lvOk = 0;
@@ -158,9 +173,11 @@ export function table(figs: SystemFigures[]): string {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const figs = measure();
+  const di = process.argv.indexOf('--dir');
+  const dir = di >= 0 && process.argv[di + 1] !== undefined ? resolve(process.argv[di + 1]!) : LOGHUB_DIR;
+  const figs = measure(loadLoghub(dir));
   if (figs.length === 0) {
-    console.error(`no Loghub samples at ${LOGHUB_DIR}`);
+    console.error(`no Loghub samples at ${dir}`);
     process.exit(1);
   }
   console.log(table(figs));

@@ -24,7 +24,7 @@ import type { Draft } from './draft.ts';
 import { isAllDigits, skipSpaces, trimEnd } from './draft.ts';
 import { isUpperWord, levelAt } from './levels.ts';
 import type { Level } from './types.ts';
-import { parseTimestampAt, TS } from './time.ts';
+import { parseMonthDayCompact, parseTimestampAt, TS } from './time.ts';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -136,6 +136,162 @@ function strongGap(s: string, e: number): boolean {
   return c === TAB || c === PIPE;
 }
 
+/** Single-letter severities, read only where a format places them (logcat `pid tid D tag:`, klog `I0101`). */
+function letterLevel(c: number): Level | undefined {
+  switch (c) {
+    case 0x56: // V
+      return 'trace';
+    case 0x44: // D
+      return 'debug';
+    case 0x49: // I
+      return 'info';
+    case 0x57: // W
+      return 'warn';
+    case 0x45: // E
+      return 'error';
+    case 0x46: // F
+    case 0x41: // A (assert)
+      return 'critical';
+    default:
+      return undefined;
+  }
+}
+
+/** A `name[pid]:` token at [q, e) (e after the colon): the syslog-style tag, a strong header end. */
+function isPidTag(s: string, q: number, e: number): boolean {
+  if (e - q < 5 || s.charCodeAt(e - 1) !== COLON || s.charCodeAt(e - 2) !== RBRACK) return false;
+  const open = s.lastIndexOf('[', e - 3);
+  return open > q && isAllDigits(s, open + 1, e - 2) && isComponent(s, q, e, false);
+}
+
+/**
+ * `name[pid] (note):` with the `name[pid]` token at [q, e): the index after the note's colon, or -1.
+ * The note is short and has no spaces (`([31211])`, `(worker)`).
+ */
+function pidTagNote(s: string, q: number, e: number): number {
+  if (e - q < 4 || s.charCodeAt(e - 1) !== RBRACK || s.charCodeAt(e) !== SPACE || s.charCodeAt(e + 1) !== 0x28) return -1;
+  const open = s.lastIndexOf('[', e - 2);
+  if (open <= q || !isAllDigits(s, open + 1, e - 1)) return -1;
+  const ne = tokenEnd(s, e + 1);
+  if (ne - e > 40 || s.charCodeAt(ne - 1) !== COLON || s.charCodeAt(ne - 2) !== 0x29) return -1;
+  return ne;
+}
+
+/**
+ * A header-shaped token at [q, e): an identifier rather than a word of prose: it holds a digit or one
+ * of `- _ . / @ # :` (host names, node ids, dates, file names), or is an upper-case word (`RAS`).
+ * Never quoted text, key=value, a list or a `name:` (those end or belong to the message).
+ */
+function isHeaderShaped(s: string, q: number, e: number): boolean {
+  const n = e - q;
+  if (n < 1 || n > 64 || s.charCodeAt(e - 1) === COLON) return false;
+  let marked = false;
+  for (let i = q; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d || c === 0x22 || c === 0x27 || c === 0x2c || c === 0x3b || c === 0x28 || c === 0x29 || c === LBRACK || c === RBRACK) return false;
+    if ((c >= 0x30 && c <= 0x39) || c === MINUS || c === 0x5f || c === 0x2e || c === 0x2f || c === 0x40 || c === 0x23 || c === COLON) marked = true;
+  }
+  return marked || (n >= 2 && isUpperWord(s, q, e));
+}
+
+/** Result of `headerRun`: where the terminator starts, and the first timestamp met on the way. */
+const RUN = { t: NaN, tStart: 0, tEnd: 0, syslogStyle: false };
+const MAX_RUN = 9;
+
+/**
+ * A run of header fields before a terminator: from q, up to MAX_RUN space-separated tokens, each a
+ * timestamp (any form) or header-shaped, ending at an upper-case level word (`... RAS KERNEL INFO msg`)
+ * or at a `name[pid]:` tag (`... host2 Mmm d hh:mm:ss host2/host2 prog[42]: msg`). Returns the
+ * terminator's index (RUN holds the first timestamp read in the run, NaN if none), or -1.
+ */
+function headerRun(s: string, q: number, ref: number): number {
+  RUN.t = NaN;
+  const n = s.length;
+  let k = q;
+  for (let tok = 0; tok < MAX_RUN && k < n; tok++) {
+    const c = s.charCodeAt(k);
+    if (c === TAB || c === PIPE || c === LBRACK) return -1;
+    const e = tokenEnd(s, k);
+    if (e - k >= 3 && e - k <= 13 && isUpperWord(s, k, e) && levelAt(s, k, e) !== undefined) return k;
+    if (isPidTag(s, k, e)) return k;
+    const t = parseTimestampAt(s, k, ref);
+    if (!Number.isNaN(t) && TS.end > k) {
+      if (Number.isNaN(RUN.t)) {
+        RUN.t = t;
+        RUN.tStart = k;
+        RUN.tEnd = TS.end;
+        RUN.syslogStyle = TS.syslogStyle;
+      }
+      if (TS.end >= n || s.charCodeAt(TS.end) === SPACE) {
+        k = skipSp(s, TS.end);
+        continue;
+      }
+      // A date glued to more (`2005-06-03-15.42.50`): judged as a whole token below.
+    }
+    if (!isHeaderShaped(s, k, e)) return -1;
+    if (e >= n || s.charCodeAt(e) !== SPACE) return -1;
+    k = skipSp(s, e);
+  }
+  return -1;
+}
+
+/**
+ * A logger name without a colon (`nova.compute.manager`, `org.apache.catalina.startup.Catalina`): two
+ * dots at least, every segment an identifier (so not an address, a version or a file name).
+ */
+function isDottedLogger(s: string, q: number, e: number): boolean {
+  if (e - q < 5 || e - q > MAX_COMPONENT) return false;
+  let dots = 0;
+  let segStart = true;
+  for (let i = q; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (segStart) return false;
+      dots++;
+      segStart = true;
+      continue;
+    }
+    const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
+    const digit = c >= 0x30 && c <= 0x39;
+    if (segStart ? !letter : !(letter || digit || c === MINUS)) return false;
+    segStart = false;
+  }
+  return dots >= 2 && !segStart;
+}
+
+/** klog/glog: `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`. Fills the draft and returns true. */
+function parseKlog(line: string, rest: string, ref: number, d: Draft): boolean {
+  const lv = letterLevel(line.charCodeAt(0));
+  if (lv === undefined || lv === 'trace' || lv === 'debug') return false;
+  const t = parseMonthDayCompact(line, 1, ref);
+  if (Number.isNaN(t)) return false;
+  let p = skipSp(line, TS.end);
+  const te = tokenEnd(line, p);
+  if (te === p || !isAllDigits(line, p, te)) return false;
+  const tid = line.slice(p, te);
+  p = skipSp(line, te);
+  const fe = tokenEnd(line, p);
+  if (fe - p < 3 || line.charCodeAt(fe - 1) !== RBRACK) return false;
+  const colon = line.lastIndexOf(':', fe - 2);
+  if (colon <= p || !isAllDigits(line, colon + 1, fe - 1)) return false;
+  d.t = t;
+  d.tRaw = line.slice(1, TS.end);
+  d.format = 'generic';
+  d.level = lv;
+  d.fields.thread = tid;
+  d.fields.component = line.slice(p, fe - 1);
+  const first = trimEnd(line.slice(skipSpaces(line, fe)));
+  d.message = rest.length === 0 ? first : first + rest;
+  return true;
+}
+
+/** Two spaces or more, or a tab, at e (column padding). */
+function wideGap(s: string, e: number): boolean {
+  const c = s.charCodeAt(e);
+  if (c === TAB) return true;
+  return c === SPACE && (s.charCodeAt(e + 1) === SPACE || s.charCodeAt(e + 1) === TAB);
+}
+
 /**
  * Reads `line` (an event's first line) as a generic header. On success fills the draft (message:
  * the first line's message plus `rest`, the event's following lines) and returns true.
@@ -143,17 +299,32 @@ function strongGap(s: string, e: number): boolean {
 export function parseGeneric(line: string, rest: string, ref: number, d: Draft): boolean {
   const n = line.length;
   let p = skipSpaces(line, 0);
+  if (p === 0 && n > 20 && line.charCodeAt(5) === SPACE && parseKlog(line, rest, ref, d)) return true;
   const t = parseTimestampAt(line, p, ref);
-  const hasTs = !Number.isNaN(t);
+  let hasTs = !Number.isNaN(t);
   let syslogStyle = false;
+  /** The header-run rule was tried (it is tried once per line). */
+  let ranRun = false;
   if (hasTs) {
     d.t = t;
     d.tRaw = line.slice(p, TS.end);
     syslogStyle = TS.syslogStyle;
     p = TS.end;
+  } else {
+    // Leading fields before the timestamp (`label epoch ...`, `file.log.1 2024-01-01 ...`): a header
+    // run holding a timestamp and ending at a level word or a pid tag.
+    ranRun = true;
+    const r = headerRun(line, p, ref);
+    if (r > p && !Number.isNaN(RUN.t)) {
+      hasTs = true;
+      d.t = RUN.t;
+      d.tRaw = line.slice(RUN.tStart, RUN.tEnd);
+      syslogStyle = RUN.syslogStyle;
+      p = r;
+    }
   }
   // A timestamp must be followed by a separator (or end the line).
-  if (hasTs && p < n) {
+  if (hasTs && !ranRun && p < n) {
     const c = line.charCodeAt(p);
     if (c !== SPACE && c !== TAB && c !== PIPE && c !== RBRACK && c !== COLON && c !== MINUS && c !== 0x2c) {
       d.t = NaN;
@@ -178,13 +349,20 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
   let strict = false;
   /** The message starts exactly at msgStart (no leading-space trim). */
   let exact = false;
+  /** The last committed token was the level, followed by a wide gap (column-aligned header). */
+  let levelGap = false;
+  /** A dotted logger name was just taken: a `[...]` right after it is its context (request id). */
+  let contextNext = false;
+  let pendingTid: string | undefined;
 
   const commit = (to: number): void => {
     msgStart = to;
     if (pendingThread !== undefined && thread === undefined) thread = pendingThread;
     if (pendingPid !== undefined && pid === undefined) pid = pendingPid;
+    if (pendingTid !== undefined && thread === undefined) thread = pendingTid;
     pendingThread = undefined;
     pendingPid = undefined;
+    pendingTid = undefined;
   };
 
   while (!done && tokens++ < MAX_TOKENS) {
@@ -238,6 +416,13 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
     if (c === LBRACK) {
       const close = closeBracket(line, q);
       if (close < 0) break;
+      if (contextNext) {
+        // `logger.name [request-context] message`: the bracket is header; the message follows.
+        if (thread === undefined) thread = line.slice(q + 1, close);
+        commit(close + 1);
+        done = true;
+        break;
+      }
       const lv = bracketLevel(line, q + 1, close);
       if (lv !== undefined && level === undefined) {
         level = lv;
@@ -293,7 +478,20 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
         commit(e);
         p = e;
         strict = false;
+        levelGap = wideGap(line, e);
         continue;
+      }
+      // logcat: `pid tid L tag: message`, a single-letter level between the ids and the tag.
+      if (e - q === 1 && pendingTid !== undefined && pendingPid !== undefined) {
+        const ll = letterLevel(line.charCodeAt(q));
+        const q2 = skipSp(line, e);
+        const e2 = tokenEnd(line, q2);
+        if (ll !== undefined && q2 > e && isComponent(line, q2, e2, false)) {
+          level = ll;
+          commit(e);
+          p = e;
+          continue;
+        }
       }
       const colon = line.indexOf(':', q);
       if (colon > q && colon < e) {
@@ -315,6 +513,12 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
       }
     }
     if (isAllDigits(line, q, e)) {
+      if (pendingPid !== undefined && pendingTid === undefined && level === undefined && e - q <= 15) {
+        // A second id after the pid: a thread id (logcat `pid tid`), tentative like the pid.
+        pendingTid = line.slice(q, e);
+        p = e;
+        continue;
+      }
       if (pendingPid !== undefined || pid !== undefined) break;
       pendingPid = e - q <= 15 ? Number(line.slice(q, e)) : undefined;
       if (pendingPid === undefined) break;
@@ -332,6 +536,18 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
           commit(e);
           p = e;
           continue;
+        }
+        // `host prog[42] (note): message`: a pid tag with a parenthesised note before the colon.
+        const noteEnd = pidTagNote(line, q2, e2);
+        if (noteEnd > 0 && e - q <= 64) {
+          d.host = line.slice(q, e);
+          const open = line.lastIndexOf('[', e2 - 2);
+          d.service = line.slice(q2, open);
+          d.fields.pid = Number(line.slice(open + 1, e2 - 1));
+          componentTaken = true;
+          commit(noteEnd);
+          done = true;
+          break;
         }
       }
     }
@@ -352,6 +568,37 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
       commit(e);
       p = e;
       continue;
+    }
+    if (level !== undefined && !componentTaken) {
+      // Column-aligned header (`Info      CBS    message`): right after a level padded by a wide gap,
+      // a space-free field padded the same way is the component.
+      if (levelGap && msgStart === p && e - q <= 64 && wideGap(line, e) && line.charCodeAt(e - 1) !== COLON) {
+        componentTaken = true;
+        d.fields.component = line.slice(q, e);
+        commit(e);
+        p = e;
+        continue;
+      }
+      // `LEVEL logger.name [context] message` / `LEVEL [thread] logger.name message`.
+      if (isDottedLogger(line, q, e) && e < n && line.charCodeAt(e) === SPACE) {
+        componentTaken = true;
+        d.fields.component = line.slice(q, e);
+        commit(e);
+        p = e;
+        contextNext = true;
+        continue;
+      }
+    }
+    if (hasTs && !ranRun && level === undefined && !componentTaken && pendingThread === undefined) {
+      // More header fields after the timestamp (ids, hosts, a second date), up to a level word or a
+      // pid tag: `ts 2005.06.03 R02-M1-N0 RAS KERNEL INFO msg`, `ts host Mmm d hh:mm:ss prog[42]: msg`.
+      ranRun = true;
+      const r = headerRun(line, q, ref);
+      if (r > q) {
+        commit(r);
+        p = r;
+        continue;
+      }
     }
     break;
   }

@@ -235,6 +235,31 @@ function closest(ref: number, a: number, b: number): number {
   return Math.abs(a - ref) <= Math.abs(b - ref) ? a : b;
 }
 
+/**
+ * A time at i after a year-less month/day (`mm-dd`, `mm.dd`, `mm/dd`, klog's `mmdd`): the receive
+ * year, or the year before when that would be more than a day in the future (as for syslog dates).
+ */
+function monthDayTime(s: string, i: number, ref: number, mo: number, d: number): number {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !readTime(s, i)) return NaN;
+  const off = readZone(s, tEnd);
+  TS.end = zEnd;
+  const y = new Date(ref).getUTCFullYear();
+  let t = utc(y, mo, d, tH, tM, tS, tMs) - off * 60_000;
+  if (t > ref + DAY_MS) t = utc(y - 1, mo, d, tH, tM, tS, tMs) - off * 60_000;
+  return t;
+}
+
+/** klog/glog date and time: `mmdd hh:mm:ss.uuuuuu` at i (the severity letter before it is not read here). */
+export function parseMonthDayCompact(s: string, i: number, ref: number): number {
+  const md = fixed(s, i, 4);
+  if (md < 0 || s.charCodeAt(i + 4) !== C.SPACE) return NaN;
+  const t = monthDayTime(s, i + 5, ref, Math.floor(md / 100), md % 100);
+  if (Number.isNaN(t)) return NaN;
+  const e = s.charCodeAt(TS.end);
+  if (isLetter(e) || isDigit(e)) return NaN;
+  return t;
+}
+
 function parseNumeric(s: string, i: number, ref: number): number {
   let j = i;
   while (j < s.length && isDigit(s.charCodeAt(j)) && j - i < 20) j++;
@@ -298,7 +323,12 @@ function parseNumeric(s: string, i: number, ref: number): number {
       if (sep === C.SPACE) return NaN;
       // a/b/c numeric.
       const b = readNum(s, j + 1, 2);
-      if (b < 0 || s.charCodeAt(numEnd) !== sep) return NaN;
+      if (b < 0) return NaN;
+      if (s.charCodeAt(numEnd) === C.SPACE && n === 2 && numEnd - j === 3) {
+        // Month and day without a year, then a time: "03-17 16:13:38.811" (logcat), "10.30 16:49:06".
+        return monthDayTime(s, numEnd + 1, ref, a, b);
+      }
+      if (s.charCodeAt(numEnd) !== sep) return NaN;
       const cStart = numEnd + 1;
       let c = readNum(s, cStart, 4);
       if (c < 0) return NaN;

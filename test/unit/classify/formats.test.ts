@@ -206,7 +206,7 @@ describe('generic header', () => {
     ['Jun  1 10:00:00 host kernel: eth0 up', '2024-06-01T10:00:00.000Z', undefined, 'eth0 up'],
     ['20240601-10:0:0:5|Comp|123|msg body', '2024-06-01T10:00:00.005Z', undefined, 'msg body'],
     ['2024-06-01T10:00:00.000Z\tinfo\tmain.go:12\tserver started', '2024-06-01T10:00:00.000Z', 'info', 'server started'],
-    ['01-Jun-2024 10:00:00.123 SEVERE [main] org.apache.catalina.Foo.bar Failed', '2024-06-01T10:00:00.123Z', 'error', '[main] org.apache.catalina.Foo.bar Failed'],
+    ['01-Jun-2024 10:00:00.123 SEVERE [main] org.apache.catalina.Foo.bar Failed', '2024-06-01T10:00:00.123Z', 'error', 'Failed'],
     ['10:00:00.500 [worker-1] WARN  c.a.Job - retrying', '2024-06-01T10:00:00.500Z', 'warn', 'retrying'],
     ['WARNING:root:disk almost full', '2024-06-01T12:00:00.000Z', 'warn', 'disk almost full'],
     ['[INFO] Building jar', '2024-06-01T12:00:00.000Z', 'info', 'Building jar'],
