@@ -14,12 +14,12 @@ import * as services from './services/index.ts';
 import { bootstrap } from './bootstrap.ts';
 import { startGateway } from './gateway.ts';
 import { lambdaContext } from './context.ts';
+import { DEMO_TENANT, seedDemoTenant } from './demo.ts';
 import { startKafkaPoller, startKinesisPoller, type Poller } from './pollers.ts';
 import * as config from '../shared/config.ts';
 
 const HTTP_PORT = Number(process.env.SLUICE_HTTP_PORT ?? 3000);
 const ARCHIVE_EVERY_S = Number(process.env.SLUICE_ARCHIVE_EVERY_S ?? 300);
-const DEMO_TENANT = process.env.SLUICE_DEMO_TENANT ?? 'demo';
 // As in serverless.yml.
 const PROCESS = { batchSize: 10_000, windowMs: 1_000, timeoutMs: 300_000 };
 const DEFERRED = { batchSize: 1_000, windowMs: 5_000, timeoutMs: 300_000 };
@@ -28,21 +28,14 @@ const ARCHIVE_TIMEOUT_MS = 300_000;
 
 const say = (msg: string) => process.stdout.write(msg + '\n');
 
-async function seedDemoTenant(): Promise<string> {
-  const { DynamoTenantStore } = await import('../shared/adapters/tenant-store.ts');
-  const store = new DynamoTenantStore();
-  // Tokens are stored only as hashes, so an existing tenant gets a fresh token each start.
-  if (await store.getTenant(DEMO_TENANT)) return store.issueToken(DEMO_TENANT);
-  return (await store.addTenant(DEMO_TENANT, 'standard')).token;
-}
-
 async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'WARN';
   say('Starting the local services (the first run downloads and builds them; later runs take seconds)...');
   const { started } = await services.ensureUp();
   say('Creating topics, tables, bucket, spill stream and index templates...');
   await bootstrap();
-  const token = await seedDemoTenant();
+  // Tokens are stored only as hashes, so each start issues the demo tenant a fresh one to print.
+  const { token } = await seedDemoTenant();
 
   const [{ ingest }, { processBatch }, { deferred }, { drain }, { archive }] = await Promise.all([
     import('../functions/ingest.ts'),

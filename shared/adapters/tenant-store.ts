@@ -70,6 +70,16 @@ export class DynamoTenantStore implements TenantLookup {
     return token;
   }
 
+  /**
+   * Registers a token the caller already has (a migration, or the fixed local demo token that the
+   * sample events in events/ carry). Only its hash is stored.
+   */
+  async registerToken(id: string, token: string): Promise<void> {
+    assertTenantId(id);
+    const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString() };
+    await getDynamo().send(new PutCommand({ TableName: this.table, Item: { pk: tokenKey(record.tokenHash), ...record } }));
+  }
+
   /** Revokes a token. Warm ingest instances stop accepting it within the tenant cache TTL. */
   async revoke(token: string): Promise<string> {
     const hash = hashToken(token);

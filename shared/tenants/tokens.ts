@@ -14,8 +14,3 @@ export function generateToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
-
-/** A cheap shape check before any look-up: rejects garbage without touching the registry. */
-export function looksLikeToken(token: string): boolean {
-  return token.length >= 20 && token.length <= 200 && /^[A-Za-z0-9_\-.~+/=]+$/.test(token);
-}
