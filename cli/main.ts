@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   tenants: { about: 'create tenants, issue and revoke ingest tokens', load: async () => (await import('./tenants.ts')).tenantsCommand },
   classify: { about: 'show how Sluice reads a log file (NDJSON of the documents it would index)', load: async () => (await import('./classify.ts')).classifyCommand },
   templates: { about: 'mine message templates from a log file; `templates top` lists a tenant\'s top templates', load: async () => (await import('./templates.ts')).templatesCommand },
+  archive: { about: 'list what is archived in S3 for a tenant; `archive run` archives once now', load: async () => (await import('./archive.ts')).archiveCommand },
+  replay: { about: "produce a tenant's archived events of a time range back to logs.raw (same ids)", load: async () => (await import('./replay.ts')).replayCommand },
   setup: { about: 'create topics, tables, bucket, stream and index templates on the configured services', load: async () => (await import('./setup.ts')).setupCommand },
 };
 
