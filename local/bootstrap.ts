@@ -14,13 +14,19 @@ import { getKinesis } from '../shared/adapters/kinesis.ts';
 
 export const TOPIC_PARTITIONS = Number(process.env.SLUICE_TOPIC_PARTITIONS ?? 6);
 
+/**
+ * Topic settings, here and on MSK: an event may be 1 MB before its envelope, and JSON escaping can
+ * grow it, so records up to 8 MB are allowed (the broker default is 1 MB).
+ */
+export const TOPIC_CONFIGS = { 'max.message.bytes': String(8 * 1024 * 1024) };
+
 export async function ensureKafkaTopics(): Promise<void> {
   const t = config.topics();
   await ensureTopics([
-    { name: t.raw, partitions: TOPIC_PARTITIONS },
-    { name: t.deferred, partitions: TOPIC_PARTITIONS },
-    { name: t.summary, partitions: 3, configs: { 'cleanup.policy': 'compact' } },
-    { name: t.dlq, partitions: 3 },
+    { name: t.raw, partitions: TOPIC_PARTITIONS, configs: TOPIC_CONFIGS },
+    { name: t.deferred, partitions: TOPIC_PARTITIONS, configs: TOPIC_CONFIGS },
+    { name: t.summary, partitions: 3, configs: { ...TOPIC_CONFIGS, 'cleanup.policy': 'compact' } },
+    { name: t.dlq, partitions: 3, configs: TOPIC_CONFIGS },
   ]);
 }
 
@@ -72,5 +78,11 @@ export async function ensureSpillStream(name = config.kinesis().spillStream): Pr
 }
 
 export async function bootstrap(): Promise<void> {
-  await Promise.all([ensureKafkaTopics(), ensureTables(), ensureBucket(), ensureSpillStream()]);
+  await Promise.all([ensureKafkaTopics(), ensureTables(), ensureBucket(), ensureSpillStream(), ensureIndexTemplates()]);
+}
+
+/** Installs the OpenSearch index templates of the process stage (logs and summaries). Idempotent. */
+export async function ensureIndexTemplates(): Promise<void> {
+  const { putIndexTemplates } = await import('../shared/adapters/opensearch-bulk.ts');
+  await putIndexTemplates();
 }

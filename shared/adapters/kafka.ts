@@ -88,7 +88,8 @@ export async function produce(records: readonly KafkaRecord[], timeoutMs = confi
     topic: r.topic,
     key: Buffer.from(r.key),
     value: r.value,
-    ...(r.headers ? { headers: r.headers } : {}),
+    // The producer's header serializer takes Buffer names.
+    ...(r.headers ? { headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), v] as [Buffer, Buffer])) } : {}),
   }));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -2,13 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer } from '@platformatic/kafka';
 import { clientOptions } from '../../shared/adapters/kafka.ts';
+import type { MessageInput } from '../../shared/msk.ts';
 
-export interface ConsumedRecord {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  key: string;
+/** A consumed record, in the shape `toMskEvent` takes (so tests can replay it as a Lambda batch). */
+export interface ConsumedRecord extends MessageInput {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
   value: Buffer;
+  headers: Record<string, Buffer>;
 }
 
 /**
@@ -32,12 +34,16 @@ export async function readTopic(
     try {
       if (done(records)) return records;
       for await (const m of stream) {
+        const headers: Record<string, Buffer> = {};
+        for (const [k, v] of m.headers) if (k) headers[k.toString('utf8')] = v ?? Buffer.alloc(0);
         records.push({
           topic: m.topic,
           partition: m.partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString('utf8') : '',
+          offset: Number(m.offset),
+          timestamp: Number(m.timestamp),
+          key: m.key ?? null,
           value: m.value ?? Buffer.alloc(0),
+          headers,
         });
         if (done(records)) break;
       }

@@ -1,0 +1,192 @@
+/**
+ * PROCESS stage figures.
+ *  1. CPU path without OpenSearch time: decode the MSK event, validate, classify, budget math,
+ *     summaries, bulk bodies (the search port answers 201 for every item without a network hop,
+ *     Kafka and DynamoDB ports are in memory). events/s per core; target >= 250,000.
+ *  2. (services) indexing through the stage into the local OpenSearch vs a raw `_bulk` load of the
+ *     same documents (same node, same run, same 5 MB bodies): ratio, target >= 0.8.
+ *  3. Peak RSS of one invocation on a 10,000-record, ~6 MB batch (a child process's maxRSS).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { MSKEvent } from 'aws-lambda';
+import type { Bench, BenchFigure } from './harness.ts';
+import { toDocument } from '../shared/classify/index.ts';
+import type { RawEnvelope } from '../shared/envelope.ts';
+import { toMskEvent } from '../shared/msk.ts';
+import { grant, type BucketState } from '../shared/budget/bucket.ts';
+import { buildBulkChunks } from '../shared/index/bulk.ts';
+import { logIndex } from '../shared/index/naming.ts';
+import { runStage } from '../shared/process/stage.ts';
+import type { BudgetLedger, SearchSink, StageDeps } from '../shared/process/ports.ts';
+import { resolvePlan, type Plan } from '../shared/tenants/plans.ts';
+
+const LINES = [
+  (i: number, t: string) => `{"timestamp":"${t}","level":"info","message":"request served ${i}","host":"api-${i % 7}","status":200,"ms":${i % 300},"path":"/v1/items/${i}"}`,
+  (i: number, t: string) => `<134>1 ${t} web-${i % 5} nginx ${1000 + (i % 50)} - - GET /index.html?id=${i} HTTP/1.1 200 512`,
+  (i: number, t: string) => `time=${t} level=warn msg="slow query" host=db-${i % 3} ms=${100 + (i % 900)} table=orders`,
+  (i: number, t: string) => `${t} ERROR [worker-${i % 8}] com.example.Job - job ${i} failed: timeout after 30s`,
+  (i: number, _t: string) => `127.0.0.1 - - [01/May/2025:12:00:00 +0000] "GET /a/${i} HTTP/1.1" 200 ${i % 5000} "-" "curl/8"`,
+];
+
+function envelopes(n: number, tenants: number, padTo = 0): RawEnvelope[] {
+  const now = new Date();
+  const iso = now.toISOString();
+  return Array.from({ length: n }, (_, i) => {
+    let raw = LINES[i % LINES.length]!(i, iso);
+    if (padTo > raw.length) raw += ' ' + 'x'.repeat(padTo - raw.length - 1);
+    return { v: 1, tenant: `bench-${i % tenants}`, id: randomUUID(), receivedAt: iso, tags: ['bench'], raw, truncated: false, originalBytes: raw.length, requestId: 'bench' };
+  });
+}
+
+function eventOf(envs: RawEnvelope[], partitions = 6): MSKEvent {
+  return toMskEvent(envs.map((e, i) => ({ topic: 'logs.raw', partition: i % partitions, offset: i, key: e.tenant, value: JSON.stringify(e) })));
+}
+
+class MemLedger implements BudgetLedger {
+  private readonly s = new Map<string, BucketState>();
+  async take(tenant: string, plan: Plan, sizes: readonly number[], _k: string, now: () => number) {
+    const g = grant(this.s.get(tenant), plan, sizes, now());
+    this.s.set(tenant, g.state);
+    return { ...g, replayed: false };
+  }
+}
+
+/** Answers 201 for every item of the body (counts newlines): no network, no parsing. */
+const nullSearch: SearchSink = {
+  async ensureTargets() {},
+  async bulk(body) {
+    let n = 0;
+    for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) n++;
+    return Array.from({ length: n / 2 }, () => ({ status: 201 }));
+  },
+};
+
+const unlimited = resolvePlan('enterprise', { eventsBurst: 1e12, bytesBurst: 1e15, dailyBytes: 1e15, indexTier: 'shared' });
+
+function memDeps(search: SearchSink = nullSearch, plan: Plan = unlimited): StageDeps {
+  return {
+    plans: { planFor: async () => plan },
+    budget: new MemLedger(),
+    search,
+    kafka: { produce: async () => undefined },
+    toDocument,
+    now: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    topics: { deferred: 'logs.deferred', dlq: 'logs.dlq', summary: 'logs.summary' },
+    maxBulkBytes: 5 * 1024 * 1024,
+    maxParkMs: 1000,
+    random: Math.random,
+  };
+}
+
+const ctx = { getRemainingTimeInMillis: () => 900_000 };
+
+async function cpuThroughput(quick: boolean): Promise<BenchFigure> {
+  const n = 10_000;
+  const event = eventOf(envelopes(n, 50));
+  const deps = memDeps();
+  const minMs = quick ? 500 : 4000;
+  for (let i = 0; i < (quick ? 1 : 3); i++) await runStage(event, ctx, deps, 'process');
+  let iterations = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    await runStage(event, ctx, deps, 'process');
+    iterations++;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const secs = Math.max((cpu.user + cpu.system) / 1e6, (performance.now() - t0) / 1000);
+  return {
+    name: 'process, CPU path (decode+classify+budget+summaries+bulk body)',
+    value: Math.round((n * iterations) / secs),
+    unit: 'events/s/core',
+    target: 250_000,
+    detail: `${iterations} batches of ${n} mixed events, 50 tenants`,
+  };
+}
+
+async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<BenchFigure[]> {
+  const { getOpenSearch } = await import('../shared/adapters/opensearch.ts');
+  const { OpenSearchSink, putIndexTemplates } = await import('../shared/adapters/opensearch-bulk.ts');
+  const client = await getOpenSearch();
+  await putIndexTemplates(client);
+  const n = quick ? 5_000 : 40_000;
+  const run = randomUUID().slice(0, 6);
+  const plan = resolvePlan('pro', { eventsBurst: 1e12, bytesBurst: 1e15, dailyBytes: 1e15, indexTier: 'daily' });
+  const stageTenant = `bench-s${run}`;
+  const rawTenant = `bench-r${run}`;
+  const mk = (t: string) => envelopes(n, 1).map((e) => ({ ...e, tenant: t }));
+  try {
+    // Raw: the same documents, pre-built into 5 MB bodies, posted one after another.
+    const rawEnvs = mk(rawTenant);
+    const chunks = buildBulkChunks(
+      rawEnvs.map((e, ref) => {
+        const doc = toDocument(e);
+        return { index: logIndex(rawTenant, 'daily', doc['@timestamp']).index, id: e.id, doc, ref };
+      }),
+    );
+    await client.indices.create({ index: logIndex(rawTenant, 'daily', new Date().toISOString()).index }).catch(() => undefined);
+    const r0 = performance.now();
+    for (const c of chunks) await client.bulk({ body: c.body as never });
+    const rawSecs = (performance.now() - r0) / 1000;
+
+    const stageEnvs = mk(stageTenant);
+    const batches: MSKEvent[] = [];
+    for (let i = 0; i < stageEnvs.length; i += 10_000) batches.push(eventOf(stageEnvs.slice(i, i + 10_000)));
+    const deps = memDeps(new OpenSearchSink(async () => client), plan);
+    const s0 = performance.now();
+    for (const b of batches) await runStage(b, ctx, deps, 'process');
+    const stageSecs = (performance.now() - s0) / 1000;
+    const rawRate = n / rawSecs;
+    const stageRate = n / stageSecs;
+    log(`raw _bulk ${Math.round(rawRate)} docs/s, stage ${Math.round(stageRate)} docs/s`);
+    return [
+      { name: 'process -> OpenSearch (local node)', value: Math.round(stageRate), unit: 'docs/s', detail: `${n} docs, batches of 10,000` },
+      { name: 'raw _bulk, same docs, same node', value: Math.round(rawRate), unit: 'docs/s', detail: `${chunks.length} bodies of <= 5 MB` },
+      { name: 'process indexing / raw _bulk', value: Number((stageRate / rawRate).toFixed(3)), unit: 'ratio', target: 0.8 },
+    ];
+  } finally {
+    await client.indices.delete({ index: `sluice-logs-t_bench-*${run}_*` }).catch(() => undefined);
+  }
+}
+
+/** Child mode: run one 10,000-record ~6 MB batch and print maxRSS. */
+async function rssChild(): Promise<void> {
+  const envs = envelopes(10_000, 50, 520);
+  const event = eventOf(envs);
+  const bytes = envs.reduce((s, e) => s + Buffer.byteLength(JSON.stringify(e)), 0);
+  await runStage(event, ctx, memDeps(), 'process');
+  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, bytes }) + '\n');
+}
+
+function peakRss(): BenchFigure {
+  const self = fileURLToPath(import.meta.url);
+  const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-child'], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'ERROR' } });
+  const line = out.stdout.trim().split('\n').pop() ?? '';
+  const { maxRssKb, bytes } = JSON.parse(line) as { maxRssKb: number; bytes: number };
+  return {
+    name: 'peak RSS, one 10,000-record batch',
+    value: Math.round(maxRssKb / 1024),
+    unit: 'MB',
+    target: 1769,
+    lowerIsBetter: true,
+    detail: `${(bytes / 1e6).toFixed(1)} MB of envelopes; whole process (node + tsx + modules)`,
+  };
+}
+
+const bench: Bench = {
+  name: 'process',
+  needsServices: false,
+  async run(ctx) {
+    const figures: BenchFigure[] = [await cpuThroughput(ctx.quick), peakRss()];
+    if (ctx.servicesUp) figures.push(...(await indexingRatio(ctx.quick, ctx.log)));
+    else ctx.log('process: local services down, skipping the OpenSearch indexing ratio');
+    return figures;
+  },
+};
+
+export default bench;
+
+if (process.argv.includes('--rss-child')) await rssChild();

@@ -1,0 +1,98 @@
+/**
+ * Composable index templates (`PUT _index_template/<name>`) for the log indices and the summary
+ * indices. Pure: `local/bootstrap.ts` (locally) and the post-deploy step (on AWS) install them.
+ *
+ * Log indices: `dynamic: false` at the top level (an unknown top-level field stays in `_source`
+ * but is neither indexed nor mapped, so no document is refused over it and no tenant can add
+ * mappings); the event's own key-values are in `fields`, a `flat_object` (one mapping whatever the
+ * keys, searchable by dot path), so no tenant can blow up the mapping. Keywords carry `ignore_above`
+ * so an overlong value is kept in `_source` instead of failing the document (Lucene's term limit is
+ * 32,766 bytes).
+ */
+import { LOGS_PATTERN, SUMMARY_PATTERN } from './naming.ts';
+
+export const LOGS_TEMPLATE = 'sluice-logs';
+export const SUMMARY_TEMPLATE = 'sluice-summaries';
+
+export interface TemplateOptions {
+  shards?: number;
+  replicas?: number;
+  refreshInterval?: string;
+}
+
+const kw = (ignoreAbove = 1024) => ({ type: 'keyword', ignore_above: ignoreAbove });
+
+export function logsTemplate(o: TemplateOptions = {}) {
+  return {
+    index_patterns: [LOGS_PATTERN],
+    priority: 100,
+    _meta: { owner: 'sluice', version: 1 },
+    template: {
+      settings: {
+        number_of_shards: o.shards ?? 1,
+        number_of_replicas: o.replicas ?? 0,
+        refresh_interval: o.refreshInterval ?? '1s',
+      },
+      mappings: {
+        dynamic: false,
+        properties: {
+          '@timestamp': { type: 'date' },
+          received_at: { type: 'date' },
+          message: { type: 'text', fields: { keyword: kw(1024) } },
+          level: kw(64),
+          format: kw(64),
+          host: kw(),
+          service: kw(),
+          source: kw(),
+          tenant: kw(64),
+          tags: kw(256),
+          flags: kw(64),
+          event_id: kw(256),
+          template_id: kw(256),
+          fields: { type: 'flat_object' },
+        },
+      },
+    },
+  };
+}
+
+const counts = { type: 'nested', properties: { key: kw(1024), count: { type: 'long' } } };
+
+export function summariesTemplate(o: TemplateOptions = {}) {
+  return {
+    index_patterns: [SUMMARY_PATTERN],
+    priority: 100,
+    _meta: { owner: 'sluice', version: 1 },
+    template: {
+      settings: { number_of_shards: o.shards ?? 1, number_of_replicas: o.replicas ?? 0 },
+      mappings: {
+        dynamic: 'strict',
+        properties: {
+          tenant: kw(64),
+          minute: { type: 'date' },
+          stage: kw(32),
+          origin: {
+            properties: {
+              topic: kw(256),
+              partition: { type: 'integer' },
+              first_offset: { type: 'long' },
+              last_offset: { type: 'long' },
+            },
+          },
+          events: { type: 'long' },
+          bytes: { type: 'long' },
+          indexed: { type: 'long' },
+          deferred: { type: 'long' },
+          archive_only: { type: 'long' },
+          dlq: { type: 'long' },
+          deferred_indexed: { type: 'long' },
+          redeferred: { type: 'long' },
+          levels: counts,
+          formats: counts,
+          sources: counts,
+          hosts: counts,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The real adapters behind the stage's ports, one set per Lambda instance (warm invocations reuse
+ * the Kafka producer, the OpenSearch client, the plan cache and the ensured-index cache).
+ */
+import * as config from '../config.ts';
+import { produce } from '../adapters/kafka.ts';
+import { DynamoTenantStore } from '../adapters/tenant-store.ts';
+import { DynamoBudgetStore } from '../adapters/budget-store.ts';
+import { OpenSearchSink } from '../adapters/opensearch-bulk.ts';
+import { toDocument } from '../classify/index.ts';
+import { DEFAULT_MAX_BULK_BYTES } from '../index/bulk.ts';
+import { logger } from '../observability.ts';
+import { CachedPlans } from './plans.ts';
+import type { StageDeps } from './ports.ts';
+
+let deps: StageDeps | undefined;
+
+export function defaultDeps(): StageDeps {
+  if (!deps) {
+    const t = config.topics();
+    deps = {
+      plans: new CachedPlans(new DynamoTenantStore(), config.tenantCacheTtlMs(), (msg, extra) => logger.warn(msg, extra)),
+      budget: new DynamoBudgetStore(),
+      search: new OpenSearchSink(),
+      kafka: { produce },
+      toDocument,
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      topics: { deferred: t.deferred, dlq: t.dlq, summary: t.summary },
+      maxBulkBytes: Number(process.env.SLUICE_MAX_BULK_BYTES ?? DEFAULT_MAX_BULK_BYTES),
+      maxParkMs: Number(process.env.SLUICE_DEFER_MAX_PARK_MS ?? 120_000),
+      random: Math.random,
+    };
+  }
+  return deps;
+}
+
+/** Forget the instance's adapters (tests that change the environment). */
+export function resetDefaultDeps(): void {
+  deps = undefined;
+}

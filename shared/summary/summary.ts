@@ -1,0 +1,260 @@
+/**
+ * Per-tenant, per-minute summaries. Pure.
+ *
+ * Replay safety: a batch writes one *contribution* per (tenant, minute of event time, stage,
+ * topic-partition) whose `_id` is derived from the batch's identity on that partition (first and
+ * last offset of the batch). The contribution is recomputed from the batch every time, so
+ * processing the same batch twice writes the same document with the same id (an overwrite, never
+ * an increment). A minute's figures are the sum of its contributions (`mergeContributions`).
+ *
+ * If the same offsets are processed again in a *different* batch (a retry that polled more records
+ * from the same start offset), the contributions overlap on the partition: `mergeContributions`
+ * keeps, among overlapping contributions of one (tenant, minute, stage, topic, partition), the one
+ * covering the widest range, which is exact when the ranges share a start (Lambda retrying from the
+ * committed offset). Arbitrary re-batching (an offset reset to the middle of an old batch) can
+ * still over- or under-count that minute; see the stage's README.
+ *
+ * Stages: `process` counts every decodable event once (events, bytes, levels, formats, sources,
+ * hosts) and its outcome (indexed, deferred, archive_only, dlq); `deferred` counts only outcomes
+ * (deferred_indexed, redeferred, archive_only, dlq), so events are never counted twice and
+ * `deferred - deferred_indexed` is what is still waiting.
+ */
+
+export type Outcome = 'indexed' | 'deferred' | 'archive_only' | 'dlq' | 'deferred_indexed' | 'redeferred';
+export type Stage = 'process' | 'deferred';
+
+export const NONE = '(none)';
+export const OTHER = '(other)';
+/** Distinct hosts / sources kept per contribution; the rest are summed under `(other)`. */
+export const MAX_KEYS = 200;
+
+export interface KeyCount {
+  key: string;
+  count: number;
+}
+
+export interface SummaryDoc {
+  tenant: string;
+  /** Minute of event time, ISO 8601 (`YYYY-MM-DDTHH:MM:00.000Z`). */
+  minute: string;
+  stage: Stage;
+  origin: { topic: string; partition: number; first_offset: number; last_offset: number };
+  events: number;
+  bytes: number;
+  indexed: number;
+  deferred: number;
+  archive_only: number;
+  dlq: number;
+  deferred_indexed: number;
+  redeferred: number;
+  levels: KeyCount[];
+  formats: KeyCount[];
+  sources: KeyCount[];
+  hosts: KeyCount[];
+}
+
+export interface Contribution {
+  id: string;
+  doc: SummaryDoc;
+}
+
+export interface SummaryEvent {
+  tenant: string;
+  timestamp: string;
+  level?: string | undefined;
+  format?: string | undefined;
+  source?: string | undefined;
+  host?: string | undefined;
+  bytes: number;
+}
+
+/** Minute of an ISO timestamp (`...Z` fast path; anything else through Date). */
+export function minuteOf(ts: string): string {
+  if (ts.length >= 16 && ts.charCodeAt(ts.length - 1) === 0x5a && ts.charCodeAt(10) === 0x54 /* T */) {
+    return ts.slice(0, 16) + ':00.000Z';
+  }
+  let ms = Date.parse(ts);
+  if (Number.isNaN(ms)) ms = 0;
+  return new Date(ms - (((ms % 60_000) + 60_000) % 60_000)).toISOString();
+}
+
+export function contributionId(tenant: string, minute: string, stage: Stage, origin: SummaryDoc['origin']): string {
+  return `${tenant}|${minute.slice(0, 16)}|${stage}|${origin.topic}|${origin.partition}|${origin.first_offset}-${origin.last_offset}`;
+}
+
+interface Acc {
+  tenant: string;
+  minute: string;
+  topic: string;
+  partition: number;
+  events: number;
+  bytes: number;
+  outcomes: Record<Outcome, number>;
+  levels: Map<string, number>;
+  formats: Map<string, number>;
+  sources: Map<string, number>;
+  hosts: Map<string, number>;
+}
+
+const inc = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
+
+/** Accumulates a batch's events; `contributions()` gives the documents to write. */
+export class SummaryBuilder {
+  private readonly accs = new Map<string, Acc>();
+  /** Offset range of the batch per topic-partition (the batch's identity). */
+  private readonly ranges = new Map<string, { topic: string; partition: number; first: number; last: number }>();
+
+  constructor(readonly stage: Stage) {}
+
+  /** Every record of the batch (decodable or not) extends its partition's range. */
+  seen(topic: string, partition: number, offset: number): void {
+    const k = `${topic}\u0000${partition}`;
+    const r = this.ranges.get(k);
+    if (!r) this.ranges.set(k, { topic, partition, first: offset, last: offset });
+    else {
+      if (offset < r.first) r.first = offset;
+      if (offset > r.last) r.last = offset;
+    }
+  }
+
+  private acc(tenant: string, minute: string, topic: string, partition: number): Acc {
+    const k = `${tenant}\u0000${minute}\u0000${topic}\u0000${partition}`;
+    let a = this.accs.get(k);
+    if (!a) {
+      a = {
+        tenant, minute, topic, partition, events: 0, bytes: 0,
+        outcomes: { indexed: 0, deferred: 0, archive_only: 0, dlq: 0, deferred_indexed: 0, redeferred: 0 },
+        levels: new Map(), formats: new Map(), sources: new Map(), hosts: new Map(),
+      };
+      this.accs.set(k, a);
+    }
+    return a;
+  }
+
+  /** Counts an event (its size and dimensions). Stage `process` only. */
+  event(topic: string, partition: number, e: SummaryEvent): void {
+    const a = this.acc(e.tenant, minuteOf(e.timestamp), topic, partition);
+    a.events++;
+    a.bytes += e.bytes;
+    inc(a.levels, e.level ?? NONE);
+    inc(a.formats, e.format ?? NONE);
+    inc(a.sources, e.source || NONE);
+    inc(a.hosts, e.host || NONE);
+  }
+
+  /** Counts what happened to an event. */
+  outcome(topic: string, partition: number, tenant: string, timestamp: string, outcome: Outcome): void {
+    this.acc(tenant, minuteOf(timestamp), topic, partition).outcomes[outcome]++;
+  }
+
+  contributions(): Contribution[] {
+    const out: Contribution[] = [];
+    for (const a of this.accs.values()) {
+      const r = this.ranges.get(`${a.topic}\u0000${a.partition}`);
+      const origin = {
+        topic: a.topic,
+        partition: a.partition,
+        first_offset: r?.first ?? 0,
+        last_offset: r?.last ?? 0,
+      };
+      const doc: SummaryDoc = {
+        tenant: a.tenant,
+        minute: a.minute,
+        stage: this.stage,
+        origin,
+        events: a.events,
+        bytes: a.bytes,
+        ...a.outcomes,
+        levels: toCounts(a.levels, Infinity),
+        formats: toCounts(a.formats, Infinity),
+        sources: toCounts(a.sources, MAX_KEYS),
+        hosts: toCounts(a.hosts, MAX_KEYS),
+      };
+      out.push({ id: contributionId(a.tenant, a.minute, this.stage, origin), doc });
+    }
+    out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return out;
+  }
+}
+
+/** Sorted by count desc then key; beyond `max` keys the rest are summed under `(other)`. */
+export function toCounts(m: Map<string, number>, max: number): KeyCount[] {
+  const all = [...m].map(([key, count]) => ({ key, count }));
+  all.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (all.length <= max) return all;
+  const kept = all.slice(0, max - 1);
+  const rest = all.slice(max - 1).reduce((s, c) => s + c.count, 0);
+  kept.push({ key: OTHER, count: rest });
+  return kept;
+}
+
+export interface MinuteSummary {
+  tenant: string;
+  minute: string;
+  events: number;
+  bytes: number;
+  indexed: number;
+  deferred: number;
+  archive_only: number;
+  dlq: number;
+  deferred_indexed: number;
+  redeferred: number;
+  levels: Record<string, number>;
+  formats: Record<string, number>;
+  sources: Record<string, number>;
+  hosts: Record<string, number>;
+}
+
+/**
+ * Sums contributions into one summary per (tenant, minute), after dropping contributions that
+ * overlap a wider one on the same (tenant, minute, stage, topic, partition) (see the module doc).
+ */
+export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[] {
+  const groups = new Map<string, SummaryDoc[]>();
+  for (const d of docs) {
+    const k = `${d.tenant}\u0000${d.minute}\u0000${d.stage}\u0000${d.origin.topic}\u0000${d.origin.partition}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(d);
+  }
+  const kept: SummaryDoc[] = [];
+  for (const g of groups.values()) {
+    // Widest first; keep a contribution only if it overlaps none already kept.
+    g.sort(
+      (a, b) =>
+        b.origin.last_offset - b.origin.first_offset - (a.origin.last_offset - a.origin.first_offset) ||
+        a.origin.first_offset - b.origin.first_offset,
+    );
+    const taken: SummaryDoc[] = [];
+    for (const d of g) {
+      if (taken.some((t) => d.origin.first_offset <= t.origin.last_offset && t.origin.first_offset <= d.origin.last_offset)) continue;
+      taken.push(d);
+    }
+    kept.push(...taken);
+  }
+  const out = new Map<string, MinuteSummary>();
+  for (const d of kept) {
+    const k = `${d.tenant}\u0000${d.minute}`;
+    let s = out.get(k);
+    if (!s) {
+      s = {
+        tenant: d.tenant, minute: d.minute, events: 0, bytes: 0, indexed: 0, deferred: 0, archive_only: 0, dlq: 0,
+        deferred_indexed: 0, redeferred: 0, levels: {}, formats: {}, sources: {}, hosts: {},
+      };
+      out.set(k, s);
+    }
+    s.events += d.events;
+    s.bytes += d.bytes;
+    s.indexed += d.indexed;
+    s.deferred += d.deferred;
+    s.archive_only += d.archive_only;
+    s.dlq += d.dlq;
+    s.deferred_indexed += d.deferred_indexed;
+    s.redeferred += d.redeferred;
+    for (const [field, list] of [['levels', d.levels], ['formats', d.formats], ['sources', d.sources], ['hosts', d.hosts]] as const) {
+      const target = s[field];
+      for (const { key, count } of list) target[key] = (target[key] ?? 0) + count;
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.tenant + a.minute < b.tenant + b.minute ? -1 : 1));
+}

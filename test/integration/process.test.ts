@@ -1,0 +1,273 @@
+/**
+ * The PROCESS and DEFERRED stages against the real local Kafka, DynamoDB Local and OpenSearch:
+ * envelopes are produced to a (per-run) raw topic, consumed back, turned into the Lambda MSK event
+ * with `toMskEvent`, and run through the stage's core with the real adapters.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@opensearch-project/opensearch';
+import { ensureTopics, produce } from '../../shared/adapters/kafka.ts';
+import { getOpenSearch } from '../../shared/adapters/opensearch.ts';
+import { OpenSearchSink } from '../../shared/adapters/opensearch-bulk.ts';
+import { DynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
+import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
+import { toDocument } from '../../shared/classify/index.ts';
+import type { RawEnvelope } from '../../shared/envelope.ts';
+import { logIndex, tenantAlias } from '../../shared/index/naming.ts';
+import { toMskEvent, type MessageInput } from '../../shared/msk.ts';
+import { CachedPlans } from '../../shared/process/plans.ts';
+import { runStage } from '../../shared/process/stage.ts';
+import { readTopic, type ConsumedRecord } from '../support/kafka.ts';
+import type { StageDeps } from '../../shared/process/ports.ts';
+import { mergeContributions, type SummaryDoc } from '../../shared/summary/summary.ts';
+import { ensureIndexTemplates, ensureTables } from '../../local/bootstrap.ts';
+import { start, stop } from '../../local/services/index.ts';
+import type { Plan } from '../../shared/tenants/plans.ts';
+
+const RUN = randomUUID().slice(0, 8);
+const TOPICS = { raw: `it-${RUN}.logs.raw`, deferred: `it-${RUN}.logs.deferred`, dlq: `it-${RUN}.logs.dlq`, summary: `it-${RUN}.logs.summary` };
+const tenant = (name: string) => `p${RUN}-${name}`;
+
+function envelope(t: string, raw: string, receivedAt = new Date()): RawEnvelope {
+  return { v: 1, tenant: t, id: randomUUID(), receivedAt: receivedAt.toISOString(), tags: ['it'], raw, truncated: false, originalBytes: Buffer.byteLength(raw), requestId: `req-${RUN}` };
+}
+
+const mixed = (t: string, n: number): RawEnvelope[] =>
+  Array.from({ length: n }, (_, i) => {
+    const now = new Date().toISOString();
+    const lines = [
+      `{"timestamp":"${now}","level":"error","message":"payment failed ${i}","host":"api-${i % 2}","order":{"id":${i}}}`,
+      `<134>1 ${now} web-${i % 3} nginx 123 - - GET /index.html 200`,
+      `time=${now} level=warn msg="slow query ${i}" host=db-1 ms=${100 + i}`,
+      `plain text line number ${i}`,
+    ];
+    return envelope(t, lines[i % lines.length]!);
+  });
+
+/** Produces the envelopes (and any extra raw values) to the run's raw topic and consumes them back as Kafka records. */
+async function throughKafka(envs: RawEnvelope[], extra: Array<{ key: string; value: Buffer }> = []): Promise<ConsumedRecord[]> {
+  const ids = new Set(envs.map((e) => e.id));
+  const marker = `x-${randomUUID()}`;
+  await produce(
+    [
+      ...envs.map((e) => ({ topic: TOPICS.raw, key: e.tenant, value: Buffer.from(JSON.stringify(e)) })),
+      ...extra.map((x) => ({ topic: TOPICS.raw, key: marker, value: x.value })),
+    ],
+    20_000,
+  );
+  const mine = (r: ConsumedRecord): boolean => {
+    if (r.key && (r.key as Buffer).toString() === marker) return true;
+    try {
+      return ids.has(JSON.parse(r.value.toString()).id);
+    } catch {
+      return false;
+    }
+  };
+  const want = envs.length + extra.length;
+  const all = await readTopic(TOPICS.raw, (r) => r.filter(mine).length >= want);
+  return all.filter(mine);
+}
+
+let os: Client;
+let T: ReturnType<typeof makeDeps>;
+const ctx = (ms = 60_000) => ({ getRemainingTimeInMillis: () => ms });
+
+function makeDeps(over: Partial<StageDeps> = {}): StageDeps {
+  return {
+    plans: new CachedPlans(new DynamoTenantStore(), 60_000),
+    budget: new DynamoBudgetStore(),
+    search: new OpenSearchSink(),
+    kafka: { produce },
+    toDocument,
+    now: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    topics: { deferred: TOPICS.deferred, dlq: TOPICS.dlq, summary: TOPICS.summary },
+    maxBulkBytes: 5 * 1024 * 1024,
+    maxParkMs: 10_000,
+    random: Math.random,
+    ...over,
+  };
+}
+
+async function addTenant(name: string, plan: string, overrides: Partial<Plan> = {}): Promise<string> {
+  const id = tenant(name);
+  await new DynamoTenantStore().addTenant(id, plan, overrides);
+  return id;
+}
+
+async function docsOf(t: string): Promise<Array<{ _index: string; _id: string; _routing?: string; _source: Record<string, unknown> }>> {
+  await os.indices.refresh({ index: 'sluice-logs-*' });
+  const res = await os.search({ index: tenantAlias(t), body: { size: 10_000, query: { match_all: {} } } });
+  return res.body.hits.hits as never;
+}
+
+async function summariesOf(t: string): Promise<SummaryDoc[]> {
+  await os.indices.refresh({ index: 'sluice-summaries-*' });
+  const res = await os.search({ index: 'sluice-summaries-*', body: { size: 10_000, query: { term: { tenant: t } } } });
+  return (res.body.hits.hits as Array<{ _source: SummaryDoc }>).map((h) => h._source);
+}
+
+beforeAll(async () => {
+  await ensureTopics(Object.values(TOPICS).map((name) => ({ name, partitions: name === TOPICS.raw ? 3 : 1 })));
+  await ensureTables();
+  await ensureIndexTemplates();
+  os = await getOpenSearch();
+  T = makeDeps();
+});
+
+afterAll(async () => {
+  // Only this run's indices (dedicated ones) and nothing shared.
+  await os?.indices.delete({ index: `sluice-logs-t_p${RUN}-*`, ignore_unavailable: true } as never).catch(() => undefined);
+});
+
+describe('process stage against Kafka, DynamoDB Local and OpenSearch', () => {
+  it('indexes a mixed batch into the right indices with _id = event id; the same batch twice changes nothing', async () => {
+    const shared = await addTenant('shared', 'standard');
+    const daily = await addTenant('daily', 'pro');
+    const hourly = await addTenant('hourly', 'enterprise');
+    const envs = [...mixed(shared, 8), ...mixed(daily, 4), ...mixed(hourly, 4)];
+    const bad = Buffer.from('{"v":1,"tenant":"Not_A_Tenant"}');
+    const records = await throughKafka(envs, [{ key: 'x', value: Buffer.from('not json') }, { key: 'x', value: bad }]);
+    expect(records).toHaveLength(18);
+    const event = toMskEvent(records);
+
+    const r1 = await runStage(event, ctx(), T, 'process');
+    expect(r1).toMatchObject({ records: 18, indexed: 16, dlq: 2, deferred: 0 });
+
+    for (const [t, n] of [[shared, 8], [daily, 4], [hourly, 4]] as const) {
+      const docs = await docsOf(t);
+      expect(docs).toHaveLength(n);
+      for (const d of docs) {
+        const e = envs.find((x) => x.id === d._id)!;
+        expect(e).toBeDefined();
+        expect(d._source.tenant).toBe(t);
+        expect(d._source.event_id).toBe(e.id);
+        const target = logIndex(t, t === shared ? 'shared' : t === daily ? 'daily' : 'hourly', d._source['@timestamp'] as string);
+        expect(d._index).toBe(target.index);
+        if (t === shared) expect(d._routing).toBe(t);
+      }
+    }
+    // The shared tenant's alias does not see the other shared tenants' documents.
+    const sharedDocs = await docsOf(shared);
+    expect(sharedDocs.every((d) => d._source.tenant === shared)).toBe(true);
+    // fields is a flat_object: the nested JSON key is searchable by dot path.
+    await os.indices.refresh({ index: 'sluice-logs-*' });
+    const byField = await os.search({ index: tenantAlias(shared), body: { query: { term: { 'fields.order.id': '0' } } } });
+    expect((byField.body.hits.total as { value: number }).value).toBeGreaterThanOrEqual(1);
+
+    const before = mergeContributions(await summariesOf(shared));
+    expect(before.reduce((s, m) => s + m.events, 0)).toBe(8);
+    expect(before.reduce((s, m) => s + m.indexed, 0)).toBe(8);
+
+    // Replay: the same batch again.
+    const r2 = await runStage(event, ctx(), T, 'process');
+    expect(r2.indexed).toBe(16);
+    for (const [t, n] of [[shared, 8], [daily, 4], [hourly, 4]] as const) expect(await docsOf(t)).toHaveLength(n);
+    const rawSummaries = await summariesOf(shared);
+    expect(mergeContributions(rawSummaries)).toEqual(before);
+    // Same ids: the contribution documents were overwritten, not added.
+    expect(rawSummaries.length).toBe(new Set(rawSummaries.map((s) => `${s.minute}|${s.origin.partition}`)).size);
+
+    const dlq = await readTopic(TOPICS.dlq, (r) => r.length >= 2);
+    expect(dlq.slice(0, 2).map((d) => d.headers['sluice-error']!.toString())).toEqual([
+      expect.stringMatching(/invalid JSON|invalid tenant/),
+      expect.stringMatching(/invalid JSON|invalid tenant/),
+    ]);
+    const summaryTopic = await readTopic(TOPICS.summary, (r) => r.length >= 1);
+    expect(summaryTopic.length).toBeGreaterThan(0);
+  });
+
+  it('fails the invocation while OpenSearch is unreachable; a retry afterwards indexes everything', async () => {
+    const t = await addTenant('outage', 'standard');
+    const envs = mixed(t, 6);
+    const event = toMskEvent(await throughKafka(envs));
+    // Stop the local node when this run owns it; a node started by someone else is left running
+    // and the stage is pointed at a closed port instead (a real connection failure, not a mock).
+    const stopped = await stop('opensearch').catch(() => false);
+    const deps = stopped ? makeDeps({ search: new OpenSearchSink() }) : makeDeps({ search: new OpenSearchSink(async () => new Client({ node: 'http://127.0.0.1:9' })) });
+    try {
+      await expect(runStage(event, ctx(8_000), deps, 'process')).rejects.toThrow();
+    } finally {
+      if (stopped) await start('opensearch');
+    }
+    const r = await runStage(event, ctx(), makeDeps(), 'process');
+    expect(r.indexed).toBe(6);
+    expect((await docsOf(t)).map((d) => d._id).sort()).toEqual(envs.map((e) => e.id).sort());
+  });
+
+  it('sends a document that can never be indexed (mapping conflict) to the DLQ with its error', async () => {
+    const t = await addTenant('conflict', 'pro'); // daily tier: its own index
+    const ok = envelope(t, `{"level":"info","message":"fine","host":"web-1"}`);
+    const e = envelope(t, `{"level":"info","message":"conflicting","host":"web-1"}`);
+    const index = logIndex(t, 'daily', toDocument(e)['@timestamp']).index;
+    // The index exists with `host` as a number: a text host cannot be indexed into it.
+    await os.indices.create({ index, body: { mappings: { properties: { host: { type: 'long' } } } } });
+    const okNumeric = envelope(t, `{"level":"info","message":"numeric host","host":"42"}`);
+    const r = await runStage(toMskEvent(await throughKafka([ok, e, okNumeric])), ctx(), T, 'process');
+    expect(r.indexed).toBe(1);
+    expect(r.dlq).toBe(2);
+    const dlq = await readTopic(TOPICS.dlq, (rs) => rs.filter((x) => x.headers['sluice-error-kind']?.toString() === 'index').length >= 2);
+    const mine = dlq.filter((x) => x.headers['sluice-error-kind']?.toString() === 'index');
+    const ids = mine.map((x) => JSON.parse(x.value.toString()).id);
+    expect(ids).toEqual(expect.arrayContaining([ok.id, e.id]));
+    expect(mine[0]!.headers['sluice-error']!.toString()).toMatch(/status 400: .*(mapper_parsing_exception|document_parsing_exception)/);
+    const sums = mergeContributions(await summariesOf(t));
+    expect(sums.reduce((s, m) => s + m.dlq, 0)).toBe(2);
+  });
+
+  it('defers a tenant over budget to logs.deferred, and the deferred stage indexes it later', async () => {
+    const t = await addTenant('tight', 'standard', { eventsBurst: 3, eventsPerSecond: 2 });
+    const envs = mixed(t, 7);
+    const r = await runStage(toMskEvent(await throughKafka(envs)), ctx(), T, 'process');
+    expect(r).toMatchObject({ indexed: 3, deferred: 4 });
+    expect(await docsOf(t)).toHaveLength(3);
+
+    let done = 0;
+    let lastOffset = -1;
+    const deadline = Date.now() + 60_000;
+    while ((await docsOf(t)).length < 7 && Date.now() < deadline) {
+      const recs = (await readTopic(TOPICS.deferred, (rs) => rs.some((x) => x.offset > lastOffset), 5_000)).filter((x) => x.offset > lastOffset);
+      if (recs.length === 0) continue;
+      lastOffset = Math.max(...recs.map((x) => x.offset));
+      const mineOnly = recs.filter((x) => JSON.parse(x.value.toString()).tenant === t);
+      expect(mineOnly.every((x) => Number(x.headers['sluice-defer-attempts']!.toString()) >= 1)).toBe(true);
+      const d = await runStage(toMskEvent(recs), ctx(), T, 'deferred');
+      done += d.indexed;
+    }
+    expect(done).toBe(4);
+    expect((await docsOf(t)).map((d) => d._id).sort()).toEqual(envs.map((e) => e.id).sort());
+    const sums = mergeContributions(await summariesOf(t));
+    const total = (k: 'events' | 'indexed' | 'deferred' | 'deferred_indexed') => sums.reduce((s, m) => s + m[k], 0);
+    expect(total('events')).toBe(7);
+    expect(total('indexed')).toBe(3);
+    expect(total('deferred')).toBe(4);
+    expect(total('deferred_indexed')).toBe(4);
+  });
+
+  it('keeps the budget exact under concurrent invocations (one conditional write per tenant per batch)', async () => {
+    const burst = 1_000;
+    const t = await addTenant('concurrent', 'standard', { eventsBurst: burst, eventsPerSecond: 1 });
+    const fixed = Date.now();
+    const budget = new DynamoBudgetStore();
+    const deps = makeDeps({ now: () => fixed, budget }); // a fixed clock: no refill, so the total is exact
+    const invocations = 8;
+    const perBatch = 300;
+    const events = Array.from({ length: invocations }, () => mixed(t, perBatch));
+    const batches = events.map((envs, b) =>
+      toMskEvent(envs.map((e, i) => ({ topic: TOPICS.raw, partition: b, offset: 1_000_000 + i, key: t, value: JSON.stringify(e) }))),
+    );
+    const results = await Promise.all(batches.map((ev) => runStage(ev, ctx(120_000), deps, 'process')));
+    const admitted = results.reduce((s, r) => s + r.indexed, 0);
+    const deferred = results.reduce((s, r) => s + r.deferred, 0);
+    expect(admitted).toBe(burst);
+    expect(deferred).toBe(invocations * perBatch - burst);
+    const state = await budget.read(t);
+    expect(state!.events).toBe(0);
+    expect(state!.ver).toBe(invocations); // exactly one committed write per batch
+    expect(await docsOf(t)).toHaveLength(burst);
+    // A replay of one batch consumes nothing more and repeats its decision.
+    const again = await runStage(batches[0]!, ctx(), deps, 'process');
+    expect(again.indexed).toBe(results[0]!.indexed);
+    expect((await budget.read(t))!.ver).toBe(invocations);
+  });
+});
