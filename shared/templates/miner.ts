@@ -1,4 +1,4 @@
-import { KIND_PUNCT, KIND_VAR, WILDCARD, sepOf, tokenize, valueOf } from './tokenize.ts';
+import { KIND_PUNCT, KIND_VAR, WILDCARD, dottedParts, sepOf, tokenize, valueOf } from './tokenize.ts';
 import type { Tokens } from './tokenize.ts';
 
 export interface MinerOptions {
@@ -12,6 +12,11 @@ export interface MinerOptions {
   similarity?: number;
   /** How many leading constant tokens (besides the token count) select the candidate clusters. Default 2. */
   depth?: number;
+  /**
+   * How many values a short plain word may take at one position before it becomes a variable; up to
+   * this many, templates that differ only there stay apart (`VM Started|Stopped`, `down true|false`). Default 4.
+   */
+  maxValues?: number;
 }
 
 export interface MatchResult {
@@ -68,7 +73,27 @@ interface Cluster {
   template: string | null;
 }
 
-const DEFAULTS = { maxClusters: 2000, maxTokens: 96, similarity: 0.7, depth: 2 };
+const DEFAULTS = { maxClusters: 2000, maxTokens: 96, similarity: 0.7, depth: 2, maxValues: 4 };
+
+/** Longest word the closed-set rule considers (a state, a verb, a flag). */
+const MAX_PLAIN = 24;
+
+/** Letters only, 1 to MAX_PLAIN of them. */
+function isPlainWord(w: string): boolean {
+  if (w.length === 0 || w.length > MAX_PLAIN) return false;
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+/** a and b equal at every position but p. */
+function sameBut(a: readonly string[], b: readonly string[], p: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (i !== p && a[i] !== b[i]) return false;
+  return true;
+}
 
 /** 64-bit FNV-1a over UTF-16 code units, as 16 hex characters. */
 export function hashId(s: string): string {
@@ -99,6 +124,7 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   const baseSim = options.similarity ?? DEFAULTS.similarity;
   const depth = options.depth ?? DEFAULTS.depth;
   const wantParams = options.params ?? false;
+  const maxValues = Math.max(1, options.maxValues ?? DEFAULTS.maxValues);
 
   const leaves = new Map<string, Cluster[]>();
   const byId = new Map<string, Cluster>();
@@ -131,7 +157,10 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     let taken = 0;
     for (let i = 0; i < t.tokens.length && taken < depth; i++) {
       if (t.kinds[i] === KIND_PUNCT) continue;
-      key += '\u0001' + t.tokens[i]!;
+      const w = t.tokens[i]!;
+      // A dotted name of 3+ parts (host, package, property) does not select the leaf: it is often a
+      // value (a source, a host), and the similarity still compares it.
+      key += '\u0001' + (dottedParts(w, 0, w.length) >= 3 ? WILDCARD : w);
       taken++;
     }
     return key;
@@ -264,6 +293,21 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return c;
   }
 
+  /** mergeConverged until no cluster of the leaf has the same template. */
+  function mergeAll(c: Cluster): Cluster {
+    for (;;) {
+      const k = mergeConverged(c);
+      if (k === c && !hasTwin(c)) return c;
+      c = k;
+    }
+  }
+
+  function hasTwin(c: Cluster): boolean {
+    const tpl = templateOf(c);
+    for (const o of leaves.get(c.key) ?? []) if (o !== c && templateOf(o) === tpl) return true;
+    return false;
+  }
+
   function evict(): void {
     if (byId.size <= maxClusters) return;
     // Evict in a batch (10%) the least recently seen, so eviction is amortised O(log n) per message.
@@ -290,11 +334,57 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return bestIn(leaves.get(leafKey(t)), t);
   }
 
+  /**
+   * When the message differs from c's template at exactly one constant position, and there both are
+   * short plain words (`Started`/`Paused`, `true`/`false`, `GET`/`POST`): that position; else -1.
+   */
+  function wordDiff(c: Cluster, t: Tokens): number {
+    const ct = c.tokens;
+    const mt = t.tokens;
+    let at = -1;
+    for (let i = 0; i < ct.length; i++) {
+      const a = ct[i]!;
+      if (a === WILDCARD || a === mt[i]) continue;
+      if (at >= 0) return -1;
+      at = i;
+    }
+    if (at < 0 || t.kinds[at] === KIND_VAR || !isPlainWord(ct[at]!) || !isPlainWord(mt[at]!)) return -1;
+    return at;
+  }
+
+  /** Clusters of c's leaf whose template equals c's except for a plain word at position p (c included). */
+  function siblings(c: Cluster, p: number): Cluster[] {
+    const out: Cluster[] = [];
+    for (const o of leaves.get(c.key) ?? []) {
+      if (o !== c && !sameBut(o.tokens, c.tokens, p)) continue;
+      if (o.tokens[p] !== WILDCARD && isPlainWord(o.tokens[p]!)) out.push(o);
+    }
+    return out;
+  }
+
   function add(message: string): MatchResult {
     tick++;
     const t = prepare(message);
     let c = find(t);
     if (c) {
+      const p = wordDiff(c, t);
+      if (p >= 0) {
+        const sibs = siblings(c, p);
+        if (sibs.length < maxValues) {
+          // A new value of a word that so far took few: keep it apart (a closed set such as a state).
+          c = newCluster(t, null, 1, tick);
+          evict();
+          return result(c, t);
+        }
+        // One value too many: the position is a variable; generalise the siblings and merge them.
+        c.count++;
+        c.lastSeen = tick;
+        for (const o of sibs) if (o !== c && generalise(o, t)) mergeConverged(o);
+        const live = byId.get(c.id) === c ? c : resolve(c.id)!;
+        generalise(live, t);
+        c = mergeAll(live);
+        return result(c, t);
+      }
       c.count++;
       c.lastSeen = tick;
       if (generalise(c, t)) c = mergeConverged(c);

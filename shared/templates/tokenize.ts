@@ -15,7 +15,10 @@
  *  - a URL (`scheme://...`, masked whole before splitting on `:`), an absolute path with 2+ segments,
  *  - a whole whitespace-delimited word that is an address such as `host:port`, `ip:port`, an IPv6
  *    address, a UUID or a `key=value` whose value has a digit, collapses into as few VARs as possible
- *    (the split on `:` or `=` still separates a constant key from its value).
+ *    (the split on `:` or `=` still separates a constant key from its value),
+ *  - a dotted host name with a port (`www.example.org:443`), a bound (`<1`), a byte size with its unit
+ *    (`1.2 MB`), a quoted value with spaces after `=`; an optional quantity in parentheses after a
+ *    token (`1190 bytes (1.16 KB)`) is folded into that token.
  * Everything else is kept as a constant candidate; the miner decides by similarity.
  */
 
@@ -134,6 +137,37 @@ const DATE_WORDS = new Set(
   ),
 );
 
+function isAllDigits(text: string, s: number, e: number): boolean {
+  if (s >= e) return false;
+  for (let i = s; i < e; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Parts of a dotted name (`a.b.c` -> 3), 0 when the word is not one. */
+export function dottedParts(text: string, s: number, e: number): number {
+  return isDottedName(text, s, e) ? countDots(text, s, e) + 1 : 0;
+}
+
+function countDots(text: string, s: number, e: number): number {
+  let n = 0;
+  for (let i = s; i < e; i++) if (text.charCodeAt(i) === 46) n++;
+  return n;
+}
+
+/** `a.b`, `www.example.com`, `org.example.Main`: letters, digits, `-` `_`, with an inner dot. */
+export function isDottedName(text: string, s: number, e: number): boolean {
+  if (e - s < 3) return false;
+  let dot = false;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (i === s || i === e - 1 || text.charCodeAt(i - 1) === 46) return false;
+      dot = true;
+    } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 45 || c === 95)) return false;
+  }
+  return dot;
+}
+
 /** Month or weekday name (English, any case). */
 function isDateWord(text: string, s: number, e: number): boolean {
   const len = e - s;
@@ -142,6 +176,40 @@ function isDateWord(text: string, s: number, e: number): boolean {
   // First letters of month and weekday names: a d f j m n o s t w.
   if (c !== 97 && c !== 100 && c !== 102 && c !== 106 && c !== 109 && c !== 110 && c !== 111 && c !== 115 && c !== 116 && c !== 119) return false;
   return DATE_WORDS.has(text.slice(s, e).toLowerCase());
+}
+
+/**
+ * Unit abbreviations (sizes, durations, rates). A byte size's unit after a number is part of the value
+ * (`384.0 B`, `1.2 MB`: it changes with the magnitude); any unit after a bound (`<1 sec`) or a number
+ * opening a parenthesised group (`(18.4 KB)`) is too; elsewhere (`took 35 ms`) units stay words.
+ */
+const UNITS = new Set(
+  'b kb mb gb tb pb kib mib gib tib k m g ms us ns s sec secs min mins h hr hrs bps kbps mbps gbps'.split(' '),
+);
+
+function endsInDigit(v: number): boolean {
+  return isDigit(sText.charCodeAt(sEnds[v]! - 1));
+}
+
+/** Byte sizes: b kb mb gb tb pb, kib mib gib tib. */
+function isSizeUnit(text: string, s: number, e: number): boolean {
+  const last = text.charCodeAt(e - 1) | 32;
+  if (last !== 98) return false;
+  return e - s === 1 || isUnit(text, s, e);
+}
+
+/** Is VAR token v a number that is a bound (`<1`) or opens a parenthesised group (`(18.4`)? */
+function boundedOrGrouped(v: number): boolean {
+  if (!isDigit(sText.charCodeAt(sEnds[v]! - 1))) return false;
+  const first = sText.charCodeAt(sStarts[v]!);
+  if (first === 60 || first === 62) return true;
+  return v > 0 && sKinds[v - 1] === KIND_PUNCT && sTokens[v - 1] === '(' && sEnds[v - 1] === sStarts[v];
+}
+
+function isUnit(text: string, s: number, e: number): boolean {
+  const len = e - s;
+  if (len < 1 || len > 4) return false;
+  return UNITS.has(text.slice(s, e).toLowerCase());
 }
 
 export interface TokenizeOptions {
@@ -179,9 +247,22 @@ function emit(kind: number, start: number, end: number): void {
   const text = sText;
   const kinds = sKinds;
   let len = sTokens.length;
-  if (sCollapse && kind === KIND_WORD && sLastVar >= 0 && sLastVar === len - 1 && isDateWord(text, start, end)) {
-    // "17 Jun", "2005 Fri": a month or weekday name next to a number is part of a date.
-    kind = KIND_VAR;
+  if (sCollapse && kind === KIND_WORD && sLastVar >= 0 && sLastVar === len - 1) {
+    // "17 Jun", "2005 Fri": a month or weekday name next to a number is part of a date;
+    // "384.0 B", "12.3 MB": a size unit after a number is part of the value (it varies with the
+    // magnitude); "<1 sec", "(5 ms)": so is any unit after a bound or a number in parentheses.
+    if (isDateWord(text, start, end) || (isUnit(text, start, end) && (isSizeUnit(text, start, end) ? endsInDigit(len - 1) : boundedOrGrouped(len - 1)))) {
+      kind = KIND_VAR;
+    }
+  }
+  if (kind === KIND_VAR && sCollapse && len >= 2 && sKinds[len - 1] === KIND_PUNCT && sTokens[len - 1] === ':') {
+    // "www.example.com:443": a dotted host name with a port is one address.
+    const h = len - 2;
+    if (sKinds[h] === KIND_WORD && sEnds[h] === sStarts[len - 1] && sEnds[len - 1] === start && isAllDigits(text, start, end) && isDottedName(text, sStarts[h]!, sEnds[h]!)) {
+      start = sStarts[h]!;
+      truncateTo(h);
+      len = h;
+    }
   }
   if (kind === KIND_VAR && sCollapse) {
     // "Fri Jun 17": month and weekday names just before a number are part of the date too.
@@ -214,6 +295,59 @@ function emit(kind: number, start: number, end: number): void {
   sStarts.push(start);
   sEnds.push(end);
   if (kind === KIND_VAR) sLastVar = len;
+}
+
+/** A number (digits and `. , : + -`), optionally followed by whitespace and a unit: `18.4 KB`, `00:01`. */
+function isQuantity(text: string, s: number, e: number): boolean {
+  let i = s;
+  let digit = false;
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) digit = true;
+    else if (c !== 46 && c !== 44 && c !== 58 && c !== 43 && c !== 45) break;
+  }
+  if (!digit) return false;
+  if (i === e) return true;
+  const u = i;
+  while (i < e && charClass(text.charCodeAt(i)) === 2) i++;
+  if (i === u) return isUnit(text, u, e);
+  return isUnit(text, i, e);
+}
+
+/**
+ * At a `)` ending at `end`: an all-variable group `(<*>)` just after another token (`18846 bytes (18.4 KB)`,
+ * `took 5 (4.9) ms`) is an optional annotation of that token: it is folded into it (the token's text
+ * grows, its template token does not), so the message has the same tokens with or without it.
+ */
+function foldGroup(end: number): boolean {
+  const len = sTokens.length;
+  if (len < 3) return false;
+  const v = len - 1;
+  const open = len - 2;
+  if (sKinds[v] !== KIND_VAR || sStarts[v] === sEnds[v] || sKinds[open] !== KIND_PUNCT || sTokens[open] !== '(') return false;
+  // The group must start a whitespace-separated chunk, after a token that is not punctuation.
+  if (sKinds[open - 1] === KIND_PUNCT || sStarts[open]! <= sEnds[open - 1]!) return false;
+  if (!isQuantity(sText, sStarts[v]!, sEnds[v]!)) return false;
+  truncateTo(open);
+  sEnds[open - 1] = end;
+  sLastVar = sKinds[open - 1] === KIND_VAR ? open - 1 : -1;
+  return true;
+}
+
+/** Longest quoted value read as one variable. */
+const MAX_QUOTED = 200;
+
+/** Index of the `"` closing a quoted value starting at `from` that holds whitespace; -1 when none. */
+function quotedWithSpace(text: string, from: number): number {
+  let space = false;
+  const end = Math.min(text.length, from + MAX_QUOTED);
+  for (let j = from; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 34) return space ? j : -1;
+    if (c === 10 || c === 13) return -1;
+    if (c === 32 || c === 9) space = true;
+  }
+  return -1;
 }
 
 /** An empty value: `key=` followed by whitespace or the end, or `()`/`[]`/`{}` with nothing inside. */
@@ -289,6 +423,29 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false)
       if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
         emit(KIND_VAR, i, i + 3);
         i += 3;
+        continue;
+      }
+      if (c === 34 && sCollapse && i > 0 && text.charCodeAt(i - 1) === 61) {
+        // key="a value with spaces": the quoted value is one variable (a free-text value).
+        const close = quotedWithSpace(text, i + 1);
+        if (close > 0) {
+          emit(KIND_PUNCT, i, i + 1);
+          emit(KIND_VAR, i + 1, close);
+          emit(KIND_PUNCT, close, close + 1);
+          i = close + 1;
+          break;
+        }
+      }
+      if ((c === 60 || c === 62) && i === chunkStart && i + 1 < chunkEnd && isDigit(text.charCodeAt(i + 1))) {
+        // "<1 sec", ">100": a bound on a number is part of the value.
+        const ws = i;
+        i++;
+        while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
+        emit(KIND_VAR, ws, i);
+        continue;
+      }
+      if (c === 41 /* ) */ && sCollapse && foldGroup(i + 1)) {
+        i++;
         continue;
       }
       if (charClass(c) === 1) {

@@ -60,6 +60,34 @@ describe('tokenize (generic masking)', () => {
     expect(masked('empty () here')).toBe('empty (<*>) here');
   });
 
+  it('folds an optional quantity in parentheses into the token before it', () => {
+    expect(masked('sent 1190 bytes (1.16 KB) ok')).toBe('sent <*> bytes ok');
+    expect(masked('sent 0 bytes ok')).toBe('sent <*> bytes ok');
+    expect(masked('took 12 (11.5 ms) total')).toBe('took <*> total');
+    // Not a quantity: kept.
+    expect(masked('from 10.0.0.1 (gw.example) ok')).toBe('from <*> (gw.example) ok');
+    expect(masked('from 10.0.0.1 (gw-7.example) ok')).toBe('from <*> (<*>) ok');
+  });
+
+  it('reads units after bounds, in groups and for byte sizes as part of the value', () => {
+    expect(masked('lifetime <1 sec')).toBe('lifetime <*>');
+    expect(masked('lifetime 00:01')).toBe('lifetime <*>');
+    expect(masked('size 384.0 B, free 1.5 GB')).toBe('size <*>, free <*>');
+    expect(masked('took 35 ms')).toBe('took <*> ms');
+    expect(masked('a <b> c')).toBe('a <b> c');
+  });
+
+  it('reads a dotted host name with its port as one address', () => {
+    expect(masked('www.example.org:443 open through relay')).toBe('<*> open through relay');
+    expect(masked('status:200 sent')).toBe('status:<*> sent');
+  });
+
+  it('reads a quoted value with spaces after = as one variable', () => {
+    expect(masked('acquire tag="Screen Lock", uid=7')).toBe('acquire tag="<*>", uid=<*>');
+    expect(masked('acquire tag="ONE_WORD", uid=7')).toBe('acquire tag="ONE_WORD", uid=<*>');
+    expect(masked('say "hello there" now')).toBe('say "hello there" now');
+  });
+
   it('reads a rendered template back as the same tokens', () => {
     const t = tokenize('a <*> b=<*> (<*>) <*>:<*>', { collapse: false });
     expect(t.tokens).toEqual(['a', '<*>', 'b', '=', '<*>', '(', '<*>', ')', '<*>', ':', '<*>']);
@@ -84,6 +112,14 @@ describe('createMiner', () => {
     expect(r.params).toEqual(['10.0.0.2:80', '7']);
   });
 
+  it('does not let a leading dotted name (host, package) select the candidates', () => {
+    const m = createMiner();
+    const a = m.add('org.example.alpha: job queued; the start time is in 30 seconds. Ignoring.');
+    const b = m.add('net.sample.beta.daily: job queued; the start time is in 12 seconds. Ignoring.');
+    expect(b.templateId).toBe(a.templateId);
+    expect(b.template).toBe('<*>: job queued; the start time is in <*> seconds. Ignoring.');
+  });
+
   it('match() does not learn', () => {
     const m = createMiner();
     expect(m.match('hello world 1')).toBeNull();
@@ -99,7 +135,8 @@ describe('createMiner', () => {
     const ia = STREAM.map((s) => a.add(s).templateId);
     const ib = STREAM.map((s) => b.add(s).templateId);
     expect(ib).toEqual(ia);
-    expect(new Set(ia).size).toBe(4);
+    // alice|bob|carol and OK|FAILED are few values of a plain word: kept apart (closed-set rule).
+    expect(new Set(ia).size).toBe(7);
   });
 
   it('keeps ids across snapshot and restore (through JSON)', () => {
@@ -118,11 +155,34 @@ describe('createMiner', () => {
 
   it('keeps the id when the template generalises', () => {
     const m = createMiner();
-    const a = m.add('task started on worker alpha');
-    const b = m.add('task started on worker beta');
-    expect(b.template).toBe('task started on worker <*>');
+    const a = m.add('task 1 started on worker host-a');
+    const b = m.add('task 2 started on worker host-b');
+    expect(b.template).toBe('task <*> started on worker <*>');
     expect(b.templateId).toBe(a.templateId);
-    expect(m.get(a.templateId)?.template).toBe('task started on worker <*>');
+    expect(m.get(a.templateId)?.template).toBe('task <*> started on worker <*>');
+  });
+
+  it('keeps templates that differ in one plain word apart, up to maxValues values (closed sets)', () => {
+    const m = createMiner();
+    const started = m.add('unit 0a12 entered state Started after resync');
+    const stopped = m.add('unit 0b34 entered state Stopped after resync');
+    expect(stopped.templateId).not.toBe(started.templateId);
+    expect(stopped.template).toBe('unit <*> entered state Stopped after resync');
+    expect(m.add('unit 0c56 entered state Started after resync').templateId).toBe(started.templateId);
+    const t = m.add('flag check down true canceled false');
+    const f = m.add('flag check down false canceled false');
+    expect(f.templateId).not.toBe(t.templateId);
+  });
+
+  it('turns a plain-word position into a variable at the (maxValues + 1)th value, keeping the oldest id', () => {
+    const m = createMiner({ maxValues: 4 });
+    const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+    const ids = names.map((w) => m.add(`task started on worker ${w}`).templateId);
+    expect(new Set(ids.slice(0, 4)).size).toBe(4);
+    expect(ids[4]).toBe(ids[0]);
+    for (const id of ids) expect(m.get(id)).toEqual({ templateId: ids[0], template: 'task started on worker <*>', count: 5 });
+    expect(m.size).toBe(1);
+    expect(m.add('task started on worker zeta').templateId).toBe(ids[0]);
   });
 
   it('stays bounded: 100k distinct random messages keep the state under the cap', () => {
