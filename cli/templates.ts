@@ -42,6 +42,7 @@ function write(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
 }
 
 export async function templatesCommand(argv: string[], io: TemplatesIO): Promise<number> {
+  if (argv[0] === 'top') return (await import('./templates-top.ts')).templatesTopCommand(argv.slice(1), io);
   let file: string | undefined;
   let withId = false;
   let maxClusters = 100_000;

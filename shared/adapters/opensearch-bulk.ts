@@ -73,9 +73,21 @@ function errorType(err: unknown): string | undefined {
   return body?.error?.type;
 }
 
-/** Installs (or updates) the log and summary index templates. Idempotent. */
+/**
+ * Installs (or updates) the log and summary index templates, and adds fields new in the summary
+ * template to the summary indices that already exist (they are `dynamic: strict`: a month's index
+ * created before a field was added would refuse documents carrying it). Idempotent.
+ */
 export async function putIndexTemplates(client?: Client, o: TemplateOptions = {}): Promise<void> {
   const c = client ?? (await getOpenSearch());
-  await c.indices.putIndexTemplate({ name: LOGS_TEMPLATE, body: logsTemplate(o) as never });
-  await c.indices.putIndexTemplate({ name: SUMMARY_TEMPLATE, body: summariesTemplate(o) as never });
+  const logs = logsTemplate(o);
+  const summaries = summariesTemplate(o);
+  await c.indices.putIndexTemplate({ name: LOGS_TEMPLATE, body: logs as never });
+  await c.indices.putIndexTemplate({ name: SUMMARY_TEMPLATE, body: summaries as never });
+  // Summary indices only: the log indices are `dynamic: false` (an unmapped field is kept, not refused).
+  await c.indices.putMapping({
+    index: summaries.index_patterns.join(','),
+    allow_no_indices: true,
+    body: { properties: summaries.template.mappings.properties } as never,
+  });
 }

@@ -24,34 +24,81 @@ export interface BulkChunk {
 
 export const DEFAULT_MAX_BULK_BYTES = 5 * 1024 * 1024;
 
+/** The JSON string literal of `s`: quotes only, unless something needs escaping. */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
 export function actionLine(index: string, id: string, routing?: string): string {
   // index names and routing are [a-z0-9._-] (validated tenant ids); the id is arbitrary text.
   return routing === undefined
-    ? `{"index":{"_index":"${index}","_id":${JSON.stringify(id)}}}\n`
-    : `{"index":{"_index":"${index}","_id":${JSON.stringify(id)},"routing":"${routing}"}}\n`;
+    ? '{"index":{"_index":"' + index + '","_id":' + jsonString(id) + '}}\n'
+    : '{"index":{"_index":"' + index + '","_id":' + jsonString(id) + ',"routing":"' + routing + '"}}\n';
+}
+
+/** UTF-8 length of a string known to be flat and probably ASCII (falls back to Buffer.byteLength). */
+export function utf8Bytes(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/**
+ * Groups serialized `action + source` pairs into bodies of at most `maxBytes` (a pair larger than
+ * the cap travels alone), in order, handing each full body to `emit`.
+ */
+export class BulkChunker {
+  private parts: string[] = [];
+  private refs: number[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly emit: (chunk: BulkChunk) => void,
+  ) {}
+
+  /** `pair` = action line + source + `\n`; `size` its UTF-8 bytes. */
+  add(pair: string, size: number, ref: number): void {
+    if (this.bytes > 0 && this.bytes + size > this.maxBytes) this.flush();
+    this.parts.push(pair);
+    this.refs.push(ref);
+    this.bytes += size;
+  }
+
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
+  flush(): void {
+    if (this.bytes === 0 && this.parts.length === 0) return;
+    const chunk = { body: this.parts.join(''), bytes: this.bytes, refs: this.refs };
+    this.parts = [];
+    this.refs = [];
+    this.bytes = 0;
+    this.emit(chunk);
+  }
+}
+
+/** `action + source + \n` of an item and its UTF-8 size (one JSON.stringify of the document at most). */
+export function serializeItem(it: BulkItem): { pair: string; size: number } {
+  const source = typeof it.doc === 'string' ? it.doc : JSON.stringify(it.doc);
+  const action = actionLine(it.index, it.id, it.routing);
+  // The action line is ASCII unless the id is not; the source is measured on its own (flat) string.
+  const actionBytes = utf8Bytes(it.id) === it.id.length ? action.length : utf8Bytes(action);
+  return { pair: action + source + '\n', size: actionBytes + utf8Bytes(source) + 1 };
 }
 
 /** Serializes items into bodies of at most `maxBytes` each (UTF-8 bytes), in order. */
 export function buildBulkChunks(items: readonly BulkItem[], maxBytes = DEFAULT_MAX_BULK_BYTES): BulkChunk[] {
   const chunks: BulkChunk[] = [];
-  let parts: string[] = [];
-  let refs: number[] = [];
-  let bytes = 0;
+  const chunker = new BulkChunker(maxBytes, (c) => chunks.push(c));
   for (const it of items) {
-    const source = typeof it.doc === 'string' ? it.doc : JSON.stringify(it.doc);
-    const pair = actionLine(it.index, it.id, it.routing) + source + '\n';
-    const size = Buffer.byteLength(pair);
-    if (bytes > 0 && bytes + size > maxBytes) {
-      chunks.push({ body: parts.join(''), bytes, refs });
-      parts = [];
-      refs = [];
-      bytes = 0;
-    }
-    parts.push(pair);
-    refs.push(it.ref);
-    bytes += size;
+    const { pair, size } = serializeItem(it);
+    chunker.add(pair, size, it.ref);
   }
-  if (bytes > 0) chunks.push({ body: parts.join(''), bytes, refs });
+  chunker.flush();
   return chunks;
 }
 

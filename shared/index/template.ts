@@ -62,7 +62,7 @@ export function summariesTemplate(o: TemplateOptions = {}) {
   return {
     index_patterns: [SUMMARY_PATTERN],
     priority: 100,
-    _meta: { owner: 'sluice', version: 1 },
+    _meta: { owner: 'sluice', version: 2 },
     template: {
       settings: { number_of_shards: o.shards ?? 1, number_of_replicas: o.replicas ?? 0 },
       mappings: {
@@ -91,6 +91,7 @@ export function summariesTemplate(o: TemplateOptions = {}) {
           formats: counts,
           sources: counts,
           hosts: counts,
+          templates: counts,
         },
       },
     },

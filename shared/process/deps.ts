@@ -10,7 +10,9 @@ import { OpenSearchSink } from '../adapters/opensearch-bulk.ts';
 import { toDocument } from '../classify/index.ts';
 import { DEFAULT_MAX_BULK_BYTES } from '../index/bulk.ts';
 import { logger } from '../observability.ts';
+import { S3TemplateStore } from '../adapters/template-store.ts';
 import { CachedPlans } from './plans.ts';
+import { TenantMiners } from './templates.ts';
 import type { StageDeps } from './ports.ts';
 
 let deps: StageDeps | undefined;
@@ -24,10 +26,16 @@ export function defaultDeps(): StageDeps {
       search: new OpenSearchSink(),
       kafka: { produce },
       toDocument,
+      templates: new TenantMiners(new S3TemplateStore(), {
+        maxClusters: Number(process.env.SLUICE_TEMPLATES_MAX_CLUSTERS ?? 2000),
+        maxTenants: Number(process.env.SLUICE_TEMPLATES_MAX_TENANTS ?? 500),
+        warn: (msg, extra) => logger.warn(msg, extra),
+      }),
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       topics: { deferred: t.deferred, dlq: t.dlq, summary: t.summary },
       maxBulkBytes: Number(process.env.SLUICE_MAX_BULK_BYTES ?? DEFAULT_MAX_BULK_BYTES),
+      bulkConcurrency: Number(process.env.SLUICE_BULK_CONCURRENCY ?? 3),
       maxParkMs: Number(process.env.SLUICE_DEFER_MAX_PARK_MS ?? 120_000),
       random: Math.random,
     };

@@ -11,33 +11,68 @@ export type DecodeResult = { ok: true; envelope: RawEnvelope } | { ok: false; er
 
 const MAX_ID_BYTES = 512;
 
+/** Tenant ids and receive times already validated (a batch repeats a few of each): bounded caches. */
+const validTenants = new Set<string>();
+const validTimes = new Set<string>();
+const CACHE_MAX = 4096;
+
+function tenantOk(t: unknown): t is string {
+  if (typeof t !== 'string') return false;
+  if (validTenants.has(t)) return true;
+  if (!isTenantId(t)) return false;
+  if (validTenants.size >= CACHE_MAX) validTenants.clear();
+  validTenants.add(t);
+  return true;
+}
+
+function timeOk(t: unknown): t is string {
+  if (typeof t !== 'string') return false;
+  if (validTimes.has(t)) return true;
+  if (Number.isNaN(Date.parse(t))) return false;
+  if (validTimes.size >= CACHE_MAX) validTimes.clear();
+  validTimes.add(t);
+  return true;
+}
+
+function failure(error: string, tenant: string | undefined, receivedAt: string | undefined): DecodeResult {
+  const r: { ok: false; error: string; tenant?: string; receivedAt?: string } = { ok: false, error };
+  if (tenant) r.tenant = tenant;
+  if (receivedAt) r.receivedAt = receivedAt;
+  return r;
+}
+
+function allStrings(a: unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
+  return true;
+}
+
 export function decodeEnvelope(value: Buffer): DecodeResult {
+  return decodeEnvelopeText(value.toString('utf8'));
+}
+
+export function decodeEnvelopeText(text: string): DecodeResult {
   let v: unknown;
   try {
-    v = JSON.parse(value.toString('utf8'));
+    v = JSON.parse(text);
   } catch (err) {
     return { ok: false, error: `invalid JSON: ${(err as Error).message}` };
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, error: 'envelope is not a JSON object' };
   const e = v as Record<string, unknown>;
-  const tenant = isTenantId(e.tenant) ? e.tenant : undefined;
-  const receivedAt = typeof e.receivedAt === 'string' && !Number.isNaN(Date.parse(e.receivedAt)) ? e.receivedAt : undefined;
-  const fail = (error: string): DecodeResult => ({
-    ok: false,
-    error,
-    ...(tenant ? { tenant } : {}),
-    ...(receivedAt ? { receivedAt } : {}),
-  });
-  if (e.v !== ENVELOPE_VERSION) return fail(`unknown envelope version ${JSON.stringify(e.v)} (this consumer knows ${ENVELOPE_VERSION})`);
-  if (!tenant) return fail(`invalid tenant id ${JSON.stringify(String(e.tenant).slice(0, 60))}`);
-  if (typeof e.id !== 'string' || e.id === '' || Buffer.byteLength(e.id) > MAX_ID_BYTES) return fail('missing or invalid event id');
-  if (!receivedAt) return fail('missing or invalid receivedAt');
-  if (typeof e.raw !== 'string') return fail('raw is not a string');
-  if (!Array.isArray(e.tags) || !e.tags.every((t) => typeof t === 'string')) return fail('tags is not a list of strings');
-  if (e.source !== undefined && typeof e.source !== 'string') return fail('source is not a string');
-  if (e.host !== undefined && typeof e.host !== 'string') return fail('host is not a string');
-  if (typeof e.truncated !== 'boolean') return fail('truncated is not a boolean');
-  if (typeof e.originalBytes !== 'number') return fail('originalBytes is not a number');
-  if (typeof e.requestId !== 'string') return fail('requestId is not a string');
+  const tenant = tenantOk(e.tenant) ? e.tenant : undefined;
+  const receivedAt = timeOk(e.receivedAt) ? e.receivedAt : undefined;
+  if (e.v !== ENVELOPE_VERSION) return failure(`unknown envelope version ${JSON.stringify(e.v)} (this consumer knows ${ENVELOPE_VERSION})`, tenant, receivedAt);
+  if (!tenant) return failure(`invalid tenant id ${JSON.stringify(String(e.tenant).slice(0, 60))}`, tenant, receivedAt);
+  const id = e.id;
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit: short ids need no byte count.
+  if (typeof id !== 'string' || id === '' || (id.length * 3 > MAX_ID_BYTES && Buffer.byteLength(id) > MAX_ID_BYTES)) return failure('missing or invalid event id', tenant, receivedAt);
+  if (!receivedAt) return failure('missing or invalid receivedAt', tenant, receivedAt);
+  if (typeof e.raw !== 'string') return failure('raw is not a string', tenant, receivedAt);
+  if (!Array.isArray(e.tags) || !allStrings(e.tags)) return failure('tags is not a list of strings', tenant, receivedAt);
+  if (e.source !== undefined && typeof e.source !== 'string') return failure('source is not a string', tenant, receivedAt);
+  if (e.host !== undefined && typeof e.host !== 'string') return failure('host is not a string', tenant, receivedAt);
+  if (typeof e.truncated !== 'boolean') return failure('truncated is not a boolean', tenant, receivedAt);
+  if (typeof e.originalBytes !== 'number') return failure('originalBytes is not a number', tenant, receivedAt);
+  if (typeof e.requestId !== 'string') return failure('requestId is not a string', tenant, receivedAt);
   return { ok: true, envelope: e as unknown as RawEnvelope };
 }

@@ -3,8 +3,13 @@
  * stored and what can never be stored (with the error); throws `IndexingIncompleteError` when items
  * are still neither at the deadline (the event source then retries the whole batch; `_id`s make
  * that an overwrite).
+ *
+ * `BulkPipeline` streams: the stage adds documents as it classifies them; each body is sent as soon
+ * as it is full, at most `concurrency` requests at a time, so OpenSearch indexes one body while the
+ * stage classifies the next (the caller yields with `pump()` now and then so the requests progress).
+ * `bulkWithRetry` is the same on a list of items.
  */
-import { buildBulkChunks, describeItemError, itemOutcome, jitteredBackoff, type BulkItem } from '../index/bulk.ts';
+import { BulkChunker, describeItemError, itemOutcome, jitteredBackoff, serializeItem, type BulkChunk, type BulkItem } from '../index/bulk.ts';
 import type { SearchSink } from './ports.ts';
 
 export class IndexingIncompleteError extends Error {
@@ -29,58 +34,145 @@ export interface BulkRunOptions {
   random: () => number;
   /** Longest single request. */
   requestTimeoutMs?: number;
+  /** Requests in flight at once. Default 1. */
+  concurrency?: number;
+  /** Called (and awaited) before each request: e.g. create the indices the added items target. */
+  beforeSend?: () => Promise<void>;
+}
+
+export class BulkPipeline {
+  private readonly out: BulkOutcome = { ok: [], rejected: [], requests: 0, retries: 0 };
+  /** ref -> serialized pair and its size (kept for retries). */
+  private readonly pairs: string[] = [];
+  private readonly sizes: number[] = [];
+  private readonly chunker: BulkChunker;
+  private readonly queue: BulkChunk[] = [];
+  private readonly running = new Set<Promise<void>>();
+  private pending: number[] = [];
+  private lastError = '';
+  private fatal: Error | undefined;
+  private readonly concurrency: number;
+  private count = 0;
+
+  constructor(
+    private readonly sink: SearchSink,
+    private readonly o: BulkRunOptions,
+  ) {
+    this.concurrency = Math.max(1, o.concurrency ?? 1);
+    this.chunker = new BulkChunker(o.maxBytes, (c) => {
+      this.queue.push(c);
+      this.dispatch();
+    });
+  }
+
+  /** Adds one document (its pair is serialized now). */
+  addItem(it: BulkItem): void {
+    const p = serializeItem(it);
+    this.addPair(it.ref, p.pair, p.size);
+  }
+
+  /** Adds an already serialized `action + source + \n` pair. */
+  addPair(ref: number, pair: string, size: number): void {
+    this.pairs[ref] = pair;
+    this.sizes[ref] = size;
+    this.count++;
+    this.chunker.add(pair, size, ref);
+  }
+
+  /** Requests in flight or waiting for a slot. */
+  get busy(): boolean {
+    return this.running.size > 0 || this.queue.length > 0;
+  }
+
+  /** Lets the requests in flight progress (one turn of the event loop). */
+  async pump(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+  }
+
+  private dispatch(): void {
+    while (this.running.size < this.concurrency && this.queue.length > 0) {
+      const chunk = this.queue.shift()!;
+      const p: Promise<void> = this.send(chunk).finally(() => {
+        this.running.delete(p);
+        this.dispatch();
+      });
+      this.running.add(p);
+    }
+  }
+
+  private async send(chunk: BulkChunk): Promise<void> {
+    const left = this.o.deadline - this.o.now();
+    if (left <= 0 || this.fatal) {
+      for (const ref of chunk.refs) this.pending.push(ref);
+      return;
+    }
+    let results;
+    try {
+      if (this.o.beforeSend) await this.o.beforeSend();
+    } catch (err) {
+      this.fatal ??= err as Error;
+      for (const ref of chunk.refs) this.pending.push(ref);
+      return;
+    }
+    try {
+      this.out.requests++;
+      results = await this.sink.bulk(chunk.body, Math.min(left, this.o.requestTimeoutMs ?? 60_000));
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      for (const ref of chunk.refs) this.pending.push(ref);
+      return;
+    }
+    if (results.length !== chunk.refs.length) {
+      this.fatal ??= new IndexingIncompleteError(`bulk answered ${results.length} items for ${chunk.refs.length} sent`);
+      for (const ref of chunk.refs) this.pending.push(ref);
+      return;
+    }
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      const ref = chunk.refs[i]!;
+      const verdict = itemOutcome(r.status);
+      if (verdict === 'ok') this.out.ok.push(ref);
+      else if (verdict === 'reject') this.out.rejected.push({ ref, error: describeItemError(r.status, r.error) });
+      else {
+        this.lastError = describeItemError(r.status, r.error);
+        this.pending.push(ref);
+      }
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.chunker.flush();
+    while (this.running.size > 0) await Promise.all([...this.running]);
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Sends what is left, retries 429/5xx items with backoff until the deadline; the outcome. */
+  async finish(): Promise<BulkOutcome> {
+    await this.drain();
+    let attempt = 0;
+    while (this.pending.length > 0) {
+      attempt++;
+      const retry = this.pending;
+      this.out.retries += retry.length;
+      const wait = jitteredBackoff(attempt, 100, 5_000, this.o.random);
+      if (this.o.now() + wait >= this.o.deadline) {
+        throw new IndexingIncompleteError(
+          `${retry.length} of ${this.count} documents neither indexed nor rejected before the deadline (last error: ${this.lastError})`,
+        );
+      }
+      await this.o.sleep(wait);
+      this.pending = [];
+      // Retried in their original order.
+      retry.sort((a, b) => a - b);
+      for (const ref of retry) this.chunker.add(this.pairs[ref]!, this.sizes[ref]!, ref);
+      await this.drain();
+    }
+    return this.out;
+  }
 }
 
 export async function bulkWithRetry(sink: SearchSink, items: readonly BulkItem[], o: BulkRunOptions): Promise<BulkOutcome> {
-  const byRef = new Map<number, BulkItem>();
-  for (const it of items) byRef.set(it.ref, it);
-  const out: BulkOutcome = { ok: [], rejected: [], requests: 0, retries: 0 };
-  let pending: BulkItem[] = [...items];
-  let attempt = 0;
-  let lastError = '';
-  while (pending.length > 0) {
-    const next: BulkItem[] = [];
-    for (const chunk of buildBulkChunks(pending, o.maxBytes)) {
-      const left = o.deadline - o.now();
-      if (left <= 0) {
-        for (const ref of chunk.refs) next.push(byRef.get(ref)!);
-        continue;
-      }
-      let results;
-      try {
-        out.requests++;
-        results = await sink.bulk(chunk.body, Math.min(left, o.requestTimeoutMs ?? 60_000));
-      } catch (err) {
-        lastError = (err as Error).message;
-        for (const ref of chunk.refs) next.push(byRef.get(ref)!);
-        continue;
-      }
-      if (results.length !== chunk.refs.length) {
-        throw new IndexingIncompleteError(`bulk answered ${results.length} items for ${chunk.refs.length} sent`);
-      }
-      for (let i = 0; i < results.length; i++) {
-        const r = results[i]!;
-        const ref = chunk.refs[i]!;
-        const verdict = itemOutcome(r.status);
-        if (verdict === 'ok') out.ok.push(ref);
-        else if (verdict === 'reject') out.rejected.push({ ref, error: describeItemError(r.status, r.error) });
-        else {
-          lastError = describeItemError(r.status, r.error);
-          next.push(byRef.get(ref)!);
-        }
-      }
-    }
-    pending = next;
-    if (pending.length === 0) break;
-    attempt++;
-    out.retries += pending.length;
-    const wait = jitteredBackoff(attempt, 100, 5_000, o.random);
-    if (o.now() + wait >= o.deadline) {
-      throw new IndexingIncompleteError(
-        `${pending.length} of ${items.length} documents neither indexed nor rejected before the deadline (last error: ${lastError})`,
-      );
-    }
-    await o.sleep(wait);
-  }
-  return out;
+  const p = new BulkPipeline(sink, o);
+  for (const it of items) p.addItem(it);
+  return p.finish();
 }

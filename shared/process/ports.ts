@@ -9,6 +9,7 @@ import type { Grant } from '../budget/bucket.ts';
 import type { ItemError } from '../index/bulk.ts';
 import type { KafkaRecord } from '../adapters/kafka.ts';
 import type { LogDocument } from '../classify/types.ts';
+import type { MinerState } from '../templates/miner.ts';
 
 export interface PlanSource {
   /** The tenant's plan (the default plan, with a warning, when the registry does not know it). */
@@ -52,17 +53,52 @@ export interface RecordSink {
   produce(records: readonly KafkaRecord[], timeoutMs: number): Promise<void>;
 }
 
+/** A tenant's persisted miner state and its version (an S3 ETag). */
+export interface StoredTemplates {
+  state: MinerState;
+  etag: string;
+}
+
+/** Where each tenant's miner state is kept between invocations (shared by every instance). */
+export interface TemplateStateStore {
+  /** The stored state; undefined when there is none; `'unchanged'` when its etag is still `ifNoneMatch`. */
+  get(tenant: string, ifNoneMatch?: string): Promise<StoredTemplates | undefined | 'unchanged'>;
+  /**
+   * Writes the state only if the stored one is still version `ifMatch` (undefined: only if there is
+   * none yet). The new version, or undefined when another writer came first (nothing written).
+   */
+  put(tenant: string, state: MinerState, ifMatch: string | undefined): Promise<string | undefined>;
+}
+
+/** The stage's view of the per-tenant template miners (see ./templates.ts). */
+export interface TemplateMiners {
+  /** Makes the tenants' miners ready (loaded from the store or cached). Never throws. */
+  prepare(tenants: Iterable<string>): Promise<void>;
+  /** Learns the message; its stable template id. `prepare` first. */
+  add(tenant: string, message: string): string;
+  /** The template id of a message already learnt (learns it when none matches). */
+  matchOrAdd(tenant: string, message: string): string;
+  /** Writes back the states this batch changed. Never throws (a failed write is retried next batch). */
+  persist(deadline: number): Promise<void>;
+}
+
 export interface StageDeps {
   plans: PlanSource;
   budget: BudgetLedger;
   search: SearchSink;
   kafka: RecordSink;
   toDocument: (envelope: RawEnvelope) => LogDocument;
+  /** Per-tenant template miners (`template_id` of each document, template counts in the summaries). */
+  templates: TemplateMiners;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   topics: { deferred: string; dlq: string; summary: string };
   /** Bulk body cap in bytes. */
   maxBulkBytes: number;
+  /** Body size while streaming documents into bulk requests (capped by `maxBulkBytes`). Default 1 MiB. */
+  streamBulkBytes?: number;
+  /** Bulk requests in flight at once. Default 3. */
+  bulkConcurrency?: number;
   /** Longest wait of the `deferred` function for a record that is not due yet. */
   maxParkMs: number;
   random: () => number;

@@ -26,9 +26,9 @@ import { assertTenantId } from '../tenants/ids.ts';
 import { decodeEnvelope } from './envelope.ts';
 import { deferHeaders, notBefore, parkWaitMs, readDeferMeta, type DeferMeta } from '../budget/defer.ts';
 import { logIndex, summaryIndex, type IndexTarget } from '../index/naming.ts';
-import type { BulkItem } from '../index/bulk.ts';
-import { SummaryBuilder, type Outcome, type Stage } from '../summary/summary.ts';
-import { bulkWithRetry } from './indexing.ts';
+import { actionLine } from '../index/bulk.ts';
+import { SummaryBuilder, type Stage, type SummarySlot } from '../summary/summary.ts';
+import { BulkPipeline, bulkWithRetry } from './indexing.ts';
 import type { IndexTargetSpec, LedgerGrant, StageDeps } from './ports.ts';
 
 export const HEADER_ERROR = 'sluice-error';
@@ -57,10 +57,28 @@ export interface StageResult {
 interface Item {
   msg: KafkaMessage;
   env: RawEnvelope;
-  doc: LogDocument;
   bytes: number;
   meta: DeferMeta;
+  /** What the budget decided. */
+  verdict: Verdict;
+  plan: Plan | undefined;
+  doc: LogDocument | undefined;
+  slot: SummarySlot | undefined;
 }
+
+const enum Verdict {
+  Index,
+  Deferred,
+  ArchiveOnly,
+}
+
+const NO_DEFER: DeferMeta = { attempts: 0, notBefore: 0 };
+/** Events classified between two turns of the event loop (so the bulk requests in flight progress). */
+const SLICE = 512;
+/** Bulk requests in flight at once, by default. */
+export const DEFAULT_BULK_CONCURRENCY = 3;
+/** Bulk body size while streaming, by default (smaller than the cap so that sending starts early). */
+export const DEFAULT_STREAM_BULK_BYTES = 1024 * 1024;
 
 /** Time kept back from the deadline for the DLQ and summary writes after indexing. */
 function reserveMs(total: number): number {
@@ -82,7 +100,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     bulkRequests: 0, bulkRetries: 0, tenants: 0,
   };
 
-  // 1-2. Decode, validate, classify.
+  // 1. Decode and validate (classification comes later, streamed into the bulk requests).
   for (const m of msgs) {
     summary.seen(m.topic, m.partition, m.offset);
     const r = decodeEnvelope(m.value);
@@ -92,29 +110,13 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       continue;
     }
     const env = r.envelope;
-    let doc: LogDocument;
-    try {
-      doc = deps.toDocument(env);
-    } catch (err) {
-      dlq.push(dlqRecord(deps.topics.dlq, m, stage, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant));
-      summary.outcome(m.topic, m.partition, env.tenant, env.receivedAt, 'dlq');
-      continue;
-    }
-    // The tenant and id come from the envelope only, whatever the event's text said.
-    doc.tenant = env.tenant;
-    doc.event_id = env.id;
-    const bytes = Buffer.byteLength(env.raw);
-    items.push({ msg: m, env, doc, bytes, meta: stage === 'deferred' ? readDeferMeta(m.headers) : { attempts: 0, notBefore: 0 } });
-    if (stage === 'process') {
-      summary.event(m.topic, m.partition, {
-        tenant: env.tenant, timestamp: doc['@timestamp'], level: doc.level, format: doc.format,
-        source: doc.source, host: doc.host, bytes,
-      });
-    }
+    items.push({
+      msg: m, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
+      verdict: Verdict.Index, plan: undefined, doc: undefined, slot: undefined,
+    });
   }
-  const count = (it: Item, o: Outcome) => summary.outcome(it.msg.topic, it.msg.partition, it.env.tenant, it.doc['@timestamp'], o);
 
-  // 3a. Deferred stage: only due records go on; wait for the earliest when none is due.
+  // 2a. Deferred stage: only due records go on; wait for the earliest when none is due.
   let due = items;
   const toKafka: KafkaRecord[] = [];
   if (stage === 'deferred' && items.length > 0) {
@@ -135,7 +137,8 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     }
   }
 
-  // 3b. Budget, one conditional update per tenant.
+  // 2b. Budget, one conditional update per tenant (sizes are known before classification); the
+  // tenants' template miners load meanwhile.
   const byTenant = new Map<string, Item[]>();
   for (const it of due) {
     let list = byTenant.get(it.env.tenant);
@@ -143,66 +146,111 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     list.push(it);
   }
   result.tenants = byTenant.size;
-  const plans = new Map<string, Plan>();
-  const admitted: Array<{ it: Item; plan: Plan }> = [];
-  await Promise.all(
-    [...byTenant].map(async ([tenant, list]) => {
+  const deferredMeta = new Map<Item, { meta: DeferMeta; limitedBy: string | undefined }>();
+  await Promise.all([
+    deps.templates.prepare(byTenant.keys()),
+    ...[...byTenant].map(async ([tenant, list]) => {
       const plan = await deps.plans.planFor(tenant);
-      plans.set(tenant, plan);
-      const g: LedgerGrant = await deps.budget.take(tenant, plan, list.map((i) => i.bytes), batchKey(stage, list), deps.now);
+      const sizes = new Array<number>(list.length);
+      for (let i = 0; i < list.length; i++) sizes[i] = list[i]!.bytes;
+      const g: LedgerGrant = await deps.budget.take(tenant, plan, sizes, batchKey(stage, list), deps.now);
       const now = deps.now();
       for (let i = 0; i < list.length; i++) {
         const it = list[i]!;
-        if (i < g.admitted) admitted.push({ it, plan });
-        else if (plan.overBudget === 'archive-only') {
-          count(it, 'archive_only');
-          result.archiveOnly++;
-        } else {
+        it.plan = plan;
+        if (i < g.admitted) it.verdict = Verdict.Index;
+        else if (plan.overBudget === 'archive-only') it.verdict = Verdict.ArchiveOnly;
+        else {
+          it.verdict = Verdict.Deferred;
           const attempts = it.meta.attempts + 1;
-          const meta = { attempts, notBefore: notBefore(now, attempts, g.retryAt, deps.random) };
-          toKafka.push(deferRecord(it, deps.topics.deferred, meta, undefined, g.limitedBy));
-          count(it, stage === 'process' ? 'deferred' : 'redeferred');
-          result.deferred++;
+          deferredMeta.set(it, { meta: { attempts, notBefore: notBefore(now, attempts, g.retryAt, deps.random) }, limitedBy: g.limitedBy });
         }
       }
     }),
-  );
-  // Deferred records must be durable before anything is acknowledged.
-  if (toKafka.length > 0) await deps.kafka.produce(toKafka, Math.max(1_000, hardDeadline - deps.now()));
+  ]);
+  // Deferred and parked records must be durable before anything is acknowledged: produced now,
+  // awaited before this returns.
+  for (const it of due) {
+    const d = it.verdict === Verdict.Deferred ? deferredMeta.get(it) : undefined;
+    if (d) toKafka.push(deferRecord(it, deps.topics.deferred, d.meta, undefined, d.limitedBy));
+  }
+  const deferredWrite = toKafka.length > 0 ? settle(deps.kafka.produce(toKafka, Math.max(1_000, hardDeadline - deps.now()))) : undefined;
 
-  // 4. Index.
-  const bulkItems: BulkItem[] = [];
-  const targets = new Map<string, IndexTargetSpec>();
-  for (let ref = 0; ref < admitted.length; ref++) {
-    const { it, plan } = admitted[ref]!;
-    let target: IndexTarget;
+  // 3. Classify, mine, count, and stream the admitted documents into bulk requests.
+  const targets = new TargetCache();
+  let ensuring: Promise<void> = Promise.resolve();
+  const pipeline = new BulkPipeline(deps.search, {
+    maxBytes: Math.min(deps.maxBulkBytes, deps.streamBulkBytes ?? DEFAULT_STREAM_BULK_BYTES),
+    deadline: indexDeadline, now: deps.now, sleep: deps.sleep, random: deps.random,
+    concurrency: deps.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY,
+    beforeSend: () => {
+      const fresh = targets.takeNew();
+      if (fresh.length > 0) ensuring = ensuring.then(() => deps.search.ensureTargets(fresh));
+      return ensuring;
+    },
+  });
+  const indexed: Item[] = [];
+  const isProcess = stage === 'process';
+  for (let n = 0; n < due.length; n++) {
+    const it = due[n]!;
+    const env = it.env;
+    let doc: LogDocument;
     try {
-      target = logIndex(assertTenantId(it.env.tenant), plan.indexTier, it.doc['@timestamp']);
+      doc = deps.toDocument(env);
     } catch (err) {
-      dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'index', (err as Error).message, it.env.tenant));
-      count(it, 'dlq');
+      dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant));
+      summary.outcome(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, 'dlq');
       continue;
     }
-    targets.set(`${target.index}\u0000${it.env.tenant}`, { index: target.index, tenant: it.env.tenant, routing: target.routing });
-    bulkItems.push({ index: target.index, id: it.env.id, routing: target.routing, doc: it.doc, ref });
+    // The tenant and id come from the envelope only, whatever the event's text said.
+    doc.tenant = env.tenant;
+    doc.event_id = env.id;
+    doc.template_id = isProcess ? deps.templates.add(env.tenant, doc.message) : deps.templates.matchOrAdd(env.tenant, doc.message);
+    it.doc = doc;
+    const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, doc['@timestamp']);
+    it.slot = slot;
+    if (isProcess) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
+    if (it.verdict === Verdict.ArchiveOnly) {
+      slot.outcomes.archive_only++;
+      result.archiveOnly++;
+    } else if (it.verdict === Verdict.Deferred) {
+      slot.outcomes[isProcess ? 'deferred' : 'redeferred']++;
+      result.deferred++;
+    } else {
+      let target: IndexTarget;
+      try {
+        target = targets.resolve(env.tenant, it.plan!.indexTier, doc['@timestamp']);
+      } catch (err) {
+        dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'index', (err as Error).message, env.tenant));
+        slot.outcomes.dlq++;
+        continue;
+      }
+      const source = JSON.stringify(doc);
+      const action = actionLine(target.index, env.id, target.routing);
+      const actionBytes = Buffer.byteLength(env.id) === env.id.length ? action.length : Buffer.byteLength(action);
+      pipeline.addPair(indexed.length, action + source + '\n', actionBytes + Buffer.byteLength(source) + 1);
+      indexed.push(it);
+    }
+    if ((n & (SLICE - 1)) === SLICE - 1 && pipeline.busy) await pipeline.pump();
   }
-  if (bulkItems.length > 0) {
-    await deps.search.ensureTargets([...targets.values()]);
-    const out = await bulkWithRetry(deps.search, bulkItems, {
-      maxBytes: deps.maxBulkBytes, deadline: indexDeadline, now: deps.now, sleep: deps.sleep, random: deps.random,
-    });
+  if (indexed.length > 0) {
+    const out = await pipeline.finish();
     result.bulkRequests += out.requests;
     result.bulkRetries += out.retries;
-    for (const ref of out.ok) count(admitted[ref]!.it, stage === 'process' ? 'indexed' : 'deferred_indexed');
+    const ok = isProcess ? 'indexed' : 'deferred_indexed';
+    for (const ref of out.ok) indexed[ref]!.slot!.outcomes[ok]++;
     result.indexed += out.ok.length;
     for (const { ref, error } of out.rejected) {
-      const it = admitted[ref]!.it;
+      const it = indexed[ref]!;
       dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'index', error, it.env.tenant));
-      count(it, 'dlq');
+      it.slot!.outcomes.dlq++;
     }
   }
+  if (deferredWrite) await deferredWrite.then((e) => { if (e) throw e.error; });
 
-  // 5. Summaries: OpenSearch, then Kafka together with the DLQ records.
+  // 4. Summaries: OpenSearch, then Kafka together with the DLQ records; the changed template
+  // states are written meanwhile.
+  const persisted = deps.templates.persist(hardDeadline - 1_000);
   const contributions = summary.contributions();
   const summaryRecords: KafkaRecord[] = [];
   if (contributions.length > 0) {
@@ -228,8 +276,50 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
   result.dlq = dlq.length;
   const last = [...dlq, ...summaryRecords];
   if (last.length > 0) await deps.kafka.produce(last, Math.max(1_000, hardDeadline - deps.now()));
+  await persisted;
   return result;
 }
+
+/** A promise that never rejects: its error, if any, for later. */
+function settle(p: Promise<unknown>): Promise<{ error: unknown } | undefined> {
+  return p.then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+}
+
+/**
+ * `logIndex` per event, cached per tenant and hour of `...Z` timestamps; remembers the (index,
+ * tenant) pairs not yet ensured.
+ */
+class TargetCache {
+  private readonly byTenant = new Map<string, { tier: string; prefix: string; target: IndexTarget }>();
+  private readonly seen = new Set<string>();
+  private fresh: IndexTargetSpec[] = [];
+
+  resolve(tenant: string, tier: Plan['indexTier'], ts: string): IndexTarget {
+    const c = this.byTenant.get(tenant);
+    if (c !== undefined && c.tier === tier && ts.length >= 13 && ts.startsWith(c.prefix) && ts.charCodeAt(ts.length - 1) === 0x5a) return c.target;
+    const target = logIndex(assertTenantId(tenant), tier, ts);
+    // Only a `YYYY-MM-DDTHH...Z` timestamp names its slice by its first 13 characters.
+    if (ts.length >= 13 && ts.charCodeAt(ts.length - 1) === 0x5a && ISO_HOUR.test(ts)) this.byTenant.set(tenant, { tier, prefix: ts.slice(0, 13), target });
+    const k = `${target.index}\u0000${tenant}`;
+    if (!this.seen.has(k)) {
+      this.seen.add(k);
+      this.fresh.push({ index: target.index, tenant, routing: target.routing });
+    }
+    return target;
+  }
+
+  /** Targets resolved since the last call. */
+  takeNew(): IndexTargetSpec[] {
+    const f = this.fresh;
+    this.fresh = [];
+    return f;
+  }
+}
+
+const ISO_HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}/;
 
 /** The batch's identity for one tenant: its records' offset range per topic-partition. */
 export function batchKey(stage: Stage, list: readonly Item[]): string {
@@ -251,7 +341,7 @@ function keyOf(m: KafkaMessage, tenant?: string): string {
 }
 
 function deferRecord(
-  it: Item,
+  it: { msg: KafkaMessage; env: RawEnvelope },
   topic: string,
   meta: DeferMeta,
   keepHeaders?: Record<string, Buffer>,

@@ -15,7 +15,7 @@
  * still over- or under-count that minute; see the stage's README.
  *
  * Stages: `process` counts every decodable event once (events, bytes, levels, formats, sources,
- * hosts) and its outcome (indexed, deferred, archive_only, dlq); `deferred` counts only outcomes
+ * hosts, templates) and its outcome (indexed, deferred, archive_only, dlq); `deferred` counts only outcomes
  * (deferred_indexed, redeferred, archive_only, dlq), so events are never counted twice and
  * `deferred - deferred_indexed` is what is still waiting.
  */
@@ -25,7 +25,7 @@ export type Stage = 'process' | 'deferred';
 
 export const NONE = '(none)';
 export const OTHER = '(other)';
-/** Distinct hosts / sources kept per contribution; the rest are summed under `(other)`. */
+/** Distinct hosts / sources / templates kept per contribution; the rest are summed under `(other)`. */
 export const MAX_KEYS = 200;
 
 export interface KeyCount {
@@ -51,6 +51,8 @@ export interface SummaryDoc {
   formats: KeyCount[];
   sources: KeyCount[];
   hosts: KeyCount[];
+  /** Events per template id (`template_id` of the documents); absent in contributions written before templates. */
+  templates?: KeyCount[];
 }
 
 export interface Contribution {
@@ -65,6 +67,8 @@ export interface SummaryEvent {
   format?: string | undefined;
   source?: string | undefined;
   host?: string | undefined;
+  /** Template id from the miner. */
+  template?: string | undefined;
   bytes: number;
 }
 
@@ -94,15 +98,35 @@ interface Acc {
   formats: Map<string, number>;
   sources: Map<string, number>;
   hosts: Map<string, number>;
+  templates: Map<string, number>;
 }
 
-const inc = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
+/** The accumulator of one (tenant, minute, topic, partition): get it once per event with `slot`. */
+export type SummarySlot = Acc;
+
+const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+/**
+ * `YYYY-MM-DDTHH:MM` of an ISO timestamp (a slice on the `...Z` fast path); the whole `minuteOf`
+ * when that is not a 4-digit-year ISO string. `minuteFromKey` inverts it.
+ */
+function minuteKey(ts: string): string {
+  if (ts.length >= 16 && ts.charCodeAt(ts.length - 1) === 0x5a && ts.charCodeAt(10) === 0x54 /* T */) return ts.slice(0, 16);
+  const m = minuteOf(ts);
+  return m.length === 24 ? m.slice(0, 16) : m;
+}
+
+const minuteFromKey = (k: string): string => (k.length === 16 ? k + ':00.000Z' : k);
 
 /** Accumulates a batch's events; `contributions()` gives the documents to write. */
 export class SummaryBuilder {
-  private readonly accs = new Map<string, Acc>();
+  /** topic\0partition -> tenant -> minute key -> accumulator (no per-event key strings). */
+  private readonly accs = new Map<string, Map<string, Map<string, Acc>>>();
   /** Offset range of the batch per topic-partition (the batch's identity). */
   private readonly ranges = new Map<string, { topic: string; partition: number; first: number; last: number }>();
+  private lastTopic = '';
+  private lastPartition = -1;
+  private lastTp: Map<string, Map<string, Acc>> | undefined;
 
   constructor(readonly stage: Stage) {}
 
@@ -117,60 +141,83 @@ export class SummaryBuilder {
     }
   }
 
-  private acc(tenant: string, minute: string, topic: string, partition: number): Acc {
-    const k = `${tenant}\u0000${minute}\u0000${topic}\u0000${partition}`;
-    let a = this.accs.get(k);
+  /** The accumulator an event of this tenant, time and partition counts into. */
+  slot(topic: string, partition: number, tenant: string, timestamp: string): SummarySlot {
+    let tp: Map<string, Map<string, Acc>> | undefined;
+    if (this.lastTp !== undefined && topic === this.lastTopic && partition === this.lastPartition) tp = this.lastTp;
+    else {
+      const k = `${topic}\u0000${partition}`;
+      tp = this.accs.get(k);
+      if (!tp) this.accs.set(k, (tp = new Map()));
+      this.lastTopic = topic;
+      this.lastPartition = partition;
+      this.lastTp = tp;
+    }
+    let byMinute = tp.get(tenant);
+    if (!byMinute) tp.set(tenant, (byMinute = new Map()));
+    const mk = minuteKey(timestamp);
+    let a = byMinute.get(mk);
     if (!a) {
       a = {
-        tenant, minute, topic, partition, events: 0, bytes: 0,
+        tenant, minute: minuteFromKey(mk), topic, partition, events: 0, bytes: 0,
         outcomes: { indexed: 0, deferred: 0, archive_only: 0, dlq: 0, deferred_indexed: 0, redeferred: 0 },
-        levels: new Map(), formats: new Map(), sources: new Map(), hosts: new Map(),
+        levels: new Map(), formats: new Map(), sources: new Map(), hosts: new Map(), templates: new Map(),
       };
-      this.accs.set(k, a);
+      byMinute.set(mk, a);
     }
     return a;
   }
 
+  /** Counts an event (its size and dimensions) into its slot. Stage `process` only. */
+  eventAt(a: SummarySlot, bytes: number, level: string | undefined, format: string | undefined, source: string | undefined, host: string | undefined, template: string | undefined): void {
+    a.events++;
+    a.bytes += bytes;
+    inc(a.levels, level ?? NONE);
+    inc(a.formats, format ?? NONE);
+    inc(a.sources, source || NONE);
+    inc(a.hosts, host || NONE);
+    if (template !== undefined) inc(a.templates, template);
+  }
+
   /** Counts an event (its size and dimensions). Stage `process` only. */
   event(topic: string, partition: number, e: SummaryEvent): void {
-    const a = this.acc(e.tenant, minuteOf(e.timestamp), topic, partition);
-    a.events++;
-    a.bytes += e.bytes;
-    inc(a.levels, e.level ?? NONE);
-    inc(a.formats, e.format ?? NONE);
-    inc(a.sources, e.source || NONE);
-    inc(a.hosts, e.host || NONE);
+    this.eventAt(this.slot(topic, partition, e.tenant, e.timestamp), e.bytes, e.level, e.format, e.source, e.host, e.template);
   }
 
   /** Counts what happened to an event. */
   outcome(topic: string, partition: number, tenant: string, timestamp: string, outcome: Outcome): void {
-    this.acc(tenant, minuteOf(timestamp), topic, partition).outcomes[outcome]++;
+    this.slot(topic, partition, tenant, timestamp).outcomes[outcome]++;
   }
 
   contributions(): Contribution[] {
     const out: Contribution[] = [];
-    for (const a of this.accs.values()) {
-      const r = this.ranges.get(`${a.topic}\u0000${a.partition}`);
-      const origin = {
-        topic: a.topic,
-        partition: a.partition,
-        first_offset: r?.first ?? 0,
-        last_offset: r?.last ?? 0,
-      };
-      const doc: SummaryDoc = {
-        tenant: a.tenant,
-        minute: a.minute,
-        stage: this.stage,
-        origin,
-        events: a.events,
-        bytes: a.bytes,
-        ...a.outcomes,
-        levels: toCounts(a.levels, Infinity),
-        formats: toCounts(a.formats, Infinity),
-        sources: toCounts(a.sources, MAX_KEYS),
-        hosts: toCounts(a.hosts, MAX_KEYS),
-      };
-      out.push({ id: contributionId(a.tenant, a.minute, this.stage, origin), doc });
+    for (const tp of this.accs.values()) {
+      for (const byMinute of tp.values()) {
+        for (const a of byMinute.values()) {
+          const r = this.ranges.get(`${a.topic}\u0000${a.partition}`);
+          const origin = {
+            topic: a.topic,
+            partition: a.partition,
+            first_offset: r?.first ?? 0,
+            last_offset: r?.last ?? 0,
+          };
+          const doc: SummaryDoc = {
+            tenant: a.tenant,
+            minute: a.minute,
+            stage: this.stage,
+            origin,
+            events: a.events,
+            bytes: a.bytes,
+            ...a.outcomes,
+            levels: toCounts(a.levels, Infinity),
+            formats: toCounts(a.formats, Infinity),
+            sources: toCounts(a.sources, MAX_KEYS),
+            hosts: toCounts(a.hosts, MAX_KEYS),
+            templates: toCounts(a.templates, MAX_KEYS),
+          };
+          out.push({ id: contributionId(a.tenant, a.minute, this.stage, origin), doc });
+        }
+      }
     }
     out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     return out;
@@ -203,6 +250,7 @@ export interface MinuteSummary {
   formats: Record<string, number>;
   sources: Record<string, number>;
   hosts: Record<string, number>;
+  templates: Record<string, number>;
 }
 
 /**
@@ -239,7 +287,7 @@ export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[]
     if (!s) {
       s = {
         tenant: d.tenant, minute: d.minute, events: 0, bytes: 0, indexed: 0, deferred: 0, archive_only: 0, dlq: 0,
-        deferred_indexed: 0, redeferred: 0, levels: {}, formats: {}, sources: {}, hosts: {},
+        deferred_indexed: 0, redeferred: 0, levels: {}, formats: {}, sources: {}, hosts: {}, templates: {},
       };
       out.set(k, s);
     }
@@ -251,10 +299,27 @@ export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[]
     s.dlq += d.dlq;
     s.deferred_indexed += d.deferred_indexed;
     s.redeferred += d.redeferred;
-    for (const [field, list] of [['levels', d.levels], ['formats', d.formats], ['sources', d.sources], ['hosts', d.hosts]] as const) {
+    for (const [field, list] of [['levels', d.levels], ['formats', d.formats], ['sources', d.sources], ['hosts', d.hosts], ['templates', d.templates ?? []]] as const) {
       const target = s[field];
       for (const { key, count } of list) target[key] = (target[key] ?? 0) + count;
     }
   }
   return [...out.values()].sort((a, b) => (a.tenant + a.minute < b.tenant + b.minute ? -1 : 1));
+}
+
+/**
+ * Events per template id over contributions (overlapping contributions dropped as in
+ * `mergeContributions`), with ids mapped through `resolve` (e.g. a retired id to the id of the
+ * template it was merged into) and summed; the `(other)` bucket is kept as it is. Most frequent
+ * first, ties by id.
+ */
+export function templateTotals(docs: readonly SummaryDoc[], resolve: (id: string) => string = (id) => id): KeyCount[] {
+  const totals = new Map<string, number>();
+  for (const m of mergeContributions(docs)) {
+    for (const [id, n] of Object.entries(m.templates)) {
+      const k = id === OTHER ? id : resolve(id);
+      totals.set(k, (totals.get(k) ?? 0) + n);
+    }
+  }
+  return toCounts(totals, Infinity);
 }

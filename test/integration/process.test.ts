@@ -17,6 +17,8 @@ import { logIndex, tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent, type MessageInput } from '../../shared/msk.ts';
 import { CachedPlans } from '../../shared/process/plans.ts';
 import { runStage } from '../../shared/process/stage.ts';
+import { TenantMiners } from '../../shared/process/templates.ts';
+import { S3TemplateStore } from '../../shared/adapters/template-store.ts';
 import { readTopic, type ConsumedRecord } from '../support/kafka.ts';
 import type { StageDeps } from '../../shared/process/ports.ts';
 import { mergeContributions, type SummaryDoc } from '../../shared/summary/summary.ts';
@@ -79,6 +81,7 @@ function makeDeps(over: Partial<StageDeps> = {}): StageDeps {
     search: new OpenSearchSink(),
     kafka: { produce },
     toDocument,
+    templates: new TenantMiners(new S3TemplateStore()),
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     topics: { deferred: TOPICS.deferred, dlq: TOPICS.dlq, summary: TOPICS.summary },
@@ -142,6 +145,7 @@ describe('process stage against Kafka, DynamoDB Local and OpenSearch', () => {
         expect(e).toBeDefined();
         expect(d._source.tenant).toBe(t);
         expect(d._source.event_id).toBe(e.id);
+        expect(d._source.template_id).toMatch(/^[0-9a-f]{16}(-\d+)?$/);
         const target = logIndex(t, t === shared ? 'shared' : t === daily ? 'daily' : 'hourly', d._source['@timestamp'] as string);
         expect(d._index).toBe(target.index);
         if (t === shared) expect(d._routing).toBe(t);

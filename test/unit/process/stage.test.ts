@@ -8,6 +8,7 @@ import { decodeMskEvent, toMskEvent, type MessageInput } from '../../../shared/m
 import type { BudgetLedger, BulkItemResult, LedgerGrant, SearchSink, StageDeps } from '../../../shared/process/ports.ts';
 import { IndexingIncompleteError } from '../../../shared/process/indexing.ts';
 import { runStage } from '../../../shared/process/stage.ts';
+import { MemoryTemplateStore, TenantMiners } from '../../../shared/process/templates.ts';
 import { resolvePlan, type Plan } from '../../../shared/tenants/plans.ts';
 
 const T0 = Date.UTC(2025, 4, 1, 12, 0, 0);
@@ -56,6 +57,7 @@ function deps({ plans: planMap = {}, ...o }: Partial<Omit<StageDeps, 'plans'>> &
     search: new MemSearch(),
     kafka: { produce: async (r) => void produced.push(...r) },
     toDocument,
+    templates: new TenantMiners(new MemoryTemplateStore()),
     now: () => clock,
     sleep: async (ms) => void (clock += ms),
     topics: { deferred: 'logs.deferred', dlq: 'logs.dlq', summary: 'logs.summary' },
@@ -176,5 +178,41 @@ describe('process stage (in-memory ports)', () => {
     expect(r).toMatchObject({ indexed: 0, parked: 1 });
     const parked = produced.find((p) => p.topic === 'logs.deferred')!;
     expect(readDeferMeta(parked.headers!)).toEqual({ attempts: 4, notBefore: T0 + 86_400_000 });
+  });
+
+  it('streams documents into several bulk requests (bounded concurrency), each target ensured before its first request', async () => {
+    const ensured = new Set<string>();
+    class Checking extends MemSearch {
+      inFlight = 0;
+      maxInFlight = 0;
+      override async ensureTargets(...args: Array<readonly { index: string }[]>): Promise<void> {
+        for (const x of args[0] ?? []) ensured.add(x.index);
+      }
+      override async bulk(body: string): Promise<BulkItemResult[]> {
+        for (const line of body.split('\n').filter((_, i) => i % 2 === 0 && _)) {
+          const index: string = JSON.parse(line).index._index;
+          if (index.startsWith('sluice-logs-')) expect(ensured.has(index)).toBe(true);
+        }
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        this.inFlight--;
+        return super.bulk(body);
+      }
+    }
+    const search = new Checking();
+    const { d, produced } = deps({ search, streamBulkBytes: 4096, bulkConcurrency: 2 });
+    const envs = Array.from({ length: 2000 }, (_, i) => env(i % 2 ? 'acme' : 'beta', i, `{"level":"info","msg":"order ${i} shipped","host":"web-1"}`));
+    const r = await runStage(toMskEvent(envs.map((e, i) => rec(e, i))), ctx(), d, 'process');
+    expect(r.indexed).toBe(2000);
+    expect(r.bulkRequests).toBeGreaterThan(10);
+    expect(search.maxInFlight).toBe(2);
+    const docs = [...search.docs.values()].filter((x) => x.index.startsWith('sluice-logs-')).map((x) => x.doc);
+    expect(docs).toHaveLength(2000);
+    // Same template, same id within a tenant; every document has one.
+    const ids = new Set(docs.map((x) => x.template_id));
+    expect(ids.size).toBe(1);
+    const sums = produced.filter((p) => p.topic === 'logs.summary').map((p) => JSON.parse(p.value.toString()));
+    expect(sums.find((s) => s.tenant === 'acme').templates).toEqual([{ key: [...ids][0], count: 1000 }]);
   });
 });

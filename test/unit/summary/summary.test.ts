@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_KEYS, OTHER, SummaryBuilder, mergeContributions, minuteOf, toCounts } from '../../../shared/summary/summary.ts';
+import { MAX_KEYS, OTHER, SummaryBuilder, mergeContributions, minuteOf, templateTotals, toCounts } from '../../../shared/summary/summary.ts';
 
 const ev = (host: string, level: string | undefined, ts = '2025-05-01T10:00:30.000Z', bytes = 10) => ({
   tenant: 'acme', timestamp: ts, level, format: 'json', source: 'app', host, bytes,
@@ -58,5 +58,35 @@ describe('summaries', () => {
     expect(counts[0]).toEqual({ key: 'h499', count: 500 });
     expect(counts.at(-1)!.key).toBe(OTHER);
     expect(counts.reduce((s, c) => s + c.count, 0)).toBe((500 * 501) / 2);
+  });
+
+  it('counts events per template, capped like hosts, and sums them over contributions', () => {
+    const b = new SummaryBuilder('process');
+    for (let o = 0; o < 300; o++) {
+      b.seen('logs.raw', 0, o);
+      b.event('logs.raw', 0, { ...ev('h', 'info'), template: o < 100 ? 'tpl-a' : `tpl-${o}` });
+    }
+    const [c] = b.contributions();
+    expect(c!.doc.templates).toHaveLength(MAX_KEYS);
+    expect(c!.doc.templates![0]).toEqual({ key: 'tpl-a', count: 100 });
+    expect(c!.doc.templates!.at(-1)!.key).toBe(OTHER);
+    expect(c!.doc.templates!.reduce((s, x) => s + x.count, 0)).toBe(300);
+    // The same contribution twice counts once; a retired id counts for its survivor.
+    const totals = templateTotals([c!.doc, c!.doc], (id) => (id === 'tpl-150' ? 'tpl-a' : id));
+    expect(totals[0]).toEqual({ key: 'tpl-a', count: 101 });
+    expect(totals.reduce((s, x) => s + x.count, 0)).toBe(300);
+    // Contributions written before templates existed have none.
+    const { templates: _t, ...old } = c!.doc;
+    expect(mergeContributions([old])[0]!.templates).toEqual({});
+  });
+
+  it('the same minute through the fast and the slow timestamp path is one contribution', () => {
+    const b = new SummaryBuilder('process');
+    b.seen('logs.raw', 0, 0);
+    b.event('logs.raw', 0, ev('h', 'info', '2025-05-01T10:00:30.000Z'));
+    b.event('logs.raw', 0, ev('h', 'info', '2025-05-01T12:00:45+02:00'));
+    const c = b.contributions();
+    expect(c).toHaveLength(1);
+    expect(c[0]!.doc).toMatchObject({ minute: '2025-05-01T10:00:00.000Z', events: 2 });
   });
 });
