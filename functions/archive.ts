@@ -18,6 +18,7 @@ import * as config from '../shared/config.ts';
 import { ArchiveStore } from '../shared/adapters/archive-store.ts';
 import { TopicReader } from '../shared/adapters/kafka-consumer.ts';
 import { runArchiver, type ArchiverOptions, type ArchiveRunResult } from '../shared/archive/archiver.ts';
+import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logger, metrics } from '../shared/observability.ts';
 
 function envInt(name: string, fallback: number): number {
@@ -84,4 +85,4 @@ export const archive = async (_event: ScheduledEvent | Record<string, unknown>, 
   return summary;
 };
 
-export const handler = middy(archive).use(injectLambdaContext(logger));
+export const handler = middy(archive).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger));

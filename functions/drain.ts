@@ -8,6 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { produce } from '../shared/adapters/kafka.ts';
 import { decodeSpill, releaseClaimCheck } from '../shared/delivery.ts';
+import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logger } from '../shared/observability.ts';
 
 export const drain = async (event: KinesisStreamEvent): Promise<{ republished: number }> => {
@@ -19,4 +20,4 @@ export const drain = async (event: KinesisStreamEvent): Promise<{ republished: n
   return { republished: records.length };
 };
 
-export const handler = middy(drain).use(injectLambdaContext(logger));
+export const handler = middy(drain).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger));

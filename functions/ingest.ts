@@ -22,6 +22,7 @@ import {
   type LambdaHttpResult,
 } from '../shared/ingest/index.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
+import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logger } from '../shared/observability.ts';
 
 /** Records per produce call: bounds memory for bodies of many tiny events, and keeps Kafka requests large. */
@@ -74,4 +75,4 @@ export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'aws
   }
 }
 
-export const handler = middy(ingest).use(injectLambdaContext(logger));
+export const handler = middy(ingest).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger));

@@ -9,6 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { processRaw, type StageResult } from '../shared/process/index.ts';
+import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logger, metrics } from '../shared/observability.ts';
 
 export const processBatch = async (event: MSKEvent, context: Context): Promise<StageResult> => {
@@ -22,4 +23,4 @@ export const processBatch = async (event: MSKEvent, context: Context): Promise<S
   return result;
 };
 
-export const handler = middy(processBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(processBatch).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));

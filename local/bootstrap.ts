@@ -1,34 +1,19 @@
 /**
  * Creates what the pipeline needs on the local services, idempotently: the Kafka topics, the
  * DynamoDB tables, the archive bucket, the Kinesis spill stream and the OpenSearch index templates.
- * On AWS, serverless.yml creates the same things (and the post-deploy step installs the templates).
+ * On AWS, serverless.yml creates the same things; its `setup` custom resource creates the topics and
+ * installs the index templates (shared/setup.ts, shared by both).
  */
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse } from '@aws-sdk/client-kinesis';
 import * as config from '../shared/config.ts';
-import { ensureTopics } from '../shared/adapters/kafka.ts';
+import { ensureIndexTemplates, ensureKafkaTopics } from '../shared/setup.ts';
 import { getDynamo } from '../shared/adapters/dynamodb.ts';
 import { getS3 } from '../shared/adapters/s3.ts';
 import { getKinesis } from '../shared/adapters/kinesis.ts';
 
-export const TOPIC_PARTITIONS = Number(process.env.SLUICE_TOPIC_PARTITIONS ?? 6);
-
-/**
- * Topic settings, here and on MSK: an event may be 1 MB before its envelope, and JSON escaping can
- * grow it, so records up to 8 MB are allowed (the broker default is 1 MB).
- */
-export const TOPIC_CONFIGS = { 'max.message.bytes': String(8 * 1024 * 1024) };
-
-export async function ensureKafkaTopics(): Promise<void> {
-  const t = config.topics();
-  await ensureTopics([
-    { name: t.raw, partitions: TOPIC_PARTITIONS, configs: TOPIC_CONFIGS },
-    { name: t.deferred, partitions: TOPIC_PARTITIONS, configs: TOPIC_CONFIGS },
-    { name: t.summary, partitions: 3, configs: { ...TOPIC_CONFIGS, 'cleanup.policy': 'compact' } },
-    { name: t.dlq, partitions: 3, configs: TOPIC_CONFIGS },
-  ]);
-}
+export { ensureIndexTemplates, ensureKafkaTopics };
 
 async function ensureTable(name: string): Promise<void> {
   const ddb = getDynamo();
@@ -79,10 +64,4 @@ export async function ensureSpillStream(name = config.kinesis().spillStream): Pr
 
 export async function bootstrap(): Promise<void> {
   await Promise.all([ensureKafkaTopics(), ensureTables(), ensureBucket(), ensureSpillStream(), ensureIndexTemplates()]);
-}
-
-/** Installs the OpenSearch index templates of the process stage (logs and summaries). Idempotent. */
-export async function ensureIndexTemplates(): Promise<void> {
-  const { putIndexTemplates } = await import('../shared/adapters/opensearch-bulk.ts');
-  await putIndexTemplates();
 }

@@ -2,6 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as config from '../config.ts';
+import { onClose } from './lifecycle.ts';
 
 let client: DynamoDBDocumentClient | undefined;
 
@@ -15,6 +16,12 @@ export function getDynamo(): DynamoDBDocumentClient {
       ...(credentials ? { credentials } : {}),
     });
     client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+    const c = client;
+    onClose(() => {
+      if (client === c) client = undefined;
+      c.destroy();
+      raw.destroy();
+    });
   }
   return client;
 }

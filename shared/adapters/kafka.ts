@@ -9,6 +9,7 @@
  */
 import { Admin, Producer, type ProducerOptions } from '@platformatic/kafka';
 import * as config from '../config.ts';
+import { onClose } from './lifecycle.ts';
 
 export interface KafkaRecord {
   topic: string;
@@ -61,6 +62,7 @@ export function getProducer(): BufferProducer {
       autocreateTopics: false,
     };
     producer = new Producer(options);
+    onClose(resetProducer);
   }
   return producer;
 }

@@ -5,6 +5,7 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as config from '../config.ts';
+import { onClose } from './lifecycle.ts';
 
 let client: KinesisClient | undefined;
 
@@ -17,6 +18,11 @@ export function getKinesis(): KinesisClient {
       requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10_000 }),
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
+    });
+    const c = client;
+    onClose(() => {
+      if (client === c) client = undefined;
+      c.destroy();
     });
   }
   return client;

@@ -4,6 +4,7 @@
  */
 import { Client } from '@opensearch-project/opensearch';
 import * as config from '../config.ts';
+import { onClose } from './lifecycle.ts';
 
 let client: Client | undefined;
 
@@ -22,6 +23,11 @@ export async function getOpenSearch(): Promise<Client> {
   } else {
     client = new Client({ node: cfg.url });
   }
+  const c = client;
+  onClose(async () => {
+    if (client === c) client = undefined;
+    await c.close();
+  });
   return client;
 }
 

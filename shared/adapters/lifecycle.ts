@@ -1,0 +1,24 @@
+/**
+ * Connection lifecycle. In Lambda, clients live as long as the instance (reused across invocations,
+ * frozen in between). Under `serverless invoke local` the process must end after one invocation,
+ * which open sockets prevent, so the handlers close every client then.
+ */
+type Closer = () => unknown;
+
+const closers = new Set<Closer>();
+
+/** Adapters register how to close what they opened. */
+export function onClose(closer: Closer): void {
+  closers.add(closer);
+}
+
+export async function closeAll(): Promise<void> {
+  const all = [...closers];
+  closers.clear();
+  await Promise.allSettled(all.map(async (c) => c()));
+}
+
+/** True under `serverless invoke local`: a Lambda-like environment without the Lambda runtime API. */
+export function isCliInvoke(): boolean {
+  return Boolean(process.env.LAMBDA_TASK_ROOT) && !process.env.AWS_LAMBDA_RUNTIME_API;
+}

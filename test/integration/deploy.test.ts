@@ -1,0 +1,108 @@
+/**
+ * The deployment as users meet it: `serverless package` offline with no AWS credentials, for the local
+ * stage and a deployed stage (which creates MSK and OpenSearch), its CloudFormation clean under cfn-lint;
+ * and `serverless invoke local` of every sample event in events/ against the real local services.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../../local/bootstrap.ts';
+import { seedDemoTenant } from '../../local/demo.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const FUNCTIONS = ['ingest', 'drain', 'process', 'deferred', 'archive', 'setup'];
+
+/** The environment without AWS credentials or profiles: packaging must need none. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^AWS_/.test(k)) delete env[k];
+  return env;
+}
+
+async function sls(args: string[], env = offlineEnv()) {
+  return run(join(ROOT, 'node_modules', '.bin', 'serverless'), args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
+}
+
+describe('serverless package', () => {
+  for (const stage of ['local', 'prod']) {
+    it(`packages stage ${stage} offline, one bundle per function, and cfn-lint finds no errors`, async () => {
+      const out = mkdtempSync(join(tmpdir(), `sluice-package-${stage}-`));
+      try {
+        await sls(['package', '--stage', stage, '--package', out]);
+        for (const fn of FUNCTIONS) expect(existsSync(join(out, `${fn}.zip`)), `${fn}.zip`).toBe(true);
+        const templatePath = join(out, 'cloudformation-template-update-stack.json');
+        const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string }> };
+        const types = Object.values(template.Resources).map((r) => r.Type);
+        expect(types).toContain('AWS::Lambda::EventSourceMapping');
+        expect(types).toContain('AWS::Kinesis::Stream');
+        expect(types.filter((t) => t === 'AWS::IAM::Role').length).toBe(FUNCTIONS.length);
+        if (stage === 'prod') {
+          expect(types).toContain('AWS::MSK::ServerlessCluster');
+          expect(types).toContain('AWS::OpenSearchService::Domain');
+        }
+        // cfn-lint exits with bit 2 set for errors (4 for warnings, 8 for informational).
+        const lint = await run('cfn-lint', [templatePath], { timeout: 120_000 }).then(
+          () => ({ code: 0, stdout: '' }),
+          (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+        );
+        expect(lint.code & 2, lint.stdout).toBe(0);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }, 300_000);
+  }
+});
+
+describe('serverless invoke local, every sample event', () => {
+  beforeAll(async () => {
+    await bootstrap();
+    await seedDemoTenant();
+  });
+
+  async function invoke(fn: string, event: string): Promise<Record<string, unknown>> {
+    const { stdout } = await sls(['invoke', 'local', '-f', fn, '-p', `events/${event}.json`], { ...process.env, LOG_LEVEL: 'ERROR' });
+    // The handler's result is the last JSON value printed.
+    const start = stdout.lastIndexOf('\n{');
+    return JSON.parse(stdout.slice(start === -1 ? stdout.indexOf('{') : start + 1)) as Record<string, unknown>;
+  }
+
+  it.each([
+    ['http-ndjson', 202, 4],
+    ['http-gzip', 202, 4],
+    ['http-text-stacktrace', 202, 2],
+    ['alb-post', 202, 2],
+  ])('ingest %s answers %i with %i events accepted', async (event, status, accepted) => {
+    const res = await invoke('ingest', event);
+    expect(res.statusCode).toBe(status);
+    expect(JSON.parse(String(res.body))).toMatchObject({ accepted });
+  }, 120_000);
+
+  it('ingest refuses the sample with an unknown token', async () => {
+    const res = await invoke('ingest', 'http-bad-token');
+    expect(res.statusCode).toBe(401);
+  }, 120_000);
+
+  it('drain republishes the spilled sample records', async () => {
+    expect(await invoke('drain', 'kinesis-spill')).toMatchObject({ republished: 2 });
+  }, 120_000);
+
+  it('process indexes the sample MSK batch', async () => {
+    const res = await invoke('process', 'msk-process');
+    expect(res.records).toBe(5);
+    expect(Number(res.indexed) + Number(res.deferred) + Number(res.archiveOnly) + Number(res.dlq)).toBe(5);
+  }, 120_000);
+
+  it('deferred handles the sample deferred batch', async () => {
+    const res = await invoke('deferred', 'msk-deferred');
+    expect(res.records).toBe(2);
+  }, 120_000);
+
+  it('archive runs from the schedule event', async () => {
+    const res = await invoke('archive', 'schedule-archive');
+    expect(res).toHaveProperty('caughtUp');
+  }, 120_000);
+});
