@@ -16,66 +16,14 @@
  * `<System>_2k.log` and `<System>_2k.log_structured.csv`), e.g. held-out systems kept outside the repo.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classify } from '../shared/classify/index.ts';
 import { levelFromWord } from '../shared/classify/levels.ts';
 import type { Level } from '../shared/classify/types.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = resolve(HERE, '..');
-export const LOGHUB_DIR = resolve(REPO_ROOT, '..', 'shared', 'data', 'loghub');
-
-/** RFC 4180 CSV: quoted fields with `""` escapes, CRLF or LF, newlines inside quotes. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let i = 0;
-  const n = text.length;
-  let inQuotes = false;
-  while (i < n) {
-    const c = text[i];
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        inQuotes = false;
-        i++;
-        continue;
-      }
-      field += c;
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      inQuotes = true;
-      i++;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-      i++;
-    } else if (c === '\n' || c === '\r') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      i++;
-    } else {
-      field += c;
-      i++;
-    }
-  }
-  if (field.length > 0 || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
+export { LOGHUB_DIR, REPO_ROOT, parseCsv } from '../test/support/loghub.ts';
+import { LOGHUB_DIR, parseCsv } from '../test/support/loghub.ts';
 
 export interface LoghubSample {
   system: string;

@@ -1,6 +1,6 @@
 /**
  * Template mining speed: classify + mine, lines per second per core, on the Loghub-2k samples
- * (Zhu et al., "Loghub", ISSRE 2023; /work/shared/data/loghub). Target: 200,000 lines/s/core.
+ * (Zhu et al., "Loghub", ISSRE 2023; ../shared/data/loghub). Target: 200,000 lines/s/core.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import type { Bench, BenchFigure } from './harness.ts';
 import { createMiner } from '../shared/templates/miner.ts';
 import { messageOf } from '../shared/templates/message.ts';
 
-const LOGHUB_DIR = process.env.LOGHUB_DIR ?? '/work/shared/data/loghub';
+import { LOGHUB_DIR } from '../test/support/loghub.ts';
 const SYSTEMS = ['Apache', 'HDFS', 'Hadoop', 'Linux', 'OpenSSH', 'Spark', 'Zookeeper', 'HealthApp'];
 
 function loadLines(): string[] {

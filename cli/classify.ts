@@ -10,12 +10,7 @@ import type { RawEnvelope } from '../shared/envelope.ts';
 import { ENVELOPE_VERSION } from '../shared/envelope.ts';
 import { MultilineJoiner, toDocument } from '../shared/classify/index.ts';
 import { isTenantId } from '../shared/tenants/ids.ts';
-
-export interface ClassifyIO {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import { write, type CommandIO } from './io.ts';
 
 const USAGE = `Usage: sluice classify [options] [file]
 
@@ -29,17 +24,7 @@ Options:
   --tenant <id>    tenant id to show in the documents (default: local)
   -h, --help       show this help`;
 
-function write(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = stream.write(chunk, (err) => {
-      if (err) reject(err);
-    });
-    if (ok) resolve();
-    else stream.once('drain', resolve);
-  });
-}
-
-export async function classifyCommand(argv: string[], io: ClassifyIO): Promise<number> {
+export async function classifyCommand(argv: string[], io: CommandIO): Promise<number> {
   let file: string | undefined;
   let perLine = false;
   let tenant = 'local';

@@ -12,12 +12,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FinalTemplates } from '../shared/templates/final.ts';
 import { messageOf } from '../shared/templates/message.ts';
-
-export interface TemplatesIO {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import { write, type CommandIO } from './io.ts';
 
 const USAGE = `Usage: sluice templates [options] [file]
 
@@ -31,17 +26,7 @@ Options:
   --max-clusters N   most templates kept (default 100000 for a file; the pipeline keeps fewer)
   -h, --help         show this help`;
 
-function write(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = stream.write(chunk, (err) => {
-      if (err) reject(err);
-    });
-    if (ok) resolve();
-    else stream.once('drain', resolve);
-  });
-}
-
-export async function templatesCommand(argv: string[], io: TemplatesIO): Promise<number> {
+export async function templatesCommand(argv: string[], io: CommandIO): Promise<number> {
   if (argv[0] === 'top') return (await import('./templates-top.ts')).templatesTopCommand(argv.slice(1), io);
   let file: string | undefined;
   let withId = false;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { templatesCommand } from '../../../cli/templates.ts';
 import { groupingAccuracy } from '../../../shared/templates/accuracy.ts';
 import { FinalTemplates } from '../../../shared/templates/final.ts';
-import { LOGHUB_DIR, LOGHUB_SYSTEMS, loadLoghub, loghubAvailable } from './loghub.ts';
+import { LOGHUB_DIR, LOGHUB_SYSTEMS, loadLoghub, loghubAvailable } from '../../support/loghub.ts';
 
 /** Drain's GA on Loghub-2k (Zhu et al. 2019, Table II). */
 export const DRAIN_GA: Record<string, number> = {

@@ -1,11 +1,14 @@
 /**
- * Loader for the Loghub-2k samples in /work/shared/data/loghub (see its README; cite: Zhu et al.,
- * "Loghub: A Large Collection of System Log Datasets for AI-driven Log Analytics", ISSRE 2023).
+ * Loader for the Loghub-2k samples in `../shared/data/loghub` beside the repository (see its README;
+ * cite: Zhu et al., "Loghub: A Large Collection of System Log Datasets for AI-driven Log Analytics",
+ * ISSRE 2023). Tests and benches share it. LOGHUB_DIR overrides the location.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const LOGHUB_DIR = process.env.LOGHUB_DIR ?? '/work/shared/data/loghub';
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const LOGHUB_DIR = process.env.LOGHUB_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'data', 'loghub');
 
 export const LOGHUB_SYSTEMS = ['Apache', 'HDFS', 'Hadoop', 'Linux', 'OpenSSH', 'Spark', 'Zookeeper', 'HealthApp'] as const;
 
