@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   templates: { about: 'mine message templates from a log file; `templates top` lists a tenant\'s top templates', load: async () => (await import('./templates.ts')).templatesCommand },
   archive: { about: 'list what is archived in S3 for a tenant; `archive run` archives once now', load: async () => (await import('./archive.ts')).archiveCommand },
   replay: { about: "produce a tenant's archived events of a time range back to logs.raw (same ids)", load: async () => (await import('./replay.ts')).replayCommand },
+  dlq: { about: "list a tenant's DLQ records with their errors; `dlq redrive` processes them again (once)", load: async () => (await import('./dlq.ts')).dlqCommand },
   setup: { about: 'create topics, tables, bucket, stream and index templates on the configured services', load: async () => (await import('./setup.ts')).setupCommand },
 };
 

@@ -6,21 +6,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { processDeferred, type StageResult } from '../shared/process/index.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
-import { logger, metrics } from '../shared/observability.ts';
+import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
+import { recordStage, stageSummary } from '../shared/metrics.ts';
 
-export const deferred = async (event: MSKEvent, context: Context): Promise<StageResult> => {
+export const deferred = async (event: MSKEvent, context: Context): Promise<Omit<StageResult, 'byTenant' | 'bulkMs'>> => {
   const result = await processDeferred(event, context);
-  metrics.addMetric('DeferredRecords', MetricUnit.Count, result.records);
-  metrics.addMetric('DeferredIndexed', MetricUnit.Count, result.indexed);
-  metrics.addMetric('DeferredRedeferred', MetricUnit.Count, result.deferred);
-  metrics.addMetric('DeferredParked', MetricUnit.Count, result.parked);
-  metrics.addMetric('DeferredDlq', MetricUnit.Count, result.dlq);
-  logger.info('processed deferred batch', { ...result });
-  return result;
+  recordStage(metrics, tenantMetrics, result);
+  const summary = stageSummary(result);
+  logger.info('processed deferred batch', { ...summary });
+  return summary;
 };
 
 export const handler = middy(deferred).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -9,7 +9,9 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { produce } from '../shared/adapters/kafka.ts';
 import { decodeSpill, releaseClaimCheck } from '../shared/delivery.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
-import { logger } from '../shared/observability.ts';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../shared/observability.ts';
 
 export const drain = async (event: KinesisStreamEvent): Promise<{ republished: number }> => {
   const records = await Promise.all(event.Records.map((r) => decodeSpill(Buffer.from(r.kinesis.data, 'base64'))));
@@ -17,7 +19,8 @@ export const drain = async (event: KinesisStreamEvent): Promise<{ republished: n
   await produce(records, 30_000);
   await Promise.all(records.flatMap((r) => (r.claimCheck ? [releaseClaimCheck(r.claimCheck)] : [])));
   logger.info('republished spilled records', { count: records.length });
+  metrics.addMetric('DrainRepublished', MetricUnit.Count, records.length);
   return { republished: records.length };
 };
 
-export const handler = middy(drain).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger));
+export const handler = middy(drain).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));

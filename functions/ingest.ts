@@ -23,7 +23,9 @@ import {
 } from '../shared/ingest/index.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
-import { logger } from '../shared/observability.ts';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
+import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
 
 /** Records per produce call: bounds memory for bodies of many tiny events, and keeps Kafka requests large. */
 const PRODUCE_BATCH = 5000;
@@ -64,15 +66,27 @@ export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'aws
       to: outcome.to,
       ...(outcome.kafkaError ? { kafkaError: outcome.kafkaError } : {}),
     });
+    recordIngest(metrics, tenantMetrics, {
+      tenant: tenant.id,
+      tier: tenant.plan.indexTier,
+      accepted: result.accepted,
+      truncated: result.truncated,
+      invalidUtf8: result.invalidUtf8,
+      bytes: result.bodyBytes,
+      spilled: outcome.spilled,
+    });
     return acceptedResponse(req.shape, result, req.requestId);
   } catch (err) {
     if (err instanceof DeliveryFailedError) {
       logger.error('neither Kafka nor the spill stream took the request', { requestId: req.requestId, error: err.message });
+      recordIngestRefused(metrics, 503);
       return errorResponse(req.shape, IngestError.unavailable(5, 'Sluice could not store the events; nothing of this request was accepted. Retry it.'), req.requestId);
     }
     if (!isIngestError(err)) logger.error('ingest failed', { requestId: req.requestId, error: err as Error });
-    return errorResponse(req.shape, err, req.requestId);
+    const res = errorResponse(req.shape, err, req.requestId);
+    recordIngestRefused(metrics, res.statusCode ?? 500);
+    return res;
   }
 }
 
-export const handler = middy(ingest).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger));
+export const handler = middy(ingest).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -6,21 +6,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { processRaw, type StageResult } from '../shared/process/index.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
-import { logger, metrics } from '../shared/observability.ts';
+import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
+import { recordStage, stageSummary } from '../shared/metrics.ts';
 
-export const processBatch = async (event: MSKEvent, context: Context): Promise<StageResult> => {
+export const processBatch = async (event: MSKEvent, context: Context): Promise<Omit<StageResult, 'byTenant' | 'bulkMs'>> => {
   const result = await processRaw(event, context);
-  metrics.addMetric('ProcessRecords', MetricUnit.Count, result.records);
-  metrics.addMetric('ProcessIndexed', MetricUnit.Count, result.indexed);
-  metrics.addMetric('ProcessDeferred', MetricUnit.Count, result.deferred);
-  metrics.addMetric('ProcessArchiveOnly', MetricUnit.Count, result.archiveOnly);
-  metrics.addMetric('ProcessDlq', MetricUnit.Count, result.dlq);
-  logger.info('processed batch', { ...result });
-  return result;
+  recordStage(metrics, tenantMetrics, result);
+  const summary = stageSummary(result);
+  logger.info('processed batch', { ...summary });
+  return summary;
 };
 
 export const handler = middy(processBatch).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -105,3 +105,63 @@ export const localCredentials = () =>
         secretAccessKey: str('AWS_SECRET_ACCESS_KEY', str('SLUICE_S3_SECRET_KEY', 'sluice-local-secret')),
       }
     : undefined;
+
+/**
+ * Prefix of every index, alias and index template name (`<prefix>-logs-...`, `<prefix>-tenant-<id>`,
+ * `<prefix>-summaries-...`). `sluice` by default; a staging deployment that shares an OpenSearch domain
+ * uses its own. Lower-case words joined by `-`, none of them `logs`, `summaries` or `tenant` (so no
+ * prefix's names can match another prefix's patterns).
+ */
+export const DEFAULT_INDEX_PREFIX = 'sluice';
+const PREFIX_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const RESERVED_PREFIX_WORDS = new Set(['logs', 'summaries', 'tenant']);
+let checkedPrefix = DEFAULT_INDEX_PREFIX;
+
+export function indexPrefix(): string {
+  const p = str('SLUICE_INDEX_PREFIX', DEFAULT_INDEX_PREFIX);
+  if (p === checkedPrefix) return p;
+  if (p.length > 40 || !PREFIX_RE.test(p) || p.split('-').some((w) => RESERVED_PREFIX_WORDS.has(w))) {
+    throw new Error(
+      `SLUICE_INDEX_PREFIX=${JSON.stringify(p)} is not a valid index prefix: lower-case letters and digits in words joined by "-", ` +
+        'at most 40 characters, starting with a letter, no word "logs", "summaries" or "tenant".',
+    );
+  }
+  checkedPrefix = p;
+  return p;
+}
+
+/** The consumer group of this stage's process function on the raw topic (the MSK event source's). */
+export const processGroup = (): string => `sluice-process-${stage()}`;
+
+/**
+ * Staging on another stage's traffic: SLUICE_SOURCE_STAGE names the stage whose raw topic this
+ * deployment's process function reads (with its own consumer group), SLUICE_SAMPLE_FRACTION the share
+ * of events it processes (by a stable hash of the event id). Throws when the settings would let this
+ * deployment write into the source stage's topics or indices, or sample a stage that has no source
+ * (a production stage never drops events from indexing).
+ */
+export function staging(): { sourceStage: string | undefined; sampleFraction: number } {
+  const sourceStage = str('SLUICE_SOURCE_STAGE', '') || undefined;
+  const raw = str('SLUICE_SAMPLE_FRACTION', '1');
+  const sampleFraction = Number(raw);
+  if (!Number.isFinite(sampleFraction) || sampleFraction <= 0 || sampleFraction > 1) {
+    throw new Error(`SLUICE_SAMPLE_FRACTION=${JSON.stringify(raw)} must be a number in (0, 1].`);
+  }
+  if (!sourceStage) {
+    if (sampleFraction < 1) throw new Error('SLUICE_SAMPLE_FRACTION below 1 needs SLUICE_SOURCE_STAGE: only a staging deployment may skip events.');
+    return { sourceStage, sampleFraction };
+  }
+  if (sourceStage === stage()) throw new Error(`SLUICE_SOURCE_STAGE must name another stage than this one (${stage()}).`);
+  const t = topics();
+  const shared = (['deferred', 'dlq', 'summary'] as const).filter((k) => t[k] === `logs.${k}`);
+  if (shared.length > 0) {
+    throw new Error(
+      `A staging deployment (SLUICE_SOURCE_STAGE=${sourceStage}) must not write to the source stage's topics: set ` +
+        shared.map((k) => `SLUICE_TOPIC_${k.toUpperCase()}`).join(', ') + ' to its own (e.g. logs.dlq.<stage>).',
+    );
+  }
+  if (indexPrefix() === DEFAULT_INDEX_PREFIX) {
+    throw new Error(`A staging deployment (SLUICE_SOURCE_STAGE=${sourceStage}) needs its own SLUICE_INDEX_PREFIX (e.g. sluice-${stage()}).`);
+  }
+  return { sourceStage, sampleFraction };
+}

@@ -61,6 +61,8 @@ export async function releaseClaimCheck(objectKey: string): Promise<void> {
 export interface DeliveryOutcome {
   /** Where the records went: all to Kafka, all to the spill stream, or some to each. */
   to: 'kafka' | 'spill' | 'both';
+  /** Records written to the spill stream (0 when all went to Kafka). */
+  spilled: number;
   kafkaError?: string;
 }
 
@@ -75,6 +77,7 @@ export async function deliver(batches: Iterable<readonly KafkaRecord[]>): Promis
   let kafkaError: string | undefined;
   let toKafka = 0;
   let toSpill = 0;
+  let spilled = 0;
   for (const batch of batches) {
     if (kafkaError === undefined) {
       try {
@@ -89,6 +92,7 @@ export async function deliver(batches: Iterable<readonly KafkaRecord[]>): Promis
       const spill = await Promise.all(batch.map(encodeSpill));
       await putAll(config.kinesis().spillStream, spill);
       toSpill++;
+      spilled += batch.length;
     } catch (err) {
       throw new DeliveryFailedError(
         `Neither Kafka (${kafkaError}) nor the Kinesis spill stream (${(err as Error).message}) took the records`,
@@ -98,6 +102,7 @@ export async function deliver(batches: Iterable<readonly KafkaRecord[]>): Promis
   }
   return {
     to: toSpill === 0 ? 'kafka' : toKafka === 0 ? 'spill' : 'both',
+    spilled,
     ...(kafkaError !== undefined ? { kafkaError } : {}),
   };
 }

@@ -6,8 +6,8 @@
  */
 import type { Client } from '@opensearch-project/opensearch';
 import { getOpenSearch } from './opensearch.ts';
-import { aliasFor } from '../index/naming.ts';
-import { LOGS_TEMPLATE, SUMMARY_TEMPLATE, logsTemplate, summariesTemplate, type TemplateOptions } from '../index/template.ts';
+import { aliasFor, indexNames } from '../index/naming.ts';
+import { logsTemplate, summariesTemplate, type TemplateOptions } from '../index/template.ts';
 import type { BulkItemResult, IndexTargetSpec, SearchSink } from '../process/ports.ts';
 
 type BulkResponseItem = Record<string, { status: number; error?: BulkItemResult['error'] } | undefined>;
@@ -82,8 +82,10 @@ export async function putIndexTemplates(client?: Client, o: TemplateOptions = {}
   const c = client ?? (await getOpenSearch());
   const logs = logsTemplate(o);
   const summaries = summariesTemplate(o);
-  await c.indices.putIndexTemplate({ name: LOGS_TEMPLATE, body: logs as never });
-  await c.indices.putIndexTemplate({ name: SUMMARY_TEMPLATE, body: summaries as never });
+  // One pair of templates per index prefix (a staging prefix gets its own, production's are untouched).
+  const names = indexNames(o.prefix);
+  await c.indices.putIndexTemplate({ name: names.logsTemplate, body: logs as never });
+  await c.indices.putIndexTemplate({ name: names.summaryTemplate, body: summaries as never });
   // Summary indices only: the log indices are `dynamic: false` (an unmapped field is kept, not refused).
   await c.indices.putMapping({
     index: summaries.index_patterns.join(','),

@@ -14,8 +14,45 @@
  * name the shared indices (`t_` prefix) or another tenant's (`sluice-logs-t_acme_*` cannot match
  * tenant `acme-prod`, whose indices are `sluice-logs-t_acme-prod_*`).
  */
-import { assertTenantId } from '../tenants/ids.ts';
+import { assertTenantId, isTenantId } from '../tenants/ids.ts';
 import type { IndexTier } from '../tenants/plans.ts';
+import { indexPrefix } from '../config.ts';
+
+/**
+ * Every name above starts with the index prefix (`SLUICE_INDEX_PREFIX`, default `sluice`), so a
+ * staging deployment can share a domain without touching production's indices. The constants are
+ * the default prefix's names; `indexNames()` gives the current prefix's.
+ */
+export interface IndexNames {
+  prefix: string;
+  logs: string;
+  logsPattern: string;
+  shared: string;
+  summary: string;
+  summaryPattern: string;
+  alias: string;
+  logsTemplate: string;
+  summaryTemplate: string;
+}
+
+let cached: IndexNames | undefined;
+
+export function indexNames(prefix: string = indexPrefix()): IndexNames {
+  if (cached?.prefix === prefix) return cached;
+  const n: IndexNames = {
+    prefix,
+    logs: `${prefix}-logs-`,
+    logsPattern: `${prefix}-logs-*`,
+    shared: `${prefix}-logs-shared-`,
+    summary: `${prefix}-summaries-`,
+    summaryPattern: `${prefix}-summaries-*`,
+    alias: `${prefix}-tenant-`,
+    logsTemplate: `${prefix}-logs`,
+    summaryTemplate: `${prefix}-summaries`,
+  };
+  cached = n;
+  return n;
+}
 
 export const LOGS_PREFIX = 'sluice-logs-';
 export const LOGS_PATTERN = 'sluice-logs-*';
@@ -45,41 +82,84 @@ function parts(ts: string): [string, string, string, string] {
   return [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13)];
 }
 
-export function logIndex(tenant: string, tier: IndexTier, timestamp: string): IndexTarget {
+export function logIndex(tenant: string, tier: IndexTier, timestamp: string, prefix?: string): IndexTarget {
   assertTenantId(tenant);
   const [y, m, d, h] = parts(timestamp);
+  const n = indexNames(prefix);
   switch (tier) {
     case 'shared':
-      return { index: `${SHARED_PREFIX}${y}.${m}.${d}`, routing: tenant };
+      return { index: `${n.shared}${y}.${m}.${d}`, routing: tenant };
     case 'daily':
-      return { index: `${LOGS_PREFIX}t_${tenant}_${y}.${m}.${d}` };
+      return { index: `${n.logs}t_${tenant}_${y}.${m}.${d}` };
     case 'hourly':
-      return { index: `${LOGS_PREFIX}t_${tenant}_${y}.${m}.${d}.${h}` };
+      return { index: `${n.logs}t_${tenant}_${y}.${m}.${d}.${h}` };
     default:
       throw new Error(`Unknown index tier ${JSON.stringify(tier)}`);
   }
 }
 
-export function tenantAlias(tenant: string): string {
-  return ALIAS_PREFIX + assertTenantId(tenant);
+export function tenantAlias(tenant: string, prefix?: string): string {
+  return indexNames(prefix).alias + assertTenantId(tenant);
 }
 
 /** The pattern of a tenant's dedicated (daily/hourly) indices. */
-export function tenantIndexPattern(tenant: string): string {
-  return `${LOGS_PREFIX}t_${assertTenantId(tenant)}_*`;
+export function tenantIndexPattern(tenant: string, prefix?: string): string {
+  return `${indexNames(prefix).logs}t_${assertTenantId(tenant)}_*`;
 }
 
-export function summaryIndex(minute: string): string {
+export function summaryIndex(minute: string, prefix?: string): string {
   const [y, m] = parts(minute);
-  return `${SUMMARY_PREFIX}${y}.${m}`;
+  return `${indexNames(prefix).summary}${y}.${m}`;
+}
+
+/** A log index name read back: which tier, whose (dedicated tiers), and the time slice it covers. */
+export interface ParsedLogIndex {
+  index: string;
+  tier: IndexTier;
+  /** The tenant of a dedicated index; undefined for a shared one. */
+  tenant: string | undefined;
+  /** Start and end (exclusive) of the slice, ms since the epoch, UTC. */
+  startMs: number;
+  endMs: number;
+}
+
+const SLICE_RE = /^(\d{4})\.(\d{2})\.(\d{2})(?:\.(\d{2}))?$/;
+
+function slice(s: string): { startMs: number; endMs: number; hourly: boolean } | undefined {
+  const m = SLICE_RE.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h] = m;
+  const startMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), h === undefined ? 0 : Number(h));
+  const check = new Date(startMs);
+  // 2025.02.30 or hour 25 are not names this module makes.
+  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1 || (h !== undefined && check.getUTCHours() !== Number(h))) return undefined;
+  return { startMs, endMs: startMs + (h === undefined ? 86_400_000 : 3_600_000), hourly: h !== undefined };
+}
+
+/** The inverse of `logIndex` for the given prefix; undefined for any name it does not make. */
+export function parseLogIndex(index: string, prefix?: string): ParsedLogIndex | undefined {
+  const n = indexNames(prefix);
+  if (index.startsWith(n.shared)) {
+    const s = slice(index.slice(n.shared.length));
+    return s && !s.hourly ? { index, tier: 'shared', tenant: undefined, startMs: s.startMs, endMs: s.endMs } : undefined;
+  }
+  const own = `${n.logs}t_`;
+  if (!index.startsWith(own)) return undefined;
+  const rest = index.slice(own.length);
+  const us = rest.lastIndexOf('_');
+  if (us <= 0) return undefined;
+  const tenant = rest.slice(0, us);
+  const s = slice(rest.slice(us + 1));
+  if (!s || !isTenantId(tenant)) return undefined;
+  return { index, tier: s.hourly ? 'hourly' : 'daily', tenant, startMs: s.startMs, endMs: s.endMs };
 }
 
 /**
  * The alias definition to attach to `index` for `tenant`: filtered and routed on a shared index,
  * plain on a dedicated one.
  */
-export function aliasFor(tenant: string, target: IndexTarget): { name: string; filter?: object; routing?: string } {
-  const name = tenantAlias(tenant);
+export function aliasFor(tenant: string, target: IndexTarget, prefix?: string): { name: string; filter?: object; routing?: string } {
+  const name = tenantAlias(tenant, prefix);
   if (target.routing !== undefined) return { name, filter: { term: { tenant } }, routing: tenant };
   return { name };
 }

@@ -9,12 +9,15 @@
  * so an overlong value is kept in `_source` instead of failing the document (Lucene's term limit is
  * 32,766 bytes).
  */
-import { LOGS_PATTERN, SUMMARY_PATTERN } from './naming.ts';
+import { indexNames } from './naming.ts';
 
+/** Template names for the default index prefix; `indexNames().logsTemplate` etc. for the current one. */
 export const LOGS_TEMPLATE = 'sluice-logs';
 export const SUMMARY_TEMPLATE = 'sluice-summaries';
 
 export interface TemplateOptions {
+  /** Index prefix (default: SLUICE_INDEX_PREFIX, `sluice`). */
+  prefix?: string;
   shards?: number;
   replicas?: number;
   refreshInterval?: string;
@@ -24,7 +27,7 @@ const kw = (ignoreAbove = 1024) => ({ type: 'keyword', ignore_above: ignoreAbove
 
 export function logsTemplate(o: TemplateOptions = {}) {
   return {
-    index_patterns: [LOGS_PATTERN],
+    index_patterns: [indexNames(o.prefix).logsPattern],
     priority: 100,
     _meta: { owner: 'sluice', version: 1 },
     template: {
@@ -60,7 +63,7 @@ const counts = { type: 'nested', properties: { key: kw(1024), count: { type: 'lo
 
 export function summariesTemplate(o: TemplateOptions = {}) {
   return {
-    index_patterns: [SUMMARY_PATTERN],
+    index_patterns: [indexNames(o.prefix).summaryPattern],
     priority: 100,
     _meta: { owner: 'sluice', version: 2 },
     template: {

@@ -20,6 +20,8 @@ let deps: StageDeps | undefined;
 export function defaultDeps(): StageDeps {
   if (!deps) {
     const t = config.topics();
+    // Validates a staging deployment's isolation (own topics and index prefix) before anything runs.
+    const { sampleFraction } = config.staging();
     deps = {
       plans: new CachedPlans(new DynamoTenantStore(), config.tenantCacheTtlMs(), (msg, extra) => logger.warn(msg, extra)),
       budget: new DynamoBudgetStore(),
@@ -38,6 +40,7 @@ export function defaultDeps(): StageDeps {
       bulkConcurrency: Number(process.env.SLUICE_BULK_CONCURRENCY ?? 3),
       maxParkMs: Number(process.env.SLUICE_DEFER_MAX_PARK_MS ?? 120_000),
       random: Math.random,
+      sampleFraction,
     };
   }
   return deps;

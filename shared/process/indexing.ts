@@ -23,6 +23,8 @@ export interface BulkOutcome {
   rejected: Array<{ ref: number; error: string }>;
   requests: number;
   retries: number;
+  /** Duration of each request OpenSearch answered, ms (wall clock, whatever `now` is). */
+  latencyMs: number[];
 }
 
 export interface BulkRunOptions {
@@ -41,7 +43,7 @@ export interface BulkRunOptions {
 }
 
 export class BulkPipeline {
-  private readonly out: BulkOutcome = { ok: [], rejected: [], requests: 0, retries: 0 };
+  private readonly out: BulkOutcome = { ok: [], rejected: [], requests: 0, retries: 0, latencyMs: [] };
   /** ref -> serialized pair and its size (kept for retries). */
   private readonly pairs: string[] = [];
   private readonly sizes: number[] = [];
@@ -116,7 +118,9 @@ export class BulkPipeline {
     }
     try {
       this.out.requests++;
+      const t0 = performance.now();
       results = await this.sink.bulk(chunk.body, Math.min(left, this.o.requestTimeoutMs ?? 60_000));
+      this.out.latencyMs.push(Math.round((performance.now() - t0) * 10) / 10);
     } catch (err) {
       this.lastError = (err as Error).message;
       for (const ref of chunk.refs) this.pending.push(ref);

@@ -102,4 +102,9 @@ export interface StageDeps {
   /** Longest wait of the `deferred` function for a record that is not due yet. */
   maxParkMs: number;
   random: () => number;
+  /**
+   * Staging only: the share of raw events the process stage handles, chosen by a stable hash of the
+   * event id (see ./sample.ts); the rest are acknowledged untouched. Default 1 (every event).
+   */
+  sampleFraction?: number;
 }

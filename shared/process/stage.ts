@@ -30,6 +30,7 @@ import { actionLine } from '../index/bulk.ts';
 import { SummaryBuilder, type Stage, type SummarySlot } from '../summary/summary.ts';
 import { BulkPipeline, bulkWithRetry } from './indexing.ts';
 import type { IndexTargetSpec, LedgerGrant, StageDeps } from './ports.ts';
+import { inSample } from './sample.ts';
 
 export const HEADER_ERROR = 'sluice-error';
 export const HEADER_ERROR_KIND = 'sluice-error-kind';
@@ -40,9 +41,24 @@ export interface RemainingTime {
   getRemainingTimeInMillis(): number;
 }
 
+/** One tenant's share of a batch (for per-tenant metrics). */
+export interface TenantCounts {
+  records: number;
+  bytes: number;
+  indexed: number;
+  deferred: number;
+  parked: number;
+  archiveOnly: number;
+  dlq: number;
+  /** The tenant's index tier (undefined when its plan was never looked up, e.g. only DLQ records). */
+  tier: Plan['indexTier'] | undefined;
+}
+
 export interface StageResult {
   stage: Stage;
   records: number;
+  /** Records left out by a staging deployment's sampling (`sampleFraction` < 1); 0 otherwise. */
+  sampledOut: number;
   indexed: number;
   deferred: number;
   parked: number;
@@ -52,6 +68,10 @@ export interface StageResult {
   bulkRequests: number;
   bulkRetries: number;
   tenants: number;
+  /** Duration of each bulk request that OpenSearch answered, ms. */
+  bulkMs: number[];
+  /** Per tenant (records with no valid tenant are only in the totals). */
+  byTenant: Record<string, TenantCounts>;
 }
 
 interface Item {
@@ -96,20 +116,35 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
   const dlq: KafkaRecord[] = [];
   const items: Item[] = [];
   const result: StageResult = {
-    stage, records: msgs.length, indexed: 0, deferred: 0, parked: 0, archiveOnly: 0, dlq: 0, summaries: 0,
-    bulkRequests: 0, bulkRetries: 0, tenants: 0,
+    stage, records: msgs.length, sampledOut: 0, indexed: 0, deferred: 0, parked: 0, archiveOnly: 0, dlq: 0, summaries: 0,
+    bulkRequests: 0, bulkRetries: 0, tenants: 0, bulkMs: [], byTenant: {},
   };
+  const tc = (tenant: string): TenantCounts =>
+    (result.byTenant[tenant] ??= { records: 0, bytes: 0, indexed: 0, deferred: 0, parked: 0, archiveOnly: 0, dlq: 0, tier: undefined });
+  // Staging only (see shared/config.ts `staging()`): a stable share of the raw events, by event id.
+  const fraction = stage === 'process' ? (deps.sampleFraction ?? 1) : 1;
 
   // 1. Decode and validate (classification comes later, streamed into the bulk requests).
   for (const m of msgs) {
     summary.seen(m.topic, m.partition, m.offset);
     const r = decodeEnvelope(m.value);
+    if (fraction < 1 && !inSample(r.ok ? r.envelope.id : m.value.toString('base64'), fraction)) {
+      result.sampledOut++;
+      continue;
+    }
     if (!r.ok) {
       dlq.push(dlqRecord(deps.topics.dlq, m, stage, 'decode', r.error, r.tenant));
+      if (r.tenant) {
+        tc(r.tenant).records++;
+        tc(r.tenant).dlq++;
+      }
       if (r.tenant && r.receivedAt) summary.outcome(m.topic, m.partition, r.tenant, r.receivedAt, 'dlq');
       continue;
     }
     const env = r.envelope;
+    const t = tc(env.tenant);
+    t.records++;
+    t.bytes += m.value.length;
     items.push({
       msg: m, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
       verdict: Verdict.Index, plan: undefined, doc: undefined, slot: undefined,
@@ -133,6 +168,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       else {
         toKafka.push(deferRecord(it, deps.topics.deferred, it.meta, it.msg.headers));
         result.parked++;
+        tc(it.env.tenant).parked++;
       }
     }
   }
@@ -154,6 +190,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       const sizes = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) sizes[i] = list[i]!.bytes;
       const g: LedgerGrant = await deps.budget.take(tenant, plan, sizes, batchKey(stage, list), deps.now);
+      tc(tenant).tier = plan.indexTier;
       const now = deps.now();
       for (let i = 0; i < list.length; i++) {
         const it = list[i]!;
@@ -199,6 +236,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       doc = deps.toDocument(env);
     } catch (err) {
       dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant));
+      tc(env.tenant).dlq++;
       summary.outcome(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, 'dlq');
       continue;
     }
@@ -213,9 +251,11 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     if (it.verdict === Verdict.ArchiveOnly) {
       slot.outcomes.archive_only++;
       result.archiveOnly++;
+      tc(env.tenant).archiveOnly++;
     } else if (it.verdict === Verdict.Deferred) {
       slot.outcomes[isProcess ? 'deferred' : 'redeferred']++;
       result.deferred++;
+      tc(env.tenant).deferred++;
     } else {
       let target: IndexTarget;
       try {
@@ -223,6 +263,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       } catch (err) {
         dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'index', (err as Error).message, env.tenant));
         slot.outcomes.dlq++;
+        tc(env.tenant).dlq++;
         continue;
       }
       const source = JSON.stringify(doc);
@@ -237,13 +278,18 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     const out = await pipeline.finish();
     result.bulkRequests += out.requests;
     result.bulkRetries += out.retries;
+    result.bulkMs.push(...out.latencyMs);
     const ok = isProcess ? 'indexed' : 'deferred_indexed';
-    for (const ref of out.ok) indexed[ref]!.slot!.outcomes[ok]++;
+    for (const ref of out.ok) {
+      indexed[ref]!.slot!.outcomes[ok]++;
+      tc(indexed[ref]!.env.tenant).indexed++;
+    }
     result.indexed += out.ok.length;
     for (const { ref, error } of out.rejected) {
       const it = indexed[ref]!;
       dlq.push(dlqRecord(deps.topics.dlq, it.msg, stage, 'index', error, it.env.tenant));
       it.slot!.outcomes.dlq++;
+      tc(it.env.tenant).dlq++;
     }
   }
   if (deferredWrite) await deferredWrite.then((e) => { if (e) throw e.error; });
@@ -259,6 +305,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       maxBytes: deps.maxBulkBytes, deadline: hardDeadline - 1_000, now: deps.now, sleep: deps.sleep, random: deps.random,
     });
     result.bulkRequests += out.requests;
+    result.bulkMs.push(...out.latencyMs);
     for (const { ref, error } of out.rejected) {
       const c = contributions[ref]!;
       dlq.push({

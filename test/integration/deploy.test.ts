@@ -14,7 +14,7 @@ import { seedDemoTenant } from '../../local/demo.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const FUNCTIONS = ['ingest', 'drain', 'process', 'deferred', 'archive', 'setup'];
+const FUNCTIONS = ['ingest', 'drain', 'process', 'deferred', 'archive', 'retention', 'setup'];
 
 /** The environment without AWS credentials or profiles: packaging must need none. */
 function offlineEnv(): NodeJS.ProcessEnv {
@@ -99,6 +99,12 @@ describe('serverless invoke local, every sample event', () => {
   it('deferred handles the sample deferred batch', async () => {
     const res = await invoke('deferred', 'msk-deferred');
     expect(res.records).toBe(2);
+  }, 120_000);
+
+  it('retention plans from its sample event (a dry run: the local indices are shared, nothing is deleted)', async () => {
+    const res = await invoke('retention', 'schedule-retention');
+    expect(res).toMatchObject({ dryRun: true, deletedIndices: 0, deletedDocuments: 0 });
+    expect(typeof res.indices).toBe('number');
   }, 120_000);
 
   it('archive runs from the schedule event', async () => {

@@ -1,0 +1,165 @@
+/**
+ * CloudWatch metrics (EMF through Powertools), and which of them carry a tenant.
+ *
+ * Cardinality: every distinct (metric name, dimension values) is a custom metric that CloudWatch bills
+ * by the month, so a `tenant` dimension on every metric for every tenant would cost more than the
+ * pipeline. Two kinds of EMF record are written instead:
+ *
+ *  - per function, dimensions {service, stage}: every metric, every invocation (what the alarms and
+ *    the dashboard read); a handful of series per stage whatever the number of tenants;
+ *  - per tenant, dimensions {service, stage, tenant}: the same metric names, a few of them, in a
+ *    separate EMF record per tenant, written only for the tenants worth a series (`selectTenants`):
+ *    tenants with DLQ records in the invocation (rare and actionable), tenants on a dedicated index
+ *    tier (daily/hourly: the large, paying tenants, few by construction), and any tenant with at least
+ *    SLUICE_TENANT_METRICS_MIN_EVENTS events in the invocation (a shared-tier tenant that bursts);
+ *    at most SLUICE_TENANT_METRICS_MAX tenants per invocation (DLQ first, then by volume).
+ *
+ * Every tenant's exact counts (events, bytes, indexed, deferred, DLQ, levels, templates) are in the
+ * per-minute summaries (`<prefix>-summaries-*`, `logs.summary`) anyway: CloudWatch gets what alarms
+ * and dashboards need, the summaries get the long tail.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as config from './config.ts';
+import type { StageResult } from './process/stage.ts';
+import type { IndexTier } from './tenants/plans.ts';
+
+export const NAMESPACE = 'Sluice';
+export const SERVICE = 'sluice';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** A Metrics instance with the default dimensions {service, stage}. */
+export function createMetrics(stage: string = config.stage()): Metrics {
+  return new Metrics({ namespace: NAMESPACE, serviceName: SERVICE, defaultDimensions: { stage } });
+}
+
+export interface TenantMetricsPolicy {
+  /** Events in one invocation from which a shared-tier tenant gets its own series. */
+  minEvents: number;
+  /** Most tenant records per invocation. */
+  maxTenants: number;
+}
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${JSON.stringify(raw)} is not a non-negative integer.`);
+  return n;
+}
+
+export function tenantMetricsPolicy(): TenantMetricsPolicy {
+  return { minEvents: envInt('SLUICE_TENANT_METRICS_MIN_EVENTS', 1000), maxTenants: envInt('SLUICE_TENANT_METRICS_MAX', 25) };
+}
+
+export interface TenantActivity {
+  tenant: string;
+  events: number;
+  dlq: number;
+  tier: IndexTier | undefined;
+}
+
+/** The tenants that get per-tenant series this invocation, most important first. Pure. */
+export function selectTenants<T extends TenantActivity>(list: readonly T[], policy: TenantMetricsPolicy): T[] {
+  return list
+    .filter((t) => t.dlq > 0 || t.tier === 'daily' || t.tier === 'hourly' || t.events >= policy.minEvents)
+    .sort((a, b) => Number(b.dlq > 0) - Number(a.dlq > 0) || b.events - a.events || a.tenant.localeCompare(b.tenant))
+    .slice(0, policy.maxTenants);
+}
+
+/** Writes one EMF record with dimensions {service, stage, tenant} now. */
+export function publishTenant(sink: Metrics, tenant: string, values: ReadonlyArray<readonly [string, Unit, number]>): void {
+  if (values.length === 0) return;
+  sink.addDimension('tenant', tenant);
+  for (const [name, unit, value] of values) sink.addMetric(name, unit, value);
+  sink.publishStoredMetrics();
+}
+
+/**
+ * At most `max` values that keep the distribution (quantiles of the sorted values). Pure. 99 by
+ * default: Powertools flushes a record early when one metric reaches 100 values.
+ */
+export function quantileSample(values: readonly number[], max = 99): number[] {
+  if (values.length <= max) return [...values];
+  const sorted = [...values].sort((a, b) => a - b);
+  return Array.from({ length: max }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (max - 1))]!);
+}
+
+// --- ingest -------------------------------------------------------------------------------------
+
+export interface IngestOutcome {
+  tenant: string;
+  tier: IndexTier;
+  accepted: number;
+  truncated: number;
+  invalidUtf8: number;
+  bytes: number;
+  /** Events written to the Kinesis spill stream instead of Kafka. */
+  spilled: number;
+}
+
+export function recordIngest(m: Metrics, tenantSink: Metrics, r: IngestOutcome, policy = tenantMetricsPolicy()): void {
+  m.addMetric('IngestRequests', MetricUnit.Count, 1);
+  m.addMetric('IngestAccepted', MetricUnit.Count, r.accepted);
+  m.addMetric('IngestTruncated', MetricUnit.Count, r.truncated);
+  m.addMetric('IngestInvalidUtf8', MetricUnit.Count, r.invalidUtf8);
+  m.addMetric('IngestBytes', MetricUnit.Bytes, r.bytes);
+  m.addMetric('IngestSpilledEvents', MetricUnit.Count, r.spilled);
+  if (selectTenants([{ tenant: r.tenant, events: r.accepted, dlq: 0, tier: r.tier }], policy).length > 0) {
+    publishTenant(tenantSink, r.tenant, [
+      ['IngestAccepted', MetricUnit.Count, r.accepted],
+      ['IngestBytes', MetricUnit.Bytes, r.bytes],
+      ['IngestTruncated', MetricUnit.Count, r.truncated],
+      ['IngestSpilledEvents', MetricUnit.Count, r.spilled],
+    ]);
+  }
+}
+
+/** A refused request (4xx) or one nothing could store (503). */
+export function recordIngestRefused(m: Metrics, status: number): void {
+  m.addMetric(status >= 500 ? 'IngestUnavailable' : 'IngestRefused', MetricUnit.Count, 1);
+}
+
+// --- process and deferred -----------------------------------------------------------------------
+
+const STAGE_METRICS = {
+  process: { prefix: 'Process', deferred: 'ProcessDeferred' },
+  deferred: { prefix: 'Deferred', deferred: 'DeferredRedeferred' },
+} as const;
+
+/** The stage's per-function metrics on `m` (flushed by the handler's middleware) and its tenant records now. */
+export function recordStage(m: Metrics, tenantSink: Metrics, r: StageResult, policy = tenantMetricsPolicy()): void {
+  const n = STAGE_METRICS[r.stage];
+  const p = n.prefix;
+  m.addMetric(`${p}Records`, MetricUnit.Count, r.records);
+  m.addMetric(`${p}Indexed`, MetricUnit.Count, r.indexed);
+  m.addMetric(n.deferred, MetricUnit.Count, r.deferred);
+  m.addMetric(`${p}Dlq`, MetricUnit.Count, r.dlq);
+  if (r.stage === 'process') {
+    m.addMetric('ProcessArchiveOnly', MetricUnit.Count, r.archiveOnly);
+    if (r.sampledOut > 0) m.addMetric('ProcessSampledOut', MetricUnit.Count, r.sampledOut);
+  } else {
+    m.addMetric('DeferredParked', MetricUnit.Count, r.parked);
+  }
+  m.addMetric(`${p}BulkRequests`, MetricUnit.Count, r.bulkRequests);
+  m.addMetric(`${p}BulkRetries`, MetricUnit.Count, r.bulkRetries);
+  for (const ms of quantileSample(r.bulkMs)) m.addMetric(`${p}BulkLatency`, MetricUnit.Milliseconds, ms);
+
+  const activity = Object.entries(r.byTenant).map(([tenant, c]) => ({ tenant, events: c.records, dlq: c.dlq, tier: c.tier, c }));
+  for (const { tenant, c } of selectTenants(activity, policy)) {
+    const values: Array<[string, Unit, number]> = [
+      [`${p}Records`, MetricUnit.Count, c.records],
+      [`${p}Indexed`, MetricUnit.Count, c.indexed],
+      [n.deferred, MetricUnit.Count, c.deferred],
+      [`${p}Dlq`, MetricUnit.Count, c.dlq],
+    ];
+    if (c.archiveOnly > 0) values.push(['ProcessArchiveOnly', MetricUnit.Count, c.archiveOnly]);
+    publishTenant(tenantSink, tenant, values);
+  }
+}
+
+/** The result without the per-tenant and per-request detail (for a log line). */
+export function stageSummary(r: StageResult): Omit<StageResult, 'byTenant' | 'bulkMs'> & { bulkMsMax: number } {
+  const { byTenant: _t, bulkMs, ...rest } = r;
+  return { ...rest, bulkMsMax: bulkMs.reduce((a, b) => (b > a ? b : a), 0) };
+}
