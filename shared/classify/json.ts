@@ -28,22 +28,34 @@ function isObj(v: unknown): v is Obj {
 /** Looks a key up at top level, as a dotted key, or nested one level (`log.level` -> obj.log.level). */
 function take(o: Obj, keys: readonly string[]): [string, unknown] | undefined {
   for (const k of keys) {
-    if (Object.prototype.hasOwnProperty.call(o, k)) {
+    if (hasOwn.call(o, k)) {
       const v = o[k];
       if (v !== null && v !== undefined && v !== '') return [k, v];
     }
   }
-  for (const k of keys) {
-    const dot = k.indexOf('.');
-    if (dot > 0) {
-      const parent = o[k.slice(0, dot)];
-      if (isObj(parent)) {
-        const v = parent[k.slice(dot + 1)];
-        if (v !== null && v !== undefined && v !== '' && typeof v !== 'object') return [k, v];
-      }
+  const dotted = DOTTED.get(keys);
+  if (dotted === undefined) return undefined;
+  for (const [k, p, c] of dotted) {
+    const parent = o[p];
+    if (isObj(parent)) {
+      const v = parent[c];
+      if (v !== null && v !== undefined && v !== '' && typeof v !== 'object') return [k, v];
     }
   }
   return undefined;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Per key list, its dotted keys split once: [key, parent, child], in list order (none: no entry). */
+const DOTTED = new Map<readonly string[], Array<[string, string, string]>>();
+for (const keys of [TIME_KEYS, LEVEL_KEYS, MESSAGE_KEYS, HOST_KEYS, SERVICE_KEYS]) {
+  const list: Array<[string, string, string]> = [];
+  for (const k of keys) {
+    const dot = k.indexOf('.');
+    if (dot > 0) list.push([k, k.slice(0, dot), k.slice(dot + 1)]);
+  }
+  if (list.length > 0) DOTTED.set(keys, list);
 }
 
 function remove(o: Obj, key: string): void {
@@ -59,6 +71,35 @@ function remove(o: Obj, key: string): void {
       if (Object.keys(parent).length === 0) delete o[key.slice(0, dot)];
     }
   }
+}
+
+/**
+ * `remove`, with a top-level key only noted in `gone` (removed by `without` once all are read). The
+ * key lists are disjoint and no parent of a later dotted key is in an earlier list, so the reads in
+ * between see the same object either way.
+ */
+function drop(o: Obj, key: string, gone: string[]): void {
+  if (hasOwn.call(o, key)) gone.push(key);
+  else remove(o, key);
+}
+
+/**
+ * `o` without the `gone` keys, other keys in the same order: a new object rather than `delete`s,
+ * which would turn `o` into a slow dictionary (for `cap` and `JSON.stringify` after).
+ */
+function without(o: Obj, gone: readonly string[]): Obj {
+  const keys = Object.keys(o);
+  // `f.__proto__ = v` would set the prototype: such an object keeps the deletes.
+  if (keys.includes('__proto__')) {
+    for (const k of gone) delete o[k];
+    return o;
+  }
+  const f: Obj = {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (!gone.includes(k)) f[k] = o[k];
+  }
+  return f;
 }
 
 function stringifySafe(v: unknown): string {
@@ -124,6 +165,8 @@ export function parseJson(raw: string, start: number, ref: number, d: Draft): bo
   }
   if (!isObj(o)) return false;
   d.format = 'json';
+  // Top-level keys taken out, removed at the end (see `without`).
+  const gone: string[] = [];
   const tk = take(o, TIME_KEYS);
   if (tk !== undefined) {
     const t = timeFrom(tk[1], ref);
@@ -131,7 +174,7 @@ export function parseJson(raw: string, start: number, ref: number, d: Draft): bo
       d.t = t;
       d.tRaw = tk[1];
       d.tKey = tk[0];
-      remove(o, tk[0]);
+      drop(o, tk[0], gone);
     }
   }
   const lk = take(o, LEVEL_KEYS);
@@ -139,21 +182,21 @@ export function parseJson(raw: string, start: number, ref: number, d: Draft): bo
     const lv = levelFromValue(lk[1]);
     if (lv !== undefined) {
       d.level = lv;
-      remove(o, lk[0]);
+      drop(o, lk[0], gone);
     }
   }
   const mk = take(o, MESSAGE_KEYS);
   const m = mk !== undefined ? str(mk[1]) : undefined;
   if (mk !== undefined && m !== undefined) {
     d.message = trimEnd(m);
-    remove(o, mk[0]);
+    drop(o, mk[0], gone);
   } else d.message = text;
   const hk = take(o, HOST_KEYS);
   if (hk !== undefined) {
     const h = str(hk[1]);
     if (h !== undefined) {
       d.host = h;
-      remove(o, hk[0]);
+      drop(o, hk[0], gone);
     }
   }
   const sk = take(o, SERVICE_KEYS);
@@ -161,10 +204,10 @@ export function parseJson(raw: string, start: number, ref: number, d: Draft): bo
     const sv = str(sk[1]);
     if (sv !== undefined) {
       d.service = sv;
-      remove(o, sk[0]);
+      drop(o, sk[0], gone);
     }
   }
-  d.fields = cap(o, 0) as Obj;
+  d.fields = cap(gone.length === 0 ? o : without(o, gone), 0) as Obj;
   return true;
 }
 

@@ -14,6 +14,17 @@ const MESSAGE_KEYS = new Set(['msg', 'message']);
 const HOST_KEYS = new Set(['host', 'hostname']);
 const SERVICE_KEYS = new Set(['service', 'app', 'svc', 'application', 'component_name']);
 
+const R_TIME = 1;
+const R_LEVEL = 2;
+const R_MESSAGE = 4;
+const R_HOST = 8;
+const R_SERVICE = 16;
+/** Key -> the sets above it is in (bits): one look-up per key instead of one per set. */
+const ROLES = new Map<string, number>();
+for (const [set, bit] of [[TIME_KEYS, R_TIME], [LEVEL_KEYS, R_LEVEL], [MESSAGE_KEYS, R_MESSAGE], [HOST_KEYS, R_HOST], [SERVICE_KEYS, R_SERVICE]] as const) {
+  for (const k of set) ROLES.set(k, (ROLES.get(k) ?? 0) | bit);
+}
+
 function isKeyChar(c: number): boolean {
   return (
     (c >= 0x61 && c <= 0x7a) ||
@@ -96,7 +107,12 @@ export function parseLogfmt(line: string, ref: number, d: Draft): boolean {
   const fields: Record<string, unknown> = {};
   let message: string | undefined;
   for (const [k, v] of pairs) {
-    if (Number.isNaN(d.t) && TIME_KEYS.has(k)) {
+    const roles = ROLES.get(k);
+    if (roles === undefined) {
+      fields[k] = v;
+      continue;
+    }
+    if (Number.isNaN(d.t) && (roles & R_TIME) !== 0) {
       const t = parseTimestampString(v, ref);
       if (!Number.isNaN(t)) {
         d.t = t;
@@ -105,22 +121,22 @@ export function parseLogfmt(line: string, ref: number, d: Draft): boolean {
         continue;
       }
     }
-    if (d.level === undefined && LEVEL_KEYS.has(k)) {
+    if (d.level === undefined && (roles & R_LEVEL) !== 0) {
       const lv = levelFromValue(v);
       if (lv !== undefined) {
         d.level = lv;
         continue;
       }
     }
-    if (message === undefined && MESSAGE_KEYS.has(k)) {
+    if (message === undefined && (roles & R_MESSAGE) !== 0) {
       message = v;
       continue;
     }
-    if (d.host === undefined && HOST_KEYS.has(k)) {
+    if (d.host === undefined && (roles & R_HOST) !== 0) {
       d.host = v;
       continue;
     }
-    if (d.service === undefined && SERVICE_KEYS.has(k)) {
+    if (d.service === undefined && (roles & R_SERVICE) !== 0) {
       d.service = v;
       continue;
     }

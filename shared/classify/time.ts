@@ -202,9 +202,30 @@ function readZone(s: string, i: number): number {
   return c === C.MINUS ? -off : off;
 }
 
+/** The last day computed by `utc` (`Date.UTC` of its date): lines of a batch mostly share their date. */
+let dayY = NaN;
+let dayMo = NaN;
+let dayD = NaN;
+let dayMs = NaN;
+
+/**
+ * `Date.UTC(y, mo - 1, d, h, mi, sec, ms)` (NaN for an invalid month or day), with the date's part
+ * remembered: MakeDate(day, MakeTime(h, mi, sec, ms)) is day * msPerDay + the time, so adding the
+ * time to `Date.UTC(y, mo - 1, d)` gives the same number (arguments are integers here; TimeClip kept).
+ */
 function utc(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  if (y !== dayY || mo !== dayMo || d !== dayD) {
+    dayMs = Date.UTC(y, mo - 1, d);
+    dayY = y;
+    dayMo = mo;
+    dayD = d;
+  }
+  if (!Number.isInteger(h) || !Number.isInteger(mi) || !Number.isInteger(sec) || !Number.isInteger(ms) || Number.isNaN(dayMs)) {
+    return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  }
+  const t = dayMs + (h * 3_600_000 + mi * 60_000 + sec * 1_000 + ms);
+  return Math.abs(t) > 8.64e15 ? NaN : t;
 }
 
 function twoDigitYear(yy: number): number {
@@ -518,10 +539,25 @@ export function plausible(t: number, ref: number): boolean {
   return t <= ref + FUTURE_LIMIT_MS && t >= ref - PAST_LIMIT_MS;
 }
 
-/** ISO 8601 with milliseconds, UTC; memoized for the last second seen (consecutive lines share it). */
+/** The second `isoOf` last formatted, and its `YYYY-MM-DDTHH:MM:SS.` (consecutive lines share it). */
 let lastSec = NaN;
 let lastPrefix = '';
+/** The last few results, by second and millisecond (a batch's lines share few times, often interleaved). */
+const isoT: number[] = new Array<number>(16).fill(NaN);
+const isoS: string[] = new Array<string>(16).fill('');
+
+/** ISO 8601 with milliseconds, UTC; memoized (above). */
 export function toIso(t: number): string {
+  const sec = Math.floor(t / 1000);
+  const k = (sec ^ (t - sec * 1000)) & 15;
+  if (isoT[k] === t) return isoS[k]!;
+  const s = isoOf(t);
+  isoT[k] = t;
+  isoS[k] = s;
+  return s;
+}
+
+function isoOf(t: number): string {
   const sec = Math.floor(t / 1000);
   const ms = t - sec * 1000;
   if (sec !== lastSec) {

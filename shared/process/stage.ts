@@ -26,7 +26,7 @@ import { assertTenantId } from '../tenants/ids.ts';
 import { decodeEnvelope } from './envelope.ts';
 import { deferHeaders, notBefore, parkWaitMs, readDeferMeta, type DeferMeta } from '../budget/defer.ts';
 import { logIndex, summaryIndex, type IndexTarget } from '../index/naming.ts';
-import { actionLine } from '../index/bulk.ts';
+import { actionLine, jsonString } from '../index/bulk.ts';
 import { SummaryBuilder, type Stage, type SummarySlot } from '../summary/summary.ts';
 import { BulkPipeline, bulkWithRetry } from './indexing.ts';
 import type { IndexTargetSpec, LedgerGrant, StageDeps } from './ports.ts';
@@ -82,7 +82,6 @@ interface Item {
   /** What the budget decided. */
   verdict: Verdict;
   plan: Plan | undefined;
-  doc: LogDocument | undefined;
   slot: SummarySlot | undefined;
 }
 
@@ -147,7 +146,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     t.bytes += m.value.length;
     items.push({
       msg: m, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
-      verdict: Verdict.Index, plan: undefined, doc: undefined, slot: undefined,
+      verdict: Verdict.Index, plan: undefined, slot: undefined,
     });
   }
 
@@ -244,7 +243,6 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     doc.tenant = env.tenant;
     doc.event_id = env.id;
     doc.template_id = isProcess ? deps.templates.add(env.tenant, doc.message) : deps.templates.matchOrAdd(env.tenant, doc.message);
-    it.doc = doc;
     const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, doc['@timestamp']);
     it.slot = slot;
     if (isProcess) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
@@ -257,7 +255,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
       result.deferred++;
       tc(env.tenant).deferred++;
     } else {
-      let target: IndexTarget;
+      let target: ResolvedTarget;
       try {
         target = targets.resolve(env.tenant, it.plan!.indexTier, doc['@timestamp']);
       } catch (err) {
@@ -267,8 +265,16 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
         continue;
       }
       const source = JSON.stringify(doc);
-      const action = actionLine(target.index, env.id, target.routing);
-      const actionBytes = Buffer.byteLength(env.id) === env.id.length ? action.length : Buffer.byteLength(action);
+      // = actionLine(index, id, routing), its constant parts made once per target.
+      let action: string;
+      let actionBytes: number;
+      if (plainAscii(env.id)) {
+        action = target.headQuote + env.id + target.quoteTail;
+        actionBytes = action.length;
+      } else {
+        action = target.head + jsonString(env.id) + target.tail;
+        actionBytes = Buffer.byteLength(env.id) === env.id.length ? action.length : Buffer.byteLength(action);
+      }
       pipeline.addPair(indexed.length, action + source + '\n', actionBytes + Buffer.byteLength(source) + 1);
       indexed.push(it);
     }
@@ -340,20 +346,21 @@ function settle(p: Promise<unknown>): Promise<{ error: unknown } | undefined> {
  * tenant) pairs not yet ensured.
  */
 class TargetCache {
-  private readonly byTenant = new Map<string, { tier: string; prefix: string; target: IndexTarget }>();
+  private readonly byTenant = new Map<string, { tier: string; prefix: string; target: ResolvedTarget }>();
   private readonly seen = new Set<string>();
   private fresh: IndexTargetSpec[] = [];
 
-  resolve(tenant: string, tier: Plan['indexTier'], ts: string): IndexTarget {
+  resolve(tenant: string, tier: Plan['indexTier'], ts: string): ResolvedTarget {
     const c = this.byTenant.get(tenant);
     if (c !== undefined && c.tier === tier && ts.length >= 13 && ts.startsWith(c.prefix) && ts.charCodeAt(ts.length - 1) === 0x5a) return c.target;
-    const target = logIndex(assertTenantId(tenant), tier, ts);
+    const index = logIndex(assertTenantId(tenant), tier, ts);
+    const target = resolvedTarget(index);
     // Only a `YYYY-MM-DDTHH...Z` timestamp names its slice by its first 13 characters.
     if (ts.length >= 13 && ts.charCodeAt(ts.length - 1) === 0x5a && ISO_HOUR.test(ts)) this.byTenant.set(tenant, { tier, prefix: ts.slice(0, 13), target });
-    const k = `${target.index}\u0000${tenant}`;
+    const k = `${index.index}\u0000${tenant}`;
     if (!this.seen.has(k)) {
       this.seen.add(k);
-      this.fresh.push({ index: target.index, tenant, routing: target.routing });
+      this.fresh.push({ index: index.index, tenant, routing: index.routing });
     }
     return target;
   }
@@ -368,17 +375,54 @@ class TargetCache {
 
 const ISO_HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}/;
 
+/** An index target with its bulk action line split around the `_id`: `head + jsonString(id) + tail`. */
+interface ResolvedTarget {
+  head: string;
+  tail: string;
+  /** head + '"' and '"' + tail: for an id that `jsonString` only quotes. */
+  headQuote: string;
+  quoteTail: string;
+}
+
+function resolvedTarget(t: IndexTarget): ResolvedTarget {
+  const probe = actionLine(t.index, '', t.routing);
+  // actionLine(index, id, routing) = head + jsonString(id) + tail, with jsonString('') = '""'.
+  const at = probe.indexOf('"_id":""') + 6;
+  const head = probe.slice(0, at);
+  const tail = probe.slice(at + 2);
+  return { head, tail, headQuote: head + '"', quoteTail: '"' + tail };
+}
+
+/** Printable ASCII without `"` or `\`: `jsonString(s)` is `"s"`, and its UTF-8 length its length. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
 /** The batch's identity for one tenant: its records' offset range per topic-partition. */
 export function batchKey(stage: Stage, list: readonly Item[]): string {
   const ranges = new Map<string, [number, number]>();
+  // The key of the last record's topic-partition (records come grouped by partition): no string per record.
+  let lastTopic: string | undefined;
+  let lastPartition = NaN;
+  let r: [number, number] | undefined;
   for (const it of list) {
-    const k = `${it.msg.topic}:${it.msg.partition}`;
-    const r = ranges.get(k);
-    if (!r) ranges.set(k, [it.msg.offset, it.msg.offset]);
-    else {
-      if (it.msg.offset < r[0]) r[0] = it.msg.offset;
-      if (it.msg.offset > r[1]) r[1] = it.msg.offset;
+    const m = it.msg;
+    if (m.topic !== lastTopic || m.partition !== lastPartition) {
+      lastTopic = m.topic;
+      lastPartition = m.partition;
+      const k = `${m.topic}:${m.partition}`;
+      r = ranges.get(k);
+      if (!r) {
+        ranges.set(k, (r = [m.offset, m.offset]));
+        continue;
+      }
     }
+    if (m.offset < r![0]) r![0] = m.offset;
+    if (m.offset > r![1]) r![1] = m.offset;
   }
   return `${stage}|${[...ranges].sort().map(([k, [a, b]]) => `${k}:${a}-${b}:${list.length}`).join(',')}`;
 }

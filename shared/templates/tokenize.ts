@@ -73,25 +73,6 @@ function isHex(c: number): boolean {
 /** Longest word kept as a constant; longer words are variables. */
 const MAX_WORD = 80;
 
-/** Does the word [s, e) of `text` look like a variable on its own? */
-function wordIsVariable(text: string, s: number, e: number): boolean {
-  const len = e - s;
-  // A very long word is data (base64, a token, a blob), and would bloat the template.
-  if (len > MAX_WORD) return true;
-  let hexOnly = true;
-  let slashes = 0;
-  for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    if (isDigit(c)) return true;
-    if (!isHex(c)) hexOnly = false;
-    if (c === 47) slashes++;
-  }
-  if (hexOnly && len >= 8) return true;
-  // An absolute path with at least two segments (`/var/log/x`); `/` alone or `a/b` stays a word.
-  if (slashes >= 2 && text.charCodeAt(s) === 47 && len > 2) return true;
-  return false;
-}
-
 /**
  * A whitespace-delimited chunk [s, e) that as a whole is one variable even though it holds split
  * punctuation: a URL, an IPv6 address, a UUID-like or MAC-like token of hex groups.
@@ -137,6 +118,48 @@ const DATE_WORDS = new Set(
   ),
 );
 
+/**
+ * A set of lower-case ASCII words by (length, first letter), for `inWordSet`: the same answer as
+ * `set.has(text.slice(s, e).toLowerCase())` without a string per look-up. The only non-ASCII
+ * characters that lower-case to ASCII are U+212A KELVIN SIGN (`k`) and U+0130 (`i` + U+0307, which
+ * no word holds).
+ */
+function wordTable(words: Iterable<string>): Map<number, string[]> {
+  const t = new Map<number, string[]>();
+  for (const w of words) {
+    for (let i = 0; i < w.length; i++) {
+      const c = w.charCodeAt(i);
+      if (c < 97 || c > 122) throw new Error(`word table: ${w}`);
+    }
+    const k = w.length * 128 + w.charCodeAt(0);
+    let list = t.get(k);
+    if (!list) t.set(k, (list = []));
+    list.push(w);
+  }
+  return t;
+}
+
+/** `c` lower-cased when ASCII (or the Kelvin sign), else -1. */
+function lowerAscii(c: number): number {
+  if (c < 128) return c >= 65 && c <= 90 ? c | 32 : c;
+  return c === 0x212a ? 107 : -1;
+}
+
+function inWordSet(table: Map<number, string[]>, text: string, s: number, e: number): boolean {
+  const c0 = lowerAscii(text.charCodeAt(s));
+  if (c0 < 0) return false;
+  const list = table.get((e - s) * 128 + c0);
+  if (list === undefined) return false;
+  outer: for (let j = 0; j < list.length; j++) {
+    const w = list[j]!;
+    for (let i = 1; i < w.length; i++) {
+      if (lowerAscii(text.charCodeAt(s + i)) !== w.charCodeAt(i)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
 function isAllDigits(text: string, s: number, e: number): boolean {
   if (s >= e) return false;
   for (let i = s; i < e; i++) if (!isDigit(text.charCodeAt(i))) return false;
@@ -175,7 +198,7 @@ function isDateWord(text: string, s: number, e: number): boolean {
   const c = text.charCodeAt(s) | 32;
   // First letters of month and weekday names: a d f j m n o s t w.
   if (c !== 97 && c !== 100 && c !== 102 && c !== 106 && c !== 109 && c !== 110 && c !== 111 && c !== 115 && c !== 116 && c !== 119) return false;
-  return DATE_WORDS.has(text.slice(s, e).toLowerCase());
+  return inWordSet(DATE_TABLE, text, s, e);
 }
 
 /**
@@ -186,6 +209,9 @@ function isDateWord(text: string, s: number, e: number): boolean {
 const UNITS = new Set(
   'b kb mb gb tb pb kib mib gib tib k m g ms us ns s sec secs min mins h hr hrs bps kbps mbps gbps'.split(' '),
 );
+
+const DATE_TABLE = wordTable(DATE_WORDS);
+const UNIT_TABLE = wordTable(UNITS);
 
 function endsInDigit(v: number): boolean {
   return isDigit(sText.charCodeAt(sEnds[v]! - 1));
@@ -209,7 +235,7 @@ function boundedOrGrouped(v: number): boolean {
 function isUnit(text: string, s: number, e: number): boolean {
   const len = e - s;
   if (len < 1 || len > 4) return false;
-  return UNITS.has(text.slice(s, e).toLowerCase());
+  return inWordSet(UNIT_TABLE, text, s, e);
 }
 
 export interface TokenizeOptions {
@@ -237,10 +263,18 @@ let sEnds: number[] = [];
 let sLastVar = -1;
 
 function truncateTo(k: number): void {
-  sTokens.length = k;
-  sKinds.length = k;
-  sStarts.length = k;
-  sEnds.length = k;
+  // pop(), not `length = k`: setting the length is a runtime call, ten times slower for the few
+  // elements dropped here.
+  const tokens = sTokens;
+  const kinds = sKinds;
+  const starts = sStarts;
+  const ends = sEnds;
+  for (let n = tokens.length; n > k; n--) {
+    tokens.pop();
+    kinds.pop();
+    starts.pop();
+    ends.pop();
+  }
 }
 
 function emit(kind: number, start: number, end: number): void {
@@ -397,24 +431,40 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false)
     const chunkStart = i;
     let chunkEnd = i;
     let hasPunct = false;
+    // For a chunk without punctuation (one word): whether it looks like a variable (as below).
+    let digit = false;
+    let hexOnly = true;
+    let slashes = 0;
     for (; chunkEnd < n; chunkEnd++) {
-      const k = charClass(text.charCodeAt(chunkEnd));
+      const w = text.charCodeAt(chunkEnd);
+      const k = charClass(w);
       if (k === 2) break;
       if (k === 1) hasPunct = true;
-    }
-    if (hasPunct) {
-      // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
-      let cs = chunkStart;
-      let ce = chunkEnd;
-      while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
-      while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
-      if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
-        for (let j = chunkStart; j < cs; j++) emit(KIND_PUNCT, j, j + 1);
-        emit(KIND_VAR, cs, ce);
-        for (let j = ce; j < chunkEnd; j++) emit(KIND_PUNCT, j, j + 1);
-        i = chunkEnd;
-        continue;
+      else if (isDigit(w)) digit = true;
+      else {
+        if (!isHex(w)) hexOnly = false;
+        if (w === 47) slashes++;
       }
+    }
+    if (!hasPunct) {
+      // The whole chunk is one word: what the split below would emit.
+      const len = chunkEnd - chunkStart;
+      const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
+      emit(variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
+      i = chunkEnd;
+      continue;
+    }
+    // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
+    let cs = chunkStart;
+    let ce = chunkEnd;
+    while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
+    while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
+    if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
+      for (let j = chunkStart; j < cs; j++) emit(KIND_PUNCT, j, j + 1);
+      emit(KIND_VAR, cs, ce);
+      for (let j = ce; j < chunkEnd; j++) emit(KIND_PUNCT, j, j + 1);
+      i = chunkEnd;
+      continue;
     }
     // Split the chunk on punctuation.
     while (i < chunkEnd) {
@@ -460,9 +510,24 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false)
         }
         continue;
       }
+      // The word, and in the same pass whether it looks like a variable on its own: a digit, hex of
+      // 8+ characters, an absolute path of 2+ segments (`/` alone or `a/b` stays a word), or longer
+      // than MAX_WORD (data: base64, a token, a blob; it would bloat the template).
       const ws = i;
-      while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
-      emit(wordIsVariable(text, ws, i) ? KIND_VAR : KIND_WORD, ws, i);
+      let digit = false;
+      let hexOnly = true;
+      let slashes = 0;
+      while (i < chunkEnd) {
+        const w = text.charCodeAt(i);
+        if (charClass(w) !== 0) break;
+        if (isDigit(w)) digit = true;
+        else if (!isHex(w)) hexOnly = false;
+        if (w === 47) slashes++;
+        i++;
+      }
+      const len = i - ws;
+      const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
+      emit(variable ? KIND_VAR : KIND_WORD, ws, i);
     }
   }
   sText = '';
