@@ -12,15 +12,30 @@ const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 
 type IngestFn = (event: ReturnType<typeof apiGatewayV2Event>, context: { awsRequestId: string }) => Promise<unknown>;
 
+/** Beyond this, a client still sending an oversized body is cut off (the 413 was its answer). */
+const DRAIN_MAX_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The body, or undefined when it is over the API Gateway limit. An oversized body is still read to
+ * its end (and discarded), so that the client gets the 413 instead of a connection reset in the
+ * middle of its upload, which would also break the next request on a kept-alive connection.
+ */
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > API_GATEWAY_MAX_BODY) return undefined;
+    if (size > API_GATEWAY_MAX_BODY) {
+      chunks.length = 0;
+      if (size > DRAIN_MAX_BYTES) {
+        req.socket.destroy();
+        return undefined;
+      }
+      continue;
+    }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > API_GATEWAY_MAX_BODY ? undefined : Buffer.concat(chunks);
 }
 
 export async function startGateway(port: number, ingest?: IngestFn): Promise<Server> {
@@ -29,8 +44,7 @@ export async function startGateway(port: number, ingest?: IngestFn): Promise<Ser
     void (async () => {
       const body = await readBody(req);
       if (body === undefined) {
-        res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
-        req.resume();
+        if (!res.destroyed) res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"message":"Request Entity Too Large"}');
         return;
       }
       const headers: Record<string, string> = {};
@@ -47,6 +61,8 @@ export async function startGateway(port: number, ingest?: IngestFn): Promise<Ser
       res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'content-length': String(out.length) });
       res.end(out);
     })().catch((err: unknown) => {
+      // A client that went away mid-request has no one to answer; anything else is the handler's 500.
+      if (res.destroyed || res.headersSent) return;
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: (err as Error).message }));
     });
   });

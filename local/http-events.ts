@@ -2,6 +2,7 @@
  * Builds Lambda HTTP events exactly as API Gateway HTTP API (payload 2.0) and ALB deliver them.
  * The local gateway turns real HTTP requests into these; tests and `events/` samples use them too.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { ALBEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 
@@ -30,7 +31,9 @@ export function apiGatewayV2Event(spec: HttpRequestSpec): APIGatewayProxyEventV2
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const body = spec.body === undefined ? undefined : Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(spec.body);
-  const text = body !== undefined && isTextual(headers['content-type'], headers['content-encoding']) && body.toString('utf8') === new TextDecoder().decode(body);
+  // Only valid UTF-8 can travel as a string: toString('utf8') would replace invalid bytes with U+FFFD
+  // before ingest sees them (and ingest could no longer flag the event invalid_utf8).
+  const text = body !== undefined && isTextual(headers['content-type'], headers['content-encoding']) && isUtf8(body);
   const query: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(rawQuery)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const pathToken = /^\/v1\/inputs\/([^/]+)$/.exec(path)?.[1];

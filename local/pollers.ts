@@ -24,6 +24,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
 
+/** Wait before retry number `failures` of a failed batch: 1 s, 2 s, 4 s, ... up to `maxMs`. */
+function backoff(failures: number, maxMs = 30_000): number {
+  return Math.min(maxMs, 500 * 2 ** Math.min(failures, 6));
+}
+
 export interface KafkaPollerOptions {
   name: string;
   topic: string;
@@ -32,6 +37,8 @@ export interface KafkaPollerOptions {
   windowMs: number;
   handler: (event: MSKEvent) => Promise<unknown>;
   log?: (msg: string) => void;
+  /** Longest wait between retries of a failed batch (backoff doubles from 1 s up to it; 30 s by default). */
+  maxBackoffMs?: number;
 }
 
 export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
@@ -81,7 +88,7 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
         failures = 0;
       } catch (err) {
         failures++;
-        const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        const wait = backoff(failures, opts.maxBackoffMs);
         log(`[${opts.name}] batch failed (${(err as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
         await sleep(wait, ac.signal);
       }
@@ -105,6 +112,8 @@ export interface KinesisPollerOptions {
   /** Where shard positions are kept between runs. */
   checkpointFile: string;
   log?: (msg: string) => void;
+  /** Longest wait between retries of a failed batch (30 s by default). */
+  maxBackoffMs?: number;
 }
 
 function toKinesisEvent(stream: string, shardId: string, records: _Record[]): KinesisStreamEvent {
@@ -145,10 +154,14 @@ export function startKinesisPoller(opts: KinesisPollerOptions): Poller {
     while (!ac.signal.aborted) {
       try {
         const { StreamDescription } = await k.send(new DescribeStreamCommand({ StreamName: opts.stream }));
+        // Positions are per incarnation of the stream: a stream deleted and created again (kinesalite
+        // keeps streams in memory only) starts from its beginning, not from a stale sequence number.
+        const incarnation = `${opts.stream}@${StreamDescription?.StreamCreationTimestamp?.getTime() ?? 0}`;
         let got = 0;
         for (const shard of StreamDescription?.Shards ?? []) {
           const shardId = shard.ShardId!;
-          const after = checkpoints[shardId];
+          const cp = `${incarnation}/${shardId}`;
+          const after = checkpoints[cp];
           const { ShardIterator } = await k.send(
             new GetShardIteratorCommand({
               StreamName: opts.stream,
@@ -160,7 +173,8 @@ export function startKinesisPoller(opts: KinesisPollerOptions): Poller {
           const records = out.Records ?? [];
           if (records.length === 0) continue;
           await opts.handler(toKinesisEvent(opts.stream, shardId, records));
-          checkpoints[shardId] = records[records.length - 1]!.SequenceNumber!;
+          for (const key of Object.keys(checkpoints)) if (key.startsWith(`${opts.stream}@`) && !key.startsWith(`${incarnation}/`)) delete checkpoints[key];
+          checkpoints[cp] = records[records.length - 1]!.SequenceNumber!;
           save();
           got += records.length;
         }
@@ -168,7 +182,7 @@ export function startKinesisPoller(opts: KinesisPollerOptions): Poller {
         if (got === 0) await sleep(1000, ac.signal);
       } catch (err) {
         failures++;
-        const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        const wait = backoff(failures, opts.maxBackoffMs);
         log(`[${opts.name}] batch failed (${(err as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
         await sleep(wait, ac.signal);
       }
