@@ -102,6 +102,7 @@ export async function replayCommand(argv: string[], io: CommandIO): Promise<numb
         `Replayed ${summary.events.toLocaleString('en-US')} events (${formatBytes(summary.bytes)}) from ${summary.objects} object(s) (${formatBytes(summary.objectBytes)} compressed) to ${topic} in ${summary.seconds.toFixed(1)} s` +
           (summary.skipped ? `; ${summary.skipped.toLocaleString('en-US')} archived events of those hours were outside the range.` : '.'),
       );
+      if (summary.duplicates) writeLine(io.stdout, `${summary.duplicates.toLocaleString('en-US')} archived copies of events already replayed were skipped (same event id).`);
       if (summary.foreign) writeLine(io.stderr, `warning: ${summary.foreign} line(s) were not envelopes of ${tenant} and were not produced.`);
     }
     return 0;

@@ -50,6 +50,12 @@ export interface ReplaySummary {
   skipped: number;
   /** Lines that are not an envelope of this tenant (should be none; never produced). */
   foreign: number;
+  /**
+   * Events whose id was already produced by this replay: the archive can hold an event twice when a
+   * produce was written to Kafka just as ingest gave up on it and spilled it (both copies are the same
+   * envelope). Copies share their receive hour, so ids are remembered per hour partition.
+   */
+  duplicates: number;
   /** Envelope bytes produced. */
   bytes: number;
   /** Compressed bytes downloaded. */
@@ -90,7 +96,9 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   const t0 = performance.now();
   const batchRecords = o.batchRecords ?? 1000;
   const batchBytes = o.batchBytes ?? 4 * 1024 * 1024;
-  const summary: ReplaySummary = { objects: 0, events: 0, skipped: 0, foreign: 0, bytes: 0, objectBytes: 0, seconds: 0 };
+  const summary: ReplaySummary = { objects: 0, events: 0, skipped: 0, foreign: 0, duplicates: 0, bytes: 0, objectBytes: 0, seconds: 0 };
+  let seenHour = '';
+  let seen = new Set<string>();
   const progress: ReplayProgress = { objectsDone: 0, objectsTotal: o.objects.length, bytesDone: 0, bytesTotal: o.objects.reduce((n, x) => n + x.size, 0), events: 0 };
   o.onProgress?.(progress);
   let batch: OutRecord[] = [];
@@ -114,6 +122,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     pending = fetchObject(i + 1);
     if (!body) throw new Error(`Archive object disappeared while replaying: ${obj.key}`);
     summary.objectBytes += body.length;
+    const hour = obj.key.slice(0, obj.key.lastIndexOf('/'));
+    if (hour !== seenHour) {
+      seenHour = hour;
+      seen = new Set();
+    }
     for (const line of await decodeNdjsonGz(body)) {
       if (line.length === 0) continue;
       let info: LineInfo;
@@ -132,6 +145,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
         summary.skipped++;
         continue;
       }
+      if (seen.has(info.id)) {
+        summary.duplicates++;
+        continue;
+      }
+      seen.add(info.id);
       batch.push({ topic: o.topic, key: replayKey(o.tenant, info.id, o.spread ?? 1), value: line });
       batchSize += line.length;
       summary.events++;
