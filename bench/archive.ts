@@ -8,20 +8,11 @@ import type { RawEnvelope } from '../shared/envelope.ts';
 import { archiveOnce } from '../functions/archive.ts';
 import { ensureBucket } from '../local/bootstrap.ts';
 import type { Bench, BenchFigure } from './harness.ts';
+import { rng } from '../test/support/random.ts';
 
 const MB = 1024 * 1024;
 
 /** Deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATHS = ['/api/v1/orders', '/api/v1/items', '/login', '/health', '/api/v2/search', '/static/app.js'];
 const LEVELS = ['INFO', 'INFO', 'INFO', 'WARN', 'ERROR', 'DEBUG'];

@@ -11,19 +11,9 @@ import { classify } from '../shared/classify/index.ts';
 import type { Bench, BenchFigure } from './harness.ts';
 import { throughput } from './harness.ts';
 import { loadLoghub } from './loghub-accuracy.ts';
+import { rng } from '../test/support/random.ts';
 
 /** Deterministic pseudo-random numbers (the corpus must be the same on every run). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
 const PATHS = ['/', '/index.html', '/api/v1/users/42', '/static/app.js', '/login?next=%2Fhome', '/health'];

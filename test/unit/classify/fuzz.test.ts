@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../../shared/classify/index.ts';
+import { rng } from '../../support/random.ts';
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 const PIECES = ['<34>', '1 ', '2024-06-01T10:00:00Z', 'Jun  1 ', '[', ']', '{', '}', '"', '\\', '|', 'CEF:0|', '=', ' - ', 'INFO ', ': ', '\t', '[GC ', 'K->', '(', ')', '\n', '  at x', '999999999999', '\uFFFD', '\u0000', '🙂'];
 

@@ -5,6 +5,7 @@ import { groupingAccuracy } from '../../../shared/templates/accuracy.ts';
 import { createMiner } from '../../../shared/templates/miner.ts';
 import type { MinerState } from '../../../shared/templates/miner.ts';
 import { sepOf, tokenize } from '../../../shared/templates/tokenize.ts';
+import { rng } from '../../support/random.ts';
 
 function masked(s: string): string {
   const t = tokenize(s);
@@ -14,16 +15,6 @@ function masked(s: string): string {
 }
 
 /** Deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomWord(r: () => number): string {
   const n = 3 + Math.floor(r() * 8);
