@@ -13,7 +13,7 @@ import { parseJson } from './json.ts';
 import { parseLogfmt } from './logfmt.ts';
 import { parseSyslog } from './syslog.ts';
 import { plausible, toIso } from './time.ts';
-import type { Classified, LogDocument } from './types.ts';
+import type { Classified, Format, Level, LogDocument } from './types.ts';
 
 export type { Classified, Flag, Format, Level, LogDocument } from './types.ts';
 export { LEVELS } from './types.ts';
@@ -188,44 +188,36 @@ function safeIso(ms: number): string {
  * envelope's `host` (a forwarder's header names the forwarder, the event names its origin).
  */
 export function toDocument(envelope: RawEnvelope, c?: Classified): LogDocument {
-  if (c === undefined) return documentOf(envelope);
-  const cl = c;
-  const flags = cl.flags.slice();
-  if (envelope.truncated && !flags.includes('truncated')) flags.push('truncated');
-  if (envelope.invalidUtf8 === true && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
-  // Keys in reading order (JSON.stringify keeps insertion order).
-  const doc = { '@timestamp': cl.timestamp, message: cl.message } as LogDocument;
-  if (cl.level !== undefined) doc.level = cl.level;
-  doc.format = cl.format;
-  const host = cl.host ?? envelope.host;
-  if (host !== undefined) doc.host = host;
-  if (cl.service !== undefined) doc.service = cl.service;
-  doc.fields = cl.fields;
-  doc.flags = flags;
-  doc.tenant = envelope.tenant;
-  doc.event_id = envelope.id;
-  if (envelope.source !== undefined) doc.source = envelope.source;
-  doc.tags = envelope.tags;
-  doc.received_at = envelope.receivedAt;
-  return doc;
-}
-
-/** `toDocument` classifying the event itself: the same document, built from the draft (no `Classified` in between). */
-function documentOf(envelope: RawEnvelope): LogDocument {
+  if (c !== undefined) return assemble(envelope, c.timestamp, c, c.flags.slice());
+  // Classifying here: the document is built from the draft, with no `Classified` in between.
   const flags: string[] = [];
   const d = classifyDraft(envelope.raw, receivedMs(envelope.receivedAt), flags);
+  return assemble(envelope, draftTimestamp, d, flags);
+}
+
+/** What a document takes from the classification (a `Classified` or the parser's draft). */
+interface DocumentParts {
+  message: string;
+  level?: Level | undefined;
+  format: Format;
+  host?: string | undefined;
+  service?: string | undefined;
+  fields: Record<string, unknown>;
+}
+
+function assemble(envelope: RawEnvelope, timestamp: string, p: DocumentParts, flags: string[]): LogDocument {
   if (envelope.truncated && !flags.includes('truncated')) flags.push('truncated');
   if (envelope.invalidUtf8 === true && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
   // Keys in reading order (JSON.stringify keeps insertion order).
   const doc = new (DocumentObject as unknown as new () => LogDocument)();
-  doc['@timestamp'] = draftTimestamp;
-  doc.message = d.message;
-  if (d.level !== undefined) doc.level = d.level;
-  doc.format = d.format;
-  const host = d.host !== undefined && d.host !== '' ? d.host : envelope.host;
+  doc['@timestamp'] = timestamp;
+  doc.message = p.message;
+  if (p.level !== undefined) doc.level = p.level;
+  doc.format = p.format;
+  const host = p.host !== undefined && p.host !== '' ? p.host : envelope.host;
   if (host !== undefined) doc.host = host;
-  if (d.service !== undefined && d.service !== '') doc.service = d.service;
-  doc.fields = d.fields;
+  if (p.service !== undefined && p.service !== '') doc.service = p.service;
+  doc.fields = p.fields;
   doc.flags = flags;
   doc.tenant = envelope.tenant;
   doc.event_id = envelope.id;

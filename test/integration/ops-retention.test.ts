@@ -8,23 +8,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@opensearch-project/opensearch';
-import { ensureTopics, produce } from '../../shared/adapters/kafka.ts';
-import { DynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
-import { OpenSearchSink } from '../../shared/adapters/opensearch-bulk.ts';
-import { S3TemplateStore } from '../../shared/adapters/template-store.ts';
+import { ensureTopics } from '../../shared/adapters/kafka.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { toDocument } from '../../shared/classify/index.ts';
 import * as config from '../../shared/config.ts';
 import type { RawEnvelope } from '../../shared/envelope.ts';
 import { logIndex } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
-import { CachedPlans } from '../../shared/process/plans.ts';
 import { runStage } from '../../shared/process/stage.ts';
-import { TenantMiners } from '../../shared/process/templates.ts';
 import type { StageDeps } from '../../shared/process/ports.ts';
 import type { IndexTier, Plan } from '../../shared/tenants/plans.ts';
 import { ensureIndexTemplates, ensureTables } from '../../local/bootstrap.ts';
 import { retention, retentionOnce } from '../../functions/retention.ts';
+import { stageDeps } from '../support/stage.ts';
 
 const RUN = randomUUID().slice(0, 8);
 const PREFIX = `rt${RUN}`;
@@ -40,20 +36,7 @@ const ENT = t('ent'); // hourly, 90 days
 let os: Client;
 let savedPrefix: string | undefined;
 
-const deps = (): StageDeps => ({
-  plans: new CachedPlans(new DynamoTenantStore(), 60_000),
-  budget: new DynamoBudgetStore(),
-  search: new OpenSearchSink(),
-  kafka: { produce },
-  toDocument,
-  templates: new TenantMiners(new S3TemplateStore()),
-  now: Date.now,
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  topics: TOPICS,
-  maxBulkBytes: 5 * 1024 * 1024,
-  maxParkMs: 1_000,
-  random: Math.random,
-});
+const deps = (): StageDeps => stageDeps(TOPICS, { maxParkMs: 1_000 });
 
 /** An event of `tenant` that happened `days` ago (noon UTC of that day, so the slice is unambiguous). */
 function event(tenant: string, days: number): RawEnvelope {

@@ -15,16 +15,14 @@ import { toDocument } from '../../shared/classify/index.ts';
 import type { RawEnvelope } from '../../shared/envelope.ts';
 import { logIndex, tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent, type MessageInput } from '../../shared/msk.ts';
-import { CachedPlans } from '../../shared/process/plans.ts';
 import { runStage } from '../../shared/process/stage.ts';
-import { TenantMiners } from '../../shared/process/templates.ts';
-import { S3TemplateStore } from '../../shared/adapters/template-store.ts';
 import { readTopic, type ConsumedRecord } from '../support/kafka.ts';
 import type { StageDeps } from '../../shared/process/ports.ts';
-import { mergeContributions, type SummaryDoc } from '../../shared/summary/summary.ts';
+import { mergeContributions } from '../../shared/summary/summary.ts';
 import { ensureIndexTemplates, ensureTables } from '../../local/bootstrap.ts';
 import { start, stop } from '../../local/services/index.ts';
 import type { Plan } from '../../shared/tenants/plans.ts';
+import { docsOf as readDocs, stageDeps, summariesOf as readSummaries } from '../support/stage.ts';
 
 const RUN = randomUUID().slice(0, 8);
 const TOPICS = { raw: `it-${RUN}.logs.raw`, deferred: `it-${RUN}.logs.deferred`, dlq: `it-${RUN}.logs.dlq`, summary: `it-${RUN}.logs.summary` };
@@ -74,23 +72,7 @@ let os: Client;
 let T: ReturnType<typeof makeDeps>;
 const ctx = (ms = 60_000) => ({ getRemainingTimeInMillis: () => ms });
 
-function makeDeps(over: Partial<StageDeps> = {}): StageDeps {
-  return {
-    plans: new CachedPlans(new DynamoTenantStore(), 60_000),
-    budget: new DynamoBudgetStore(),
-    search: new OpenSearchSink(),
-    kafka: { produce },
-    toDocument,
-    templates: new TenantMiners(new S3TemplateStore()),
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    topics: { deferred: TOPICS.deferred, dlq: TOPICS.dlq, summary: TOPICS.summary },
-    maxBulkBytes: 5 * 1024 * 1024,
-    maxParkMs: 10_000,
-    random: Math.random,
-    ...over,
-  };
-}
+const makeDeps = (over: Partial<StageDeps> = {}): StageDeps => stageDeps(TOPICS, over);
 
 async function addTenant(name: string, plan: string, overrides: Partial<Plan> = {}): Promise<string> {
   const id = tenant(name);
@@ -98,17 +80,9 @@ async function addTenant(name: string, plan: string, overrides: Partial<Plan> = 
   return id;
 }
 
-async function docsOf(t: string): Promise<Array<{ _index: string; _id: string; _routing?: string; _source: Record<string, unknown> }>> {
-  await os.indices.refresh({ index: 'sluice-logs-*' });
-  const res = await os.search({ index: tenantAlias(t), body: { size: 10_000, query: { match_all: {} } } });
-  return res.body.hits.hits as never;
-}
+const docsOf = (t: string) => readDocs(os, t);
 
-async function summariesOf(t: string): Promise<SummaryDoc[]> {
-  await os.indices.refresh({ index: 'sluice-summaries-*' });
-  const res = await os.search({ index: 'sluice-summaries-*', body: { size: 10_000, query: { term: { tenant: t } } } });
-  return (res.body.hits.hits as Array<{ _source: SummaryDoc }>).map((h) => h._source);
-}
+const summariesOf = (t: string) => readSummaries(os, t);
 
 beforeAll(async () => {
   await ensureTopics(Object.values(TOPICS).map((name) => ({ name, partitions: name === TOPICS.raw ? 3 : 1 })));

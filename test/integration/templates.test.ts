@@ -8,23 +8,20 @@ import { randomUUID } from 'node:crypto';
 import { Writable, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@opensearch-project/opensearch';
-import { ensureTopics, produce } from '../../shared/adapters/kafka.ts';
+import { ensureTopics } from '../../shared/adapters/kafka.ts';
 import { getOpenSearch } from '../../shared/adapters/opensearch.ts';
-import { OpenSearchSink } from '../../shared/adapters/opensearch-bulk.ts';
-import { DynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { S3TemplateStore } from '../../shared/adapters/template-store.ts';
-import { toDocument } from '../../shared/classify/index.ts';
 import type { RawEnvelope } from '../../shared/envelope.ts';
 import { tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
-import { CachedPlans } from '../../shared/process/plans.ts';
 import { runStage } from '../../shared/process/stage.ts';
 import { TenantMiners } from '../../shared/process/templates.ts';
 import type { StageDeps } from '../../shared/process/ports.ts';
-import { mergeContributions, type SummaryDoc } from '../../shared/summary/summary.ts';
+import { mergeContributions } from '../../shared/summary/summary.ts';
 import { templatesCommand } from '../../cli/templates.ts';
 import { ensureBucket, ensureIndexTemplates, ensureTables } from '../../local/bootstrap.ts';
+import { docsOf as readDocs, stageDeps, summariesOf as readSummaries } from '../support/stage.ts';
 
 const RUN = randomUUID().slice(0, 8);
 const TOPICS = { deferred: `it-${RUN}.logs.deferred`, dlq: `it-${RUN}.logs.dlq`, summary: `it-${RUN}.logs.summary` };
@@ -40,22 +37,7 @@ const PAY = (i: number) => `{"level":"error","message":"payment failed for order
 const CACHE = (i: number) => `level=debug msg="cache miss key=${i}"`;
 const DISK = (i: number) => `disk /dev/sd${i} at ${50 + i}% capacity`;
 
-function deps(miners: TenantMiners): StageDeps {
-  return {
-    plans: new CachedPlans(new DynamoTenantStore(), 60_000),
-    budget: new DynamoBudgetStore(),
-    search: new OpenSearchSink(),
-    kafka: { produce },
-    toDocument,
-    templates: miners,
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    topics: TOPICS,
-    maxBulkBytes: 5 * 1024 * 1024,
-    maxParkMs: 10_000,
-    random: Math.random,
-  };
-}
+const deps = (miners: TenantMiners): StageDeps => stageDeps(TOPICS, { templates: miners });
 
 async function addTenant(name: string): Promise<string> {
   const id = `t${RUN}-${name}`;
@@ -68,17 +50,9 @@ function batch(envs: RawEnvelope[], partition: number) {
   return toMskEvent(envs.map((e) => ({ topic: `it-${RUN}.logs.raw`, partition, offset: offset++, key: e.tenant, value: JSON.stringify(e) })));
 }
 
-async function docsOf(t: string): Promise<Array<{ _id: string; _source: Record<string, unknown> }>> {
-  await os.indices.refresh({ index: 'sluice-logs-*' });
-  const res = await os.search({ index: tenantAlias(t), body: { size: 10_000, query: { match_all: {} } } });
-  return res.body.hits.hits as never;
-}
+const docsOf = (t: string) => readDocs(os, t);
 
-async function summariesOf(t: string): Promise<SummaryDoc[]> {
-  await os.indices.refresh({ index: 'sluice-summaries-*' });
-  const res = await os.search({ index: 'sluice-summaries-*', body: { size: 10_000, query: { term: { tenant: t } } } });
-  return (res.body.hits.hits as Array<{ _source: SummaryDoc }>).map((h) => h._source);
-}
+const summariesOf = (t: string) => readSummaries(os, t);
 
 function capture(): { io: { stdin: Readable; stdout: Writable; stderr: Writable }; out: () => string; err: () => string } {
   let out = '';
