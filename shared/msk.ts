@@ -23,14 +23,19 @@ export interface KafkaMessage {
   headers: Record<string, Buffer>;
 }
 
-/** Decodes every record of the event, in topic-partition order then offset order. */
-export function decodeMskEvent(event: MSKEvent): KafkaMessage[] {
-  const out: KafkaMessage[] = [];
+/**
+ * Decodes every record of the event, in topic-partition order then offset order. Only the
+ * coordinates are read up front: the key, value and headers are decoded from base64 when first
+ * read (`valueText()` decodes the value straight to text through a reused buffer), so a stage that
+ * needs only the text allocates no Buffer per record.
+ */
+export function decodeMskEvent(event: MSKEvent): MskMessage[] {
+  const out: MskMessage[] = [];
   const groups = event.records ?? {};
   for (const tp of Object.keys(groups).sort()) {
     const list = groups[tp] ?? [];
     const start = out.length;
-    for (const r of list) out.push(decodeRecord(r));
+    for (const r of list) out.push(new MskMessage(r));
     // Lambda sends a partition's records in offset order; don't rely on it.
     let sorted = true;
     for (let i = start + 1; i < out.length; i++) if (out[i]!.offset < out[i - 1]!.offset) sorted = false;
@@ -42,20 +47,82 @@ export function decodeMskEvent(event: MSKEvent): KafkaMessage[] {
   return out;
 }
 
-export function decodeRecord(r: MSKRecord): KafkaMessage {
+/** One record of a Lambda MSK event (see `decodeMskEvent`). */
+export class MskMessage implements KafkaMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  private readonly record: MSKRecord;
+  private decoded: { key: Buffer | undefined; value: Buffer; headers: Record<string, Buffer> } | undefined;
+
+  constructor(r: MSKRecord) {
+    this.record = r;
+    this.topic = r.topic;
+    this.partition = Number(r.partition);
+    this.offset = Number(r.offset);
+    this.timestamp = Number(r.timestamp);
+  }
+
+  get key(): Buffer | undefined {
+    return this.full().key;
+  }
+
+  get value(): Buffer {
+    return this.full().value;
+  }
+
+  get headers(): Record<string, Buffer> {
+    return this.full().headers;
+  }
+
+  /** Size of the value in bytes. */
+  get valueBytes(): number {
+    return base64Bytes(this.record.value);
+  }
+
+  /** The value as UTF-8 text (invalid sequences become U+FFFD), without keeping a Buffer. */
+  valueText(): string {
+    const b64 = this.record.value;
+    if (typeof b64 !== 'string' || b64 === '') return '';
+    const need = (b64.length >>> 2) * 3 + 3;
+    if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+    const n = scratch.write(b64, 0, 'base64');
+    return scratch.toString('utf8', 0, n);
+  }
+
+  private full() {
+    return (this.decoded ??= decodeParts(this.record));
+  }
+}
+
+/** Reused by `valueText` (grown to the largest value seen; values are at most a few MB). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** Decoded size of a base64 string. */
+function base64Bytes(b64: string | undefined): number {
+  if (typeof b64 !== 'string' || b64 === '') return 0;
+  let pad = 0;
+  if (b64.charCodeAt(b64.length - 1) === 0x3d) pad++;
+  if (b64.charCodeAt(b64.length - 2) === 0x3d) pad++;
+  return (b64.length >>> 2) * 3 - pad;
+}
+
+function decodeParts(r: MSKRecord): { key: Buffer | undefined; value: Buffer; headers: Record<string, Buffer> } {
   const headers: Record<string, Buffer> = {};
   for (const h of r.headers ?? []) {
     for (const name of Object.keys(h)) headers[name] = Buffer.from(h[name] ?? []);
   }
   return {
-    topic: r.topic,
-    partition: Number(r.partition),
-    offset: Number(r.offset),
-    timestamp: Number(r.timestamp),
     key: typeof r.key === 'string' && r.key !== '' ? Buffer.from(r.key, 'base64') : undefined,
     value: typeof r.value === 'string' ? Buffer.from(r.value, 'base64') : Buffer.alloc(0),
     headers,
   };
+}
+
+/** Decodes one record completely. */
+export function decodeRecord(r: MSKRecord): KafkaMessage {
+  return { topic: r.topic, partition: Number(r.partition), offset: Number(r.offset), timestamp: Number(r.timestamp), ...decodeParts(r) };
 }
 
 export interface MessageInput {

@@ -1,6 +1,6 @@
 /**
  * The stage's OpenSearch side: `_bulk` with a pre-built NDJSON body (the official client passes a
- * string body through unchanged), per-item statuses only (`filter_path`), no client-side retries
+ * Buffer body through unchanged), per-item statuses only (`filter_path`), no client-side retries
  * (the stage retries per item, within the Lambda's time), and index + per-tenant alias creation
  * cached per instance. Also installs the index templates.
  */
@@ -47,10 +47,10 @@ export class OpenSearchSink implements SearchSink {
     );
   }
 
-  async bulk(body: string, timeoutMs: number): Promise<BulkItemResult[]> {
+  async bulk(body: Buffer, timeoutMs: number): Promise<BulkItemResult[]> {
     const client = await this.clientFn();
     const res = await client.bulk(
-      // A string body is sent as is (see Transport: bulkBody that is a string is not re-serialized).
+      // A Buffer body is sent as is (see Transport: a bulkBody that is a string or a Buffer is not re-serialized).
       { body: body as unknown as Record<string, unknown>[], filter_path: 'errors,items.*.status,items.*.error' },
       { requestTimeout: Math.max(1, Math.floor(timeoutMs)), maxRetries: 0 },
     );

@@ -17,7 +17,8 @@ export interface BulkItem {
 }
 
 export interface BulkChunk {
-  body: string;
+  /** The NDJSON body, UTF-8. */
+  body: Buffer;
   bytes: number;
   refs: number[];
 }
@@ -40,54 +41,93 @@ export function actionLine(index: string, id: string, routing?: string): string 
     : '{"index":{"_index":"' + index + '","_id":' + jsonString(id) + ',"routing":"' + routing + '"}}\n';
 }
 
-/** UTF-8 length of a string known to be flat and probably ASCII (falls back to Buffer.byteLength). */
-export function utf8Bytes(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
+/** First capacity of a body buffer (grown by doubling up to the cap when documents need it). */
+const FIRST_CAPACITY = 1024 * 1024;
 
 /**
- * Groups serialized `action + source` pairs into bodies of at most `maxBytes` (a pair larger than
- * the cap travels alone), in order, handing each full body to `emit`.
+ * Writes `action + source + \n` pairs straight into UTF-8 body buffers of at most `maxBytes` (a pair
+ * larger than the cap travels alone), in order, handing each full body to `emit`. Bodies are
+ * Buffers, not strings: no string concatenation to flatten, no per-document byte count (the write
+ * returns it), and the bodies kept for retries live outside the JS heap. After each `add`,
+ * `last` tells where the pair was written (a retry copies it from there with `addBytes`).
  */
 export class BulkChunker {
-  private parts: string[] = [];
+  private buf: Buffer<ArrayBuffer> | undefined;
+  private used = 0;
   private refs: number[] = [];
-  private bytes = 0;
+  /** Where the last pair added was written: `buf.subarray(start, end)`. */
+  readonly last: { buf: Buffer; start: number; end: number } = { buf: Buffer.alloc(0), start: 0, end: 0 };
 
   constructor(
     private readonly maxBytes: number,
     private readonly emit: (chunk: BulkChunk) => void,
   ) {}
 
-  /** `pair` = action line + source + `\n`; `size` its UTF-8 bytes. */
-  add(pair: string, size: number, ref: number): void {
-    if (this.bytes > 0 && this.bytes + size > this.maxBytes) this.flush();
-    this.parts.push(pair);
-    this.refs.push(ref);
-    this.bytes += size;
+  /** Adds a serialized pair (`action` ends with a newline; `source` is one line of JSON). */
+  add(action: string, source: string, ref: number): void {
+    // At most 3 UTF-8 bytes per UTF-16 unit: measured only when the worst case would not fit.
+    let need = 3 * (action.length + source.length) + 1;
+    if (this.used + need > this.maxBytes) {
+      need = Buffer.byteLength(action) + Buffer.byteLength(source) + 1;
+      if (this.used > 0 && this.used + need > this.maxBytes) this.flush();
+    }
+    const buf = this.room(need);
+    const start = this.used;
+    let at = start + buf.write(action, start);
+    at += buf.write(source, at);
+    buf[at++] = 0x0a;
+    this.wrote(buf, start, at, ref);
+  }
+
+  /** Adds a pair already written somewhere (`src[start, end)`), e.g. a retry. */
+  addBytes(src: Buffer, start: number, end: number, ref: number): void {
+    const need = end - start;
+    if (this.used > 0 && this.used + need > this.maxBytes) this.flush();
+    const buf = this.room(need);
+    const at = this.used;
+    src.copy(buf, at, start, end);
+    this.wrote(buf, at, at + need, ref);
   }
 
   get pendingBytes(): number {
-    return this.bytes;
+    return this.used;
   }
 
   flush(): void {
-    if (this.bytes === 0 && this.parts.length === 0) return;
-    const chunk = { body: this.parts.join(''), bytes: this.bytes, refs: this.refs };
-    this.parts = [];
+    if (this.buf === undefined || this.used === 0) return;
+    const chunk = { body: this.buf.subarray(0, this.used), bytes: this.used, refs: this.refs };
+    this.buf = undefined;
     this.refs = [];
-    this.bytes = 0;
+    this.used = 0;
     this.emit(chunk);
+  }
+
+  /** The current buffer, with room for `need` more bytes (grown by doubling, copied). */
+  private room(need: number): Buffer<ArrayBuffer> {
+    const buf = this.buf;
+    if (buf !== undefined && buf.length - this.used >= need) return buf;
+    let cap = buf === undefined ? Math.min(this.maxBytes, FIRST_CAPACITY) : buf.length * 2;
+    while (cap - this.used < need) cap *= 2;
+    const grown = Buffer.allocUnsafe(cap);
+    if (buf !== undefined && this.used > 0) buf.copy(grown, 0, 0, this.used);
+    this.buf = grown;
+    return grown;
+  }
+
+  private wrote(buf: Buffer, start: number, end: number, ref: number): void {
+    this.used = end;
+    this.refs.push(ref);
+    this.last.buf = buf;
+    this.last.start = start;
+    this.last.end = end;
+    // A pair alone over the cap travels alone.
+    if (this.used >= this.maxBytes) this.flush();
   }
 }
 
-/** `action + source + \n` of an item and its UTF-8 size (one JSON.stringify of the document at most). */
-export function serializeItem(it: BulkItem): { pair: string; size: number } {
-  const source = typeof it.doc === 'string' ? it.doc : JSON.stringify(it.doc);
-  const action = actionLine(it.index, it.id, it.routing);
-  // The action line is ASCII unless the id is not; the source is measured on its own (flat) string.
-  const actionBytes = utf8Bytes(it.id) === it.id.length ? action.length : utf8Bytes(action);
-  return { pair: action + source + '\n', size: actionBytes + utf8Bytes(source) + 1 };
+/** The action line and source (one JSON line) of an item (one JSON.stringify of the document at most). */
+export function serializeItem(it: BulkItem): { action: string; source: string } {
+  return { action: actionLine(it.index, it.id, it.routing), source: typeof it.doc === 'string' ? it.doc : JSON.stringify(it.doc) };
 }
 
 /** Serializes items into bodies of at most `maxBytes` each (UTF-8 bytes), in order. */
@@ -95,8 +135,8 @@ export function buildBulkChunks(items: readonly BulkItem[], maxBytes = DEFAULT_M
   const chunks: BulkChunk[] = [];
   const chunker = new BulkChunker(maxBytes, (c) => chunks.push(c));
   for (const it of items) {
-    const { pair, size } = serializeItem(it);
-    chunker.add(pair, size, it.ref);
+    const { action, source } = serializeItem(it);
+    chunker.add(action, source, it.ref);
   }
   chunker.flush();
   return chunks;

@@ -44,9 +44,10 @@ export interface BulkRunOptions {
 
 export class BulkPipeline {
   private readonly out: BulkOutcome = { ok: [], rejected: [], requests: 0, retries: 0, latencyMs: [] };
-  /** ref -> serialized pair and its size (kept for retries). */
-  private readonly pairs: string[] = [];
-  private readonly sizes: number[] = [];
+  /** ref -> where its pair was written (kept for retries): `bufs[ref].subarray(starts[ref], ends[ref])`. */
+  private readonly bufs: Buffer[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
   private readonly chunker: BulkChunker;
   private readonly queue: BulkChunk[] = [];
   private readonly running = new Set<Promise<void>>();
@@ -70,15 +71,17 @@ export class BulkPipeline {
   /** Adds one document (its pair is serialized now). */
   addItem(it: BulkItem): void {
     const p = serializeItem(it);
-    this.addPair(it.ref, p.pair, p.size);
+    this.addPair(it.ref, p.action, p.source);
   }
 
-  /** Adds an already serialized `action + source + \n` pair. */
-  addPair(ref: number, pair: string, size: number): void {
-    this.pairs[ref] = pair;
-    this.sizes[ref] = size;
+  /** Adds an already serialized pair: its action line (ending in a newline) and its source. */
+  addPair(ref: number, action: string, source: string): void {
     this.count++;
-    this.chunker.add(pair, size, ref);
+    this.chunker.add(action, source, ref);
+    const at = this.chunker.last;
+    this.bufs[ref] = at.buf;
+    this.starts[ref] = at.start;
+    this.ends[ref] = at.end;
   }
 
   /** Requests in flight or waiting for a slot. */
@@ -168,7 +171,7 @@ export class BulkPipeline {
       this.pending = [];
       // Retried in their original order.
       retry.sort((a, b) => a - b);
-      for (const ref of retry) this.chunker.add(this.pairs[ref]!, this.sizes[ref]!, ref);
+      for (const ref of retry) this.chunker.addBytes(this.bufs[ref]!, this.starts[ref]!, this.ends[ref]!, ref);
       await this.drain();
     }
     return this.out;

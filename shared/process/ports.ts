@@ -44,8 +44,8 @@ export interface IndexTargetSpec {
 export interface SearchSink {
   /** Makes sure each index exists with the tenant's alias on it (idempotent, cached per instance). */
   ensureTargets(targets: readonly IndexTargetSpec[]): Promise<void>;
-  /** One `_bulk` request; the items' results in order. Throws when the request itself fails. */
-  bulk(body: string, timeoutMs: number): Promise<BulkItemResult[]>;
+  /** One `_bulk` request (an NDJSON body, UTF-8); the items' results in order. Throws when the request itself fails. */
+  bulk(body: Buffer, timeoutMs: number): Promise<BulkItemResult[]>;
 }
 
 export interface RecordSink {

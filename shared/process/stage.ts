@@ -17,13 +17,13 @@
  * DLQ; throws otherwise, so the event source retries the batch.
  */
 import type { MSKEvent } from 'aws-lambda';
-import { decodeMskEvent, type KafkaMessage } from '../msk.ts';
+import { decodeMskEvent, type KafkaMessage, type MskMessage } from '../msk.ts';
 import type { KafkaRecord } from '../adapters/kafka.ts';
 import type { RawEnvelope } from '../envelope.ts';
 import type { LogDocument } from '../classify/types.ts';
 import type { Plan } from '../tenants/plans.ts';
 import { assertTenantId } from '../tenants/ids.ts';
-import { decodeEnvelope } from './envelope.ts';
+import { decodeEnvelopeText } from './envelope.ts';
 import { deferHeaders, notBefore, parkWaitMs, readDeferMeta, type DeferMeta } from '../budget/defer.ts';
 import { logIndex, summaryIndex, type IndexTarget } from '../index/naming.ts';
 import { actionLine, jsonString } from '../index/bulk.ts';
@@ -75,7 +75,7 @@ export interface StageResult {
 }
 
 interface Item {
-  msg: KafkaMessage;
+  msg: MskMessage;
   env: RawEnvelope;
   bytes: number;
   meta: DeferMeta;
@@ -126,7 +126,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
   // 1. Decode and validate (classification comes later, streamed into the bulk requests).
   for (const m of msgs) {
     summary.seen(m.topic, m.partition, m.offset);
-    const r = decodeEnvelope(m.value);
+    const r = decodeEnvelopeText(m.valueText());
     if (fraction < 1 && !inSample(r.ok ? r.envelope.id : m.value.toString('base64'), fraction)) {
       result.sampledOut++;
       continue;
@@ -143,7 +143,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
     const env = r.envelope;
     const t = tc(env.tenant);
     t.records++;
-    t.bytes += m.value.length;
+    t.bytes += m.valueBytes;
     items.push({
       msg: m, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
       verdict: Verdict.Index, plan: undefined, slot: undefined,
@@ -264,18 +264,9 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
         tc(env.tenant).dlq++;
         continue;
       }
-      const source = JSON.stringify(doc);
       // = actionLine(index, id, routing), its constant parts made once per target.
-      let action: string;
-      let actionBytes: number;
-      if (plainAscii(env.id)) {
-        action = target.headQuote + env.id + target.quoteTail;
-        actionBytes = action.length;
-      } else {
-        action = target.head + jsonString(env.id) + target.tail;
-        actionBytes = Buffer.byteLength(env.id) === env.id.length ? action.length : Buffer.byteLength(action);
-      }
-      pipeline.addPair(indexed.length, action + source + '\n', actionBytes + Buffer.byteLength(source) + 1);
+      const action = plainAscii(env.id) ? target.headQuote + env.id + target.quoteTail : target.head + jsonString(env.id) + target.tail;
+      pipeline.addPair(indexed.length, action, JSON.stringify(doc));
       indexed.push(it);
     }
     if ((n & (SLICE - 1)) === SLICE - 1 && pipeline.busy) await pipeline.pump();

@@ -127,18 +127,22 @@ export class SummaryBuilder {
   private lastTopic = '';
   private lastPartition = -1;
   private lastTp: Map<string, Map<string, Acc>> | undefined;
+  private lastRange: { topic: string; partition: number; first: number; last: number } | undefined;
 
   constructor(readonly stage: Stage) {}
 
   /** Every record of the batch (decodable or not) extends its partition's range. */
   seen(topic: string, partition: number, offset: number): void {
-    const k = `${topic}\u0000${partition}`;
-    const r = this.ranges.get(k);
-    if (!r) this.ranges.set(k, { topic, partition, first: offset, last: offset });
-    else {
-      if (offset < r.first) r.first = offset;
-      if (offset > r.last) r.last = offset;
+    let r = this.lastRange;
+    if (r === undefined || r.topic !== topic || r.partition !== partition) {
+      // Records come grouped by partition: one key string per group, not per record.
+      const k = `${topic}\u0000${partition}`;
+      r = this.ranges.get(k);
+      if (!r) this.ranges.set(k, (r = { topic, partition, first: offset, last: offset }));
+      this.lastRange = r;
     }
+    if (offset < r.first) r.first = offset;
+    if (offset > r.last) r.last = offset;
   }
 
   /** The accumulator an event of this tenant, time and partition counts into. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aliasFor, logIndex, summaryIndex, tenantAlias, tenantIndexPattern } from '../../../shared/index/naming.ts';
-import { actionLine, buildBulkChunks, itemOutcome, jitteredBackoff, type BulkItem } from '../../../shared/index/bulk.ts';
+import { actionLine, buildBulkChunks, BulkChunker, itemOutcome, jitteredBackoff, type BulkChunk, type BulkItem } from '../../../shared/index/bulk.ts';
 import { logsTemplate, summariesTemplate } from '../../../shared/index/template.ts';
 
 describe('index naming', () => {
@@ -57,7 +57,7 @@ describe('bulk bodies', () => {
   it('writes action + source lines with _id and routing', () => {
     expect(actionLine('idx', 'a"b', 'acme')).toBe('{"index":{"_index":"idx","_id":"a\\"b","routing":"acme"}}\n');
     const [c] = buildBulkChunks([{ index: 'idx', id: '1', doc: { a: 1 }, ref: 0 }]);
-    expect(c!.body).toBe('{"index":{"_index":"idx","_id":"1"}}\n{"a":1}\n');
+    expect(c!.body.toString('utf8')).toBe('{"index":{"_index":"idx","_id":"1"}}\n{"a":1}\n');
     expect(c!.bytes).toBe(Buffer.byteLength(c!.body));
   });
 
@@ -70,7 +70,7 @@ describe('bulk bodies', () => {
     for (const c of chunks) {
       expect(c.bytes).toBe(Buffer.byteLength(c.body));
       if (c.refs.length > 1) expect(c.bytes).toBeLessThanOrEqual(10_000);
-      expect(c.body.split('\n').length - 1).toBe(c.refs.length * 2);
+      expect(c.body.toString('utf8').split('\n').length - 1).toBe(c.refs.length * 2);
     }
     expect(chunks.find((c) => c.refs.includes(100))!.refs).toEqual([100]);
   });
@@ -81,6 +81,46 @@ describe('bulk bodies', () => {
     for (const c of chunks) expect(Buffer.byteLength(c.body)).toBeLessThanOrEqual(2500);
     // ~1,050 bytes (but ~550 characters) per item: two per chunk by bytes, four by characters
     expect(chunks.length).toBe(5);
+  });
+
+  it('grows a body past its first buffer without corrupting pairs written before, and copies pairs back for a retry', () => {
+    const chunks: BulkChunk[] = [];
+    const chunker = new BulkChunker(4 * 1024 * 1024, (c) => chunks.push(c));
+    const where: Array<{ buf: Buffer; start: number; end: number }> = [];
+    const pair = (i: number) => [`{"index":{"_id":"${i}"}}\n`, JSON.stringify({ i, m: 'ü'.repeat(3000 + (i % 13)) })] as const;
+    // ~6 KB per pair: the 1 MiB first buffer is outgrown within the first body.
+    for (let i = 0; i < 1200; i++) {
+      const [a, s] = pair(i);
+      chunker.add(a, s, i);
+      where.push({ ...chunker.last });
+    }
+    chunker.flush();
+    expect(chunks.length).toBe(2);
+    expect(chunks[0]!.bytes).toBeGreaterThan(1024 * 1024);
+    expect(chunks[0]!.bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+    const text = chunks.map((c) => c.body.toString('utf8')).join('');
+    expect(text).toBe(Array.from({ length: 1200 }, (_, i) => pair(i).join('') + '\n').join(''));
+    for (const [i, w] of where.entries()) expect(w.buf.toString('utf8', w.start, w.end)).toBe(pair(i).join('') + '\n');
+
+    const retried: BulkChunk[] = [];
+    const again = new BulkChunker(20_000, (c) => retried.push(c));
+    for (const i of [3, 700, 1199]) again.addBytes(where[i]!.buf, where[i]!.start, where[i]!.end, i);
+    again.flush();
+    expect(retried.map((c) => c.refs)).toEqual([[3, 700, 1199]]);
+    expect(retried[0]!.body.toString('utf8')).toBe([3, 700, 1199].map((i) => pair(i).join('') + '\n').join(''));
+  });
+
+  it('sends a pair larger than the cap alone, and measures multi-byte text exactly at the cap', () => {
+    const chunks: BulkChunk[] = [];
+    const chunker = new BulkChunker(1000, (c) => chunks.push(c));
+    chunker.add('{"index":{}}\n', JSON.stringify({ m: 'a'.repeat(100) }), 0);
+    chunker.add('{"index":{}}\n', JSON.stringify({ m: '€'.repeat(2000) }), 1);
+    chunker.add('{"index":{}}\n', JSON.stringify({ m: 'é'.repeat(480) }), 2);
+    chunker.flush();
+    expect(chunks.map((c) => c.refs)).toEqual([[0], [1], [2]]);
+    for (const c of chunks) expect(c.bytes).toBe(c.body.length);
+    expect(chunks[1]!.bytes).toBe(Buffer.byteLength('{"index":{}}\n' + JSON.stringify({ m: '€'.repeat(2000) }) + '\n'));
+    expect(chunks[2]!.bytes).toBeLessThanOrEqual(1000);
   });
 
   it('classifies item statuses', () => {

@@ -4,7 +4,7 @@ import { grant, type BucketState } from '../../../shared/budget/bucket.ts';
 import { HEADER_ATTEMPTS, HEADER_NOT_BEFORE, readDeferMeta } from '../../../shared/budget/defer.ts';
 import { toDocument } from '../../../shared/classify/index.ts';
 import type { RawEnvelope } from '../../../shared/envelope.ts';
-import { decodeMskEvent, toMskEvent, type MessageInput } from '../../../shared/msk.ts';
+import { decodeMskEvent, decodeRecord, toMskEvent, type MessageInput } from '../../../shared/msk.ts';
 import type { BudgetLedger, BulkItemResult, LedgerGrant, SearchSink, StageDeps } from '../../../shared/process/ports.ts';
 import { IndexingIncompleteError } from '../../../shared/process/indexing.ts';
 import { runStage } from '../../../shared/process/stage.ts';
@@ -34,9 +34,9 @@ class MemSearch implements SearchSink {
   calls = 0;
   constructor(private readonly verdict: (id: string, call: number) => BulkItemResult = () => ({ status: 201 })) {}
   async ensureTargets(): Promise<void> {}
-  async bulk(body: string): Promise<BulkItemResult[]> {
+  async bulk(body: Buffer): Promise<BulkItemResult[]> {
     this.calls++;
-    const lines = body.split('\n');
+    const lines = body.toString('utf8').split('\n');
     const out: BulkItemResult[] = [];
     for (let i = 0; i + 1 < lines.length; i += 2) {
       const a = JSON.parse(lines[i]!).index;
@@ -85,6 +85,32 @@ describe('msk codec', () => {
     expect(m[2]!.headers.a!.toString()).toBe('b');
     expect(m[1]!.value).toEqual(Buffer.from([0, 255]));
     expect(m[1]!.key).toBeUndefined();
+  });
+});
+
+describe('msk message (decoded on demand)', () => {
+  it('gives the same key, value, headers and text as a full decode, for any bytes and sizes', () => {
+    const values = [
+      Buffer.from('{"a":"ü€😀"}'),
+      Buffer.from([0x7b, 0xff, 0xfe, 0x22, 0x7d]), // invalid UTF-8
+      Buffer.alloc(0),
+      Buffer.from('x'),
+      Buffer.from('xy'),
+      Buffer.from('é'.repeat(200_000)), // larger than the reused buffer
+      Buffer.from('short again'),
+    ];
+    const ev = toMskEvent(values.map((value, i) => ({ topic: 'logs.raw', partition: 0, offset: i, key: i % 2 ? `k${i}` : undefined, value, headers: { h: `v${i}` } })));
+    const recs = ev.records['logs.raw-0']!;
+    const msgs = decodeMskEvent(ev);
+    for (const [i, m] of msgs.entries()) {
+      const full = decodeRecord(recs[i]!);
+      expect(m.valueText()).toBe(values[i]!.toString('utf8'));
+      expect(m.valueBytes).toBe(values[i]!.length);
+      expect(m.value).toEqual(full.value);
+      expect(m.key).toEqual(full.key);
+      expect(m.headers).toEqual(full.headers);
+      expect([m.topic, m.partition, m.offset, m.timestamp]).toEqual([full.topic, full.partition, full.offset, full.timestamp]);
+    }
   });
 });
 
@@ -188,8 +214,8 @@ describe('process stage (in-memory ports)', () => {
       override async ensureTargets(...args: Array<readonly { index: string }[]>): Promise<void> {
         for (const x of args[0] ?? []) ensured.add(x.index);
       }
-      override async bulk(body: string): Promise<BulkItemResult[]> {
-        for (const line of body.split('\n').filter((_, i) => i % 2 === 0 && _)) {
+      override async bulk(body: Buffer): Promise<BulkItemResult[]> {
+        for (const line of body.toString('utf8').split('\n').filter((_, i) => i % 2 === 0 && _)) {
           const index: string = JSON.parse(line).index._index;
           if (index.startsWith('sluice-logs-')) expect(ensured.has(index)).toBe(true);
         }
