@@ -6,8 +6,8 @@
  *     by this process's CPU time (user + system); target >= 250,000. Also without mining, to compare
  *     with figures from before templates were in the pipeline.
  *  2. (OpenSearch answering) indexing through the stage into the local OpenSearch vs a raw `_bulk`
- *     load of the same kind of documents (same node, same run, 5 MB bodies; after a warm-up, two
- *     rounds, each side going first once):
+ *     load of the same documents (recorded from the stage, regrouped into 5 MB bodies; same node,
+ *     same run; after a warm-up, two rounds, each side going first once):
  *     ratio, target >= 0.8.
  *  3. Peak RSS of one invocation on a 10,000-record, ~6 MB batch (a child process's maxRSS).
  */
@@ -20,7 +20,6 @@ import { toDocument } from '../shared/classify/index.ts';
 import type { RawEnvelope } from '../shared/envelope.ts';
 import { toMskEvent } from '../shared/msk.ts';
 import { grant, type BucketState } from '../shared/budget/bucket.ts';
-import { buildBulkChunks } from '../shared/index/bulk.ts';
 import { logIndex } from '../shared/index/naming.ts';
 import { runStage } from '../shared/process/stage.ts';
 import type { BudgetLedger, SearchSink, StageDeps, TemplateMiners } from '../shared/process/ports.ts';
@@ -138,16 +137,29 @@ async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<
   let bodies = 0;
   const deps = memDeps(new OpenSearchSink(async () => client), plan);
   const rawRound = async (tenant: string, count: number): Promise<number> => {
-    // Raw: the same kind of documents, pre-built into 5 MB bodies, posted one after another.
-    const chunks = buildBulkChunks(
-      mk(tenant, count).map((e, ref) => {
-        const doc = toDocument(e);
-        return { index: logIndex(tenant, 'daily', doc['@timestamp']).index, id: e.id, doc, ref };
-      }),
-    );
+    // Raw: exactly the documents the stage would send (recorded from a run of the stage against a
+    // sink that keeps the bodies), regrouped into 5 MB bodies and posted one after another.
+    const recorded: Buffer[] = [];
+    const recorder: SearchSink = { ...nullSearch, bulk: async (body) => (recorded.push(Buffer.from(body)), nullSearch.bulk(body, 0)) };
+    const envs = mk(tenant, count);
+    for (let i = 0; i < envs.length; i += 10_000) await runStage(eventOf(envs.slice(i, i + 10_000)), ctx, memDeps(recorder, plan), 'process');
+    const logs = recorded.filter((b) => b.includes('"_index":"sluice-logs-'));
+    const chunks: Buffer[] = [];
+    let part: Buffer[] = [];
+    let size = 0;
+    for (const b of logs) {
+      if (size > 0 && size + b.length > 5 * 1024 * 1024) {
+        chunks.push(Buffer.concat(part));
+        part = [];
+        size = 0;
+      }
+      part.push(b);
+      size += b.length;
+    }
+    if (size > 0) chunks.push(Buffer.concat(part));
     bodies += chunks.length;
     const r0 = performance.now();
-    for (const c of chunks) await client.bulk({ body: c.body as never });
+    for (const c of chunks) await client.bulk({ body: c as never });
     return (performance.now() - r0) / 1000;
   };
   const stageRound = async (tenant: string, count: number): Promise<number> => {
