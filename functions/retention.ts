@@ -4,6 +4,8 @@
  * tenants' documents (routed scroll + bulk delete), and the index whole once every tenant in it is
  * expired. See shared/retention/plan.ts for the rule. Only `<SLUICE_INDEX_PREFIX>-logs-*` indices are
  * considered, so a staging deployment's retention never touches production's indices (and back).
+ * Summary indices (`<SLUICE_INDEX_PREFIX>-summaries-YYYY.MM`) are deleted whole once their month ended
+ * SLUICE_SUMMARY_RETENTION_DAYS ago (400 by default; 0 keeps them).
  * The raw archive in S3 has its own lifecycle (serverless.yml, ArchiveBucket).
  *
  * Event: the schedule's `{ "source": "schedule" }`; `{ "dryRun": true }` only plans and reports.
@@ -20,7 +22,7 @@ import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
 import { indexNames } from '../shared/index/naming.ts';
 import { CachedPlans } from '../shared/process/plans.ts';
 import type { PlanSource } from '../shared/process/ports.ts';
-import { planRetention, sharedIndicesToInspect, tenantsToLookUp, type RetentionAction, type RetentionPlan } from '../shared/retention/plan.ts';
+import { planRetention, planSummaryRetention, sharedIndicesToInspect, tenantsToLookUp, type RetentionAction, type RetentionPlan } from '../shared/retention/plan.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logger, metrics } from '../shared/observability.ts';
 
@@ -33,6 +35,8 @@ export interface RetentionOptions {
   plans?: PlanSource;
   /** Stop starting new deletions after this time (ms since the epoch); the next run does the rest. */
   deadlineMs?: number;
+  /** Days summaries are kept after their month ended (default SLUICE_SUMMARY_RETENTION_DAYS); 0 keeps them. */
+  summaryRetentionDays?: number;
 }
 
 export interface RetentionResult {
@@ -137,6 +141,11 @@ export async function retentionOnce(o: RetentionOptions = {}): Promise<Retention
   const days = new Map<string, number>();
   await mapLimit(tenants, 16, async (t) => days.set(t, (await plans.planFor(t)).retentionDays));
   const plan: RetentionPlan = planRetention({ now, prefix, indices, sharedTenants: present, retentionDays: (t) => days.get(t)! });
+  const summaryCat = await client.cat.indices({ index: names.summaryPattern, format: 'json', h: 'index', expand_wildcards: 'open' } as never);
+  const summaryIndices = ((summaryCat.body as unknown as Array<{ index: string }>) ?? []).map((r) => r.index);
+  const summaries = planSummaryRetention({ now, prefix, indices: summaryIndices, retentionDays: o.summaryRetentionDays ?? config.summaryRetentionDays() });
+  plan.actions.push(...summaries.actions);
+  plan.unknown.push(...summaries.unknown);
 
   const result: RetentionResult = { dryRun: o.dryRun === true, indices: indices.length, actions: plan.actions, deletedIndices: 0, deletedDocuments: 0, left: 0, unknown: plan.unknown };
   if (o.dryRun) return result;

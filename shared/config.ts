@@ -130,6 +130,12 @@ export function indexPrefix(): string {
   return p;
 }
 
+/**
+ * Days the per-minute summaries (`<prefix>-summaries-YYYY.MM`) are kept after their month ended:
+ * SLUICE_SUMMARY_RETENTION_DAYS, 400 by default (13 months); 0 keeps them for ever.
+ */
+export const summaryRetentionDays = (): number => Math.floor(int('SLUICE_SUMMARY_RETENTION_DAYS', 400));
+
 /** The consumer group of this stage's process function on the raw topic (the MSK event source's). */
 export const processGroup = (): string => `sluice-process-${stage()}`;
 

@@ -154,6 +154,27 @@ export function parseLogIndex(index: string, prefix?: string): ParsedLogIndex | 
   return { index, tier: s.hourly ? 'hourly' : 'daily', tenant, startMs: s.startMs, endMs: s.endMs };
 }
 
+/** A summary index name read back: the month it covers. */
+export interface ParsedSummaryIndex {
+  index: string;
+  /** Start and end (exclusive) of the month, ms since the epoch, UTC. */
+  startMs: number;
+  endMs: number;
+}
+
+const MONTH_RE = /^(\d{4})\.(\d{2})$/;
+
+/** The inverse of `summaryIndex` for the given prefix; undefined for any name it does not make. */
+export function parseSummaryIndex(index: string, prefix?: string): ParsedSummaryIndex | undefined {
+  const n = indexNames(prefix);
+  if (!index.startsWith(n.summary)) return undefined;
+  const m = MONTH_RE.exec(index.slice(n.summary.length));
+  if (!m) return undefined;
+  const month = Number(m[2]);
+  if (month < 1 || month > 12) return undefined;
+  return { index, startMs: Date.UTC(Number(m[1]), month - 1, 1), endMs: Date.UTC(Number(m[1]), month, 1) };
+}
+
 /**
  * The alias definition to attach to `index` for `tenant`: filtered and routed on a shared index,
  * plain on a dedicated one.

@@ -19,8 +19,13 @@
  *    run (older ones no longer contain it), so the work is one day of the tenant's documents.
  *  - a shared index with no documents is deleted once its slice ended a day ago;
  *  - names under the prefix that this code did not make are reported and never touched.
+ *
+ * Summary indices (`<prefix>-summaries-YYYY.MM`, counts per tenant and minute, no log text) have one
+ * retention for the whole deployment, longer than any plan's by default (13 months: a year-on-year
+ * comparison still has last year's month): a month's index is deleted whole once the month ended at
+ * least that many days ago (`planSummaryRetention`).
  */
-import { parseLogIndex } from '../index/naming.ts';
+import { parseLogIndex, parseSummaryIndex } from '../index/naming.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -99,6 +104,35 @@ export function planRetention(input: RetentionInput): RetentionPlan {
       plan.actions.push({ kind: 'delete-index', index, tenants: gone, reason: `shared slice ended ${day(p.endMs)}: past the retention of all ${gone.length} tenant(s) in it` });
     } else if (gone.length > 0) {
       plan.actions.push({ kind: 'delete-docs', index, tenants: gone, reason: `shared slice ended ${day(p.endMs)}: past the retention of ${gone.length} of ${present.length} tenant(s)` });
+    } else plan.kept.push(index);
+  }
+  return plan;
+}
+
+/** Summary retention by default: 400 days (13 months). */
+export const DEFAULT_SUMMARY_RETENTION_DAYS = 400;
+
+export interface SummaryRetentionInput {
+  now: number;
+  prefix: string;
+  /** Index names under `<prefix>-summaries-*`. */
+  indices: readonly string[];
+  /** Days a month's summaries are kept after the month ended; 0 keeps them for ever. */
+  retentionDays: number;
+}
+
+/** Which summary indices are past the summary retention (whole months, deleted whole). */
+export function planSummaryRetention(input: SummaryRetentionInput): RetentionPlan {
+  const plan: RetentionPlan = { actions: [], kept: [], unknown: [] };
+  for (const index of [...input.indices].sort()) {
+    const p = parseSummaryIndex(index, input.prefix);
+    if (!p) {
+      plan.unknown.push(index);
+      continue;
+    }
+    if (input.retentionDays > 0 && p.endMs + input.retentionDays * DAY_MS <= input.now) {
+      const month = new Date(p.startMs).toISOString().slice(0, 7);
+      plan.actions.push({ kind: 'delete-index', index, tenants: [], reason: `summaries of ${month}: month ended more than ${input.retentionDays} days ago` });
     } else plan.kept.push(index);
   }
   return plan;

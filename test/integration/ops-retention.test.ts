@@ -4,6 +4,7 @@
  * `retentionOnce` deletes exactly what is past each tenant's retention: dedicated indices whole,
  * expired tenants' documents inside shared indices, and shared indices whole once every tenant in them
  * is expired. A dry run changes nothing; a second pass has nothing to do; another prefix is untouched.
+ * Summary indices are deleted by month once past the summary retention.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { toDocument } from '../../shared/classify/index.ts';
 import * as config from '../../shared/config.ts';
 import type { RawEnvelope } from '../../shared/envelope.ts';
-import { logIndex } from '../../shared/index/naming.ts';
+import { logIndex, summaryIndex } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
 import { runStage } from '../../shared/process/stage.ts';
 import type { StageDeps } from '../../shared/process/ports.ts';
@@ -143,5 +144,31 @@ describe('retention', () => {
     const again = await retentionOnce({ prefix: PREFIX });
     expect(again.actions).toEqual([]);
     expect(await indices()).toEqual([s3, s10, s20, pro20, ent80].sort());
+  });
+
+  it('deletes the summary months older than the summary retention, whole, and keeps the rest', async () => {
+    const summaries = async (prefix = PREFIX) =>
+      ((await os.cat.indices({ index: `${prefix}-summaries-*`, format: 'json', h: 'index' } as never)).body as unknown as Array<{ index: string }>).map((r) => r.index).sort();
+    // The stage wrote a summary index for every month with events (up to 100 days ago).
+    const months = [...new Set(envs.map((e) => summaryIndex(toDocument(e)['@timestamp'], PREFIX)))].sort();
+    expect(months.length).toBeGreaterThanOrEqual(3);
+    expect(await summaries()).toEqual(months);
+    const otherBefore = await summaries(OTHER_PREFIX);
+    expect(otherBefore.length).toBeGreaterThan(0);
+    // A retention under which the oldest month has expired and the current one has not.
+    const monthEnd = (i: string) => { const [y, m] = i.slice(-7).split('.').map(Number); return Date.UTC(y!, m!, 1); };
+    const days = Math.floor((Date.now() - monthEnd(months[0]!)) / DAY);
+    const expired = months.filter((i) => monthEnd(i) + days * DAY <= Date.now());
+    expect(expired.length).toBeGreaterThan(0);
+    expect(expired.length).toBeLessThan(months.length);
+
+    // The default (400 days) keeps them all.
+    expect((await retentionOnce({ prefix: PREFIX })).actions).toEqual([]);
+    const r = await retentionOnce({ prefix: PREFIX, summaryRetentionDays: days });
+    expect(r.actions.map((a) => [a.kind, a.index])).toEqual(expired.map((i) => ['delete-index', i]));
+    expect(r.deletedIndices).toBe(expired.length);
+    expect(await summaries()).toEqual(months.filter((i) => !expired.includes(i)));
+    // Another prefix's summaries are not touched.
+    expect(await summaries(OTHER_PREFIX)).toEqual(otherBefore);
   });
 });

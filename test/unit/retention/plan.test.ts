@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, planRetention, sharedIndicesToInspect, tenantsToLookUp } from '../../../shared/retention/plan.ts';
-import { logIndex, parseLogIndex } from '../../../shared/index/naming.ts';
+import { DAY_MS, planRetention, planSummaryRetention, sharedIndicesToInspect, tenantsToLookUp } from '../../../shared/retention/plan.ts';
+import { logIndex, parseLogIndex, parseSummaryIndex, summaryIndex } from '../../../shared/index/naming.ts';
 
 const NOW = Date.parse('2025-06-30T06:00:00Z');
 const ago = (days: number) => new Date(NOW - days * DAY_MS).toISOString();
@@ -98,5 +98,34 @@ describe('planRetention', () => {
     const now = Date.parse(ago(0)) + 1; // today's shared slice has not ended
     expect(sharedIndicesToInspect(indices, P, now)).toEqual([shared(3)]);
     expect(tenantsToLookUp(indices, P, new Map([[shared(3), ['std1', 'free1']]]))).toEqual(['ent1', 'free1', 'pro1', 'std1']);
+  });
+});
+
+describe('summary retention', () => {
+  it('reads back the month of every name summaryIndex makes, and nothing else', () => {
+    expect(parseSummaryIndex(summaryIndex('2024-12-31T23:59:00.000Z', P), P)).toEqual({
+      index: 'rt-summaries-2024.12',
+      startMs: Date.parse('2024-12-01T00:00:00Z'),
+      endMs: Date.parse('2025-01-01T00:00:00Z'),
+    });
+    for (const bad of ['rt-summaries-2024.13', 'rt-summaries-2024.00', 'rt-summaries-2024.1', 'rt-summaries-2024.12.01', 'other-summaries-2024.12', 'rt-logs-shared-2024.12.01']) {
+      expect(parseSummaryIndex(bad, P), bad).toBeUndefined();
+    }
+  });
+
+  it('deletes a month once it ended at least the retention ago; 0 keeps every month', () => {
+    // NOW = 2025-06-30T06:00Z: May ended 29 days and 6 hours ago, April 60 days 6 hours, March 90 days 6 hours.
+    const indices = ['rt-summaries-2025.06', 'rt-summaries-2025.05', 'rt-summaries-2025.04', 'rt-summaries-2025.03', 'rt-summaries-x'];
+    const plan = planSummaryRetention({ now: NOW, prefix: P, indices, retentionDays: 60 });
+    expect(plan.actions.map((a) => [a.kind, a.index])).toEqual([
+      ['delete-index', 'rt-summaries-2025.03'],
+      ['delete-index', 'rt-summaries-2025.04'],
+    ]);
+    expect(plan.actions[0]!.reason).toContain('2025-03');
+    expect(plan.kept).toEqual(['rt-summaries-2025.05', 'rt-summaries-2025.06']);
+    expect(plan.unknown).toEqual(['rt-summaries-x']);
+    // A day more keeps April.
+    expect(planSummaryRetention({ now: NOW, prefix: P, indices, retentionDays: 61 }).actions.map((a) => a.index)).toEqual(['rt-summaries-2025.03']);
+    expect(planSummaryRetention({ now: NOW, prefix: P, indices, retentionDays: 0 }).actions).toEqual([]);
   });
 });
