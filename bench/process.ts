@@ -7,7 +7,7 @@
  *     with figures from before templates were in the pipeline.
  *  2. (OpenSearch answering) indexing through the stage into the local OpenSearch vs a raw `_bulk`
  *     load of the same documents (recorded from the stage, regrouped into 5 MB bodies; same node,
- *     same run; after a warm-up, two rounds, each side going first once):
+ *     same run; after a warm-up, four rounds, each side going first in turn):
  *     ratio, target >= 0.8.
  *  3. The essential work alone (see `essentialWork`): the ceiling for figure 1 on this machine.
  *  4. Peak RSS of one invocation on a 10,000-record, ~6 MB batch (a child process's maxRSS).
@@ -169,9 +169,9 @@ async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<
   const { OpenSearchSink, putIndexTemplates } = await import('../shared/adapters/opensearch-bulk.ts');
   const client = await getOpenSearch();
   await putIndexTemplates(client);
-  const n = quick ? 5_000 : 40_000;
-  // Two rounds, raw and stage interleaved, so that a slow spell of the shared machine hits both.
-  const rounds = quick ? 1 : 2;
+  const n = quick ? 5_000 : 80_000;
+  // Rounds of raw and stage interleaved, so that a slow spell of the shared machine hits both.
+  const rounds = quick ? 1 : 4;
   const per = n / rounds;
   const run = randomUUID().slice(0, 6);
   const plan = resolvePlan('pro', { eventsBurst: 1e12, bytesBurst: 1e15, dailyBytes: 1e15, indexTier: 'daily' });
