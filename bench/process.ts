@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { MSKEvent } from 'aws-lambda';
-import type { Bench, BenchFigure } from './harness.ts';
+import { throughput, type Bench, type BenchFigure } from './harness.ts';
 import { toDocument } from '../shared/classify/index.ts';
 import type { RawEnvelope } from '../shared/envelope.ts';
 import { decodeMskEvent, toMskEvent } from '../shared/msk.ts';
@@ -119,20 +119,6 @@ async function cpuThroughput(quick: boolean, mine = true): Promise<BenchFigure> 
   };
 }
 
-/** events/s per second of this process's CPU time while `fn` runs repeatedly for `minMs`. */
-function perCore(n: number, minMs: number, fn: () => unknown): { rate: number; iterations: number } {
-  for (let i = 0; i < 2; i++) fn();
-  let iterations = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  while (performance.now() - t0 < minMs) {
-    fn();
-    iterations++;
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { rate: Math.round((n * iterations) / ((cpu.user + cpu.system) / 1e6)), iterations };
-}
-
 /**
  * The same batch through only the work no design of the stage can skip: base64 to text, JSON.parse
  * of the envelope, classification, template mining, JSON.stringify of the document and its UTF-8
@@ -144,7 +130,7 @@ function essentialWork(quick: boolean): BenchFigure {
   const event = eventOf(envelopes(n, 50));
   const miners = new TenantMiners(new MemoryTemplateStore());
   const out = Buffer.allocUnsafe(64 * 1024 * 1024);
-  const { rate, iterations } = perCore(n, quick ? 500 : 3000, () => {
+  const { perSecond, iterations } = throughput(() => {
     let at = 0;
     for (const m of decodeMskEvent(event)) {
       const env = JSON.parse(m.valueText()) as RawEnvelope;
@@ -155,10 +141,10 @@ function essentialWork(quick: boolean): BenchFigure {
       out[at++] = 0x0a;
       if (at > out.length - 4 * 1024 * 1024) at = 0;
     }
-  });
+  }, n, quick ? 500 : 3000);
   return {
     name: 'process, essential work only (the ceiling for the CPU path)',
-    value: rate,
+    value: Math.round(perSecond),
     unit: 'events/s/core',
     detail: `${iterations} batches: decode, JSON.parse, classify, mine, JSON.stringify + write; nothing else`,
   };
