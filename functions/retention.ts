@@ -127,7 +127,7 @@ export async function retentionOnce(o: RetentionOptions = {}): Promise<Retention
   const prefix = o.prefix ?? config.indexPrefix();
   const names = indexNames(prefix);
   const client = o.client ?? (await getOpenSearch());
-  const plans = o.plans ?? new CachedPlans(new DynamoTenantStore(), 60_000, (msg, extra) => logger.warn(msg, extra));
+  const plans = o.plans ?? new CachedPlans(new DynamoTenantStore(config.dynamodb().plansTable), 60_000, (msg, extra) => logger.warn(msg, extra));
 
   const cat = await client.cat.indices({ index: names.logsPattern, format: 'json', h: 'index', expand_wildcards: 'open' } as never);
   const indices = ((cat.body as unknown as Array<{ index: string }>) ?? []).map((r) => r.index);

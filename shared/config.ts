@@ -74,11 +74,16 @@ export const s3 = () => ({
   archiveBucket: str('ARCHIVE_BUCKET', `sluice-archive-${stage()}`),
 });
 
-export const dynamodb = () => ({
-  endpoint: localEndpoint('DYNAMODB_ENDPOINT', 'SLUICE_DYNAMODB_PORT', '8000'),
-  tenantsTable: str('TENANTS_TABLE', `sluice-tenants-${stage()}`),
-  budgetTable: str('BUDGET_TABLE', `sluice-budget-${stage()}`),
-});
+export const dynamodb = () => {
+  const tenantsTable = str('TENANTS_TABLE', `sluice-tenants-${stage()}`);
+  return {
+    endpoint: localEndpoint('DYNAMODB_ENDPOINT', 'SLUICE_DYNAMODB_PORT', '8000'),
+    tenantsTable,
+    /** Where process, deferred and retention read plans: SLUICE_PLANS_TABLE (a staging stage gives the source's), else the own registry. */
+    plansTable: str('SLUICE_PLANS_TABLE', tenantsTable),
+    budgetTable: str('BUDGET_TABLE', `sluice-budget-${stage()}`),
+  };
+};
 
 export const kinesis = () => ({
   endpoint: localEndpoint('KINESIS_ENDPOINT', 'SLUICE_KINESIS_PORT', '4567'),

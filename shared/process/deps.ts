@@ -23,7 +23,7 @@ export function defaultDeps(): StageDeps {
     // Validates a staging deployment's isolation (own topics and index prefix) before anything runs.
     const { sampleFraction } = config.staging();
     deps = {
-      plans: new CachedPlans(new DynamoTenantStore(), config.tenantCacheTtlMs(), (msg, extra) => logger.warn(msg, extra)),
+      plans: new CachedPlans(new DynamoTenantStore(config.dynamodb().plansTable), config.tenantCacheTtlMs(), (msg, extra) => logger.warn(msg, extra)),
       budget: new DynamoBudgetStore(),
       search: new OpenSearchSink(),
       kafka: { produce },

@@ -1,6 +1,7 @@
 /**
  * The deployment as users meet it: `serverless package` offline with no AWS credentials, for the local
- * stage and a deployed stage (which creates MSK and OpenSearch), its CloudFormation clean under cfn-lint;
+ * stage, a deployed stage (which creates MSK and OpenSearch) and a staging stage on another's cluster and
+ * plans, its CloudFormation clean under cfn-lint;
  * and `serverless invoke local` of every sample event in events/ against the real local services.
  */
 import { execFile } from 'node:child_process';
@@ -27,12 +28,18 @@ async function sls(args: string[], env = offlineEnv()) {
   return run(join(ROOT, 'node_modules', '.bin', 'serverless'), args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
 }
 
+/** A staging stage on prod's traffic and plans (README, "Staging on production traffic"). */
+const STAGING_PARAMS = [
+  'createMsk=false', 'mskClusterArn=arn:aws:kafka:us-east-1:123456789012:cluster/sluice-prod/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1',
+  'sourceStage=prod', 'sampleFraction=0.1', 'topicSuffix=.staging', 'indexPrefix=sluice-staging', 'plansTable=sluice-tenants-prod',
+].map((p) => `--param=${p}`);
+
 describe('serverless package', () => {
-  for (const stage of ['local', 'prod']) {
+  for (const [stage, params] of [['local', []], ['prod', []], ['staging', STAGING_PARAMS]] as const) {
     it(`packages stage ${stage} offline, one bundle per function, and cfn-lint finds no errors`, async () => {
       const out = mkdtempSync(join(tmpdir(), `sluice-package-${stage}-`));
       try {
-        await sls(['package', '--stage', stage, '--package', out]);
+        await sls(['package', '--stage', stage, '--package', out, ...params]);
         for (const fn of FUNCTIONS) expect(existsSync(join(out, `${fn}.zip`)), `${fn}.zip`).toBe(true);
         const templatePath = join(out, 'cloudformation-template-update-stack.json');
         const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string }> };
@@ -43,6 +50,13 @@ describe('serverless package', () => {
         if (stage === 'prod') {
           expect(types).toContain('AWS::MSK::ServerlessCluster');
           expect(types).toContain('AWS::OpenSearchService::Domain');
+        }
+        if (stage === 'staging') {
+          // Process, deferred and retention may read production's plans, and nothing else may.
+          const text = readFileSync(templatePath, 'utf8');
+          expect(text.match(/table\/sluice-tenants-prod/g)).toHaveLength(3);
+          expect(JSON.stringify((template as { Conditions?: object }).Conditions)).toContain('HasPlansTable');
+          expect(text).toMatch(/"SLUICE_PLANS_TABLE": *"sluice-tenants-prod"/);
         }
         // cfn-lint exits with bit 2 set for errors (4 for warnings, 8 for informational).
         const lint = await run('cfn-lint', [templatePath], { timeout: 120_000 }).then(

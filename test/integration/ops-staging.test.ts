@@ -2,8 +2,8 @@
  * Staging on production's traffic, against the real local Kafka, DynamoDB Local, MinIO and OpenSearch.
  * One raw topic; a "production" stage config consumes it (its own consumer group, index prefix and
  * topics), then a "staging" config (SLUICE_SOURCE_STAGE, SLUICE_SAMPLE_FRACTION, its own prefix,
- * topics, budget table and bucket) consumes the same topic with its own group, as its MSK event source
- * would. Production's committed offsets, indices and topics are unchanged; staging indexes exactly the
+ * topics, budget table and bucket, production's plans) consumes the same topic with its own group, as
+ * its MSK event source would. Production's committed offsets, indices and topics are unchanged; staging indexes exactly the
  * events whose id hashes into the sample (about the fraction) under its own prefix.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,12 +29,14 @@ const STAGING_TOPICS = topicsOf('.staging');
 const PROD = {
   IS_OFFLINE: 'true', SLUICE_STAGE: `p${RUN}`, SLUICE_SOURCE_STAGE: '', SLUICE_SAMPLE_FRACTION: '', SLUICE_INDEX_PREFIX: `sp${RUN}`,
   SLUICE_TOPIC_RAW: RAW, SLUICE_TOPIC_DEFERRED: PROD_TOPICS.deferred, SLUICE_TOPIC_DLQ: PROD_TOPICS.dlq, SLUICE_TOPIC_SUMMARY: PROD_TOPICS.summary,
-  TENANTS_TABLE: 'sluice-tenants-local', BUDGET_TABLE: 'sluice-budget-local', ARCHIVE_BUCKET: 'sluice-archive-local',
+  TENANTS_TABLE: 'sluice-tenants-local', SLUICE_PLANS_TABLE: '', BUDGET_TABLE: 'sluice-budget-local', ARCHIVE_BUCKET: 'sluice-archive-local',
 };
 const STAGING = {
   ...PROD, SLUICE_STAGE: `s${RUN}`, SLUICE_SOURCE_STAGE: PROD.SLUICE_STAGE, SLUICE_SAMPLE_FRACTION: String(FRACTION), SLUICE_INDEX_PREFIX: `ss${RUN}`,
   SLUICE_TOPIC_DEFERRED: STAGING_TOPICS.deferred, SLUICE_TOPIC_DLQ: STAGING_TOPICS.dlq, SLUICE_TOPIC_SUMMARY: STAGING_TOPICS.summary,
-  // Staging reads production's tenant registry, and keeps its own budgets and template states.
+  // Staging has its own (empty) registry but reads the plans from production's (the `plansTable`
+  // parameter), and keeps its own budgets and template states.
+  TENANTS_TABLE: `sluice-tenants-s${RUN}`, SLUICE_PLANS_TABLE: PROD.TENANTS_TABLE,
   BUDGET_TABLE: `sluice-budget-s${RUN}`, ARCHIVE_BUCKET: `sluice-archive-s${RUN}`,
 };
 type StageEnv = typeof PROD;
@@ -186,6 +188,16 @@ describe('staging on production traffic', () => {
     });
     await withEnv(STAGING, async () => {
       expect(defaultDeps().sampleFraction).toBe(FRACTION);
+    });
+  });
+
+  it("reads the plans from the source stage's registry when given one, else from its own", async () => {
+    // B is on `pro` (own daily index) in production's registry; staging's own registry is empty.
+    await withEnv(STAGING, async () => {
+      expect(await defaultDeps().plans.planFor(B)).toMatchObject({ name: 'pro', indexTier: 'daily' });
+    });
+    await withEnv({ ...STAGING, SLUICE_PLANS_TABLE: '' }, async () => {
+      expect(await defaultDeps().plans.planFor(B)).toMatchObject({ name: 'standard', indexTier: 'shared' });
     });
   });
 
