@@ -52,3 +52,21 @@ export function throughput(fn: () => void, ops: number, minMs = 2000): { perSeco
   // Per core: divide by CPU time, but never by less than wall time (a GC thread can add CPU time).
   return { perSecond: (ops * iterations) / Math.max(cpuSeconds, wallSeconds), iterations };
 }
+
+/**
+ * Runs `entry` (a bench module) in a fresh Node process as Lambda runs code: bundled by esbuild into
+ * plain JavaScript (no tsx loader, which alone adds ~40 MB of RSS), with `args`; its stdout.
+ * Used for peak-memory figures, which must not count the bench's TypeScript tooling. The bundle is
+ * written under `.sluice/bench/` so that its external packages resolve from the project's node_modules.
+ */
+export async function runBundled(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { build } = await import('esbuild');
+  const { execFileSync } = await import('node:child_process');
+  const { mkdirSync } = await import('node:fs');
+  const { basename, dirname, join } = await import('node:path');
+  const dir = join(dirname(entry), '..', '.sluice', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, basename(entry).replace(/\.ts$/, '.mjs'));
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', logLevel: 'silent' });
+  return execFileSync(process.execPath, ['--expose-gc', outfile, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
+}
