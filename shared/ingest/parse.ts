@@ -10,7 +10,7 @@ import type { IngestRequest } from './http.ts';
 import { decodeBody } from './decode.ts';
 import { readMetadata } from './metadata.ts';
 import { idempotentIds, MAX_EVENTS_PER_REQUEST, partitionKeys, timeIds, type EventIdSource } from './ids.ts';
-import { splitBody, type BodyFormat } from './split.ts';
+import { fitJsonLiteral, splitBody, type BodyFormat } from './split.ts';
 
 export interface IngestLimits {
   /** Max body size, on the wire and after Content-Encoding decoding. */
@@ -152,6 +152,7 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
 
   // The event carried the body as text and nothing re-encoded it: no need to decode the Buffer again.
   const text = body === req.body && req.bodyText !== undefined && wellFormed(req.bodyText) ? req.bodyText : undefined;
+  const maxLiteralBytes = 2 * maxEventBytes + 2;
   const format = splitBody(body, { maxEventBytes, contentType: req.headers['content-type'], ...(text !== undefined ? { text } : {}) }, (raw, originalBytes, cut, invalid) => {
     if (raws.length >= MAX_EVENTS_PER_REQUEST) {
       throw new IngestError(413, 'body_too_large', `More than ${MAX_EVENTS_PER_REQUEST} events in one request. Split the batch.`);
@@ -164,6 +165,14 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
       const f2 = new Uint8Array(k * 2);
       f2.set(flags);
       flags = f2;
+    }
+    // An event whose JSON literal would outgrow twice the event limit (control characters escape to 6
+    // bytes each) is cut further, and flagged, so that its envelope stays well inside what a Lambda
+    // invocation can carry.
+    const fitted = fitJsonLiteral(raw, maxLiteralBytes);
+    if (fitted !== raw) {
+      raw = fitted;
+      cut = true;
     }
     raws.push(raw);
     sizes[k] = originalBytes;

@@ -100,6 +100,37 @@ export function truncateUtf8(s: string, maxBytes: number): string {
   return b.toString('utf8', 0, end);
 }
 
+/**
+ * Cut `s` so that its JSON string literal (`JSON.stringify(s)`, as the envelope carries it) takes at
+ * most `maxBytes` UTF-8 bytes; `s` itself when it already does. A control character takes 6 bytes
+ * there (`\u0000`), so 1 MB of them would make a 6 MB envelope: more than a Lambda invocation can
+ * carry from the MSK event source (6 MB), so such an event could never be indexed. On a character
+ * boundary, never inside a surrogate pair.
+ */
+export function fitJsonLiteral(s: string, maxBytes: number): string {
+  // At most 6 bytes per UTF-16 unit, plus the quotes: most events need no count.
+  if (s.length * 6 + 2 <= maxBytes) return s;
+  let bytes = 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let n: number;
+    let units = 1;
+    if (c < 0x20) n = c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
+    else if (c === 0x22 || c === 0x5c) n = 2;
+    else if (c < 0x80) n = 1;
+    else if (c < 0x800) n = 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n = 4;
+      units = 2;
+    } else if (c >= 0xd800 && c <= 0xdfff) n = 6; // a lone surrogate is escaped
+    else n = 3;
+    if (bytes + n > maxBytes) return s.slice(0, i);
+    bytes += n;
+    i += units - 1;
+  }
+  return s;
+}
+
 interface Line {
   text: string;
   bytes: number;

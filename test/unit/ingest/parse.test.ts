@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError, parseIngest, type IngestResult } from '../../../shared/ingest/index.ts';
+import { fitJsonLiteral } from '../../../shared/ingest/split.ts';
 import { CTX, req } from './helpers.ts';
 
 function err(fn: () => unknown): IngestError {
@@ -163,6 +164,41 @@ describe('per-event limit: truncated, never dropped', () => {
     const r = parseIngest(req('x'.repeat(1.5 * 1024 * 1024)), CTX);
     expect(r.records[0]!.envelope.raw.length).toBe(1024 * 1024);
     expect(r.records[0]!.envelope.originalBytes).toBe(1.5 * 1024 * 1024);
+  });
+
+  it('an event whose JSON literal would outgrow twice the limit (control characters) is cut further and flagged', () => {
+    const MiB = 1024 * 1024;
+    // 1 MiB of NULs: 6 MiB once escaped, more than a Lambda invocation from MSK can carry.
+    const nul = parseIngest(req('\u0000'.repeat(MiB), { 'content-type': 'text/plain' }), CTX);
+    expect(nul.truncated).toBe(1);
+    const e = nul.records[0]!;
+    expect(e.envelope).toMatchObject({ truncated: true, originalBytes: MiB });
+    expect(e.envelope.raw).toBe('\u0000'.repeat(e.envelope.raw.length));
+    const literal = Buffer.byteLength(JSON.stringify(e.envelope.raw));
+    expect(literal).toBeLessThanOrEqual(2 * MiB + 2);
+    expect(literal).toBeGreaterThan(2 * MiB + 2 - 6);
+    expect(e.value.length).toBeLessThan(2 * MiB + 1024);
+    expect(JSON.parse(e.value.toString('utf8'))).toEqual(e.envelope);
+    // Within twice the limit once escaped: kept whole. So is a 1 MiB event of ordinary text and quotes.
+    const some = parseIngest(req('\u0001'.repeat(300_000) + 'end', { 'content-type': 'text/plain' }), CTX);
+    expect(some.records[0]!.envelope).toMatchObject({ truncated: false, raw: '\u0001'.repeat(300_000) + 'end' });
+    const quotes = ('said "a" \\ and "b" ' + 'x'.repeat(30)).repeat(30_000).slice(0, MiB - 1) + '.';
+    const q = parseIngest(req(quotes, { 'content-type': 'text/plain' }), CTX).records[0]!.envelope;
+    expect(q.truncated).toBe(false);
+    expect(q.raw === quotes).toBe(true);
+  });
+
+  it('cuts a JSON literal on a character boundary, never inside a surrogate pair', () => {
+    const s = '\u0000😀'.repeat(10); // 6 + 4 bytes per pair of characters
+    for (let max = 2; max <= 110; max++) {
+      const cut = fitJsonLiteral(s, max);
+      expect(Buffer.byteLength(JSON.stringify(cut)), `max ${max}`).toBeLessThanOrEqual(max);
+      expect(s.startsWith(cut)).toBe(true);
+      expect((cut as unknown as { isWellFormed(): boolean }).isWellFormed()).toBe(true);
+      // Nothing more would have fitted.
+      if (cut.length < s.length) expect(Buffer.byteLength(JSON.stringify(s.slice(0, cut.length + (s.charCodeAt(cut.length) >= 0xd800 ? 2 : 1))))).toBeGreaterThan(max);
+    }
+    expect(fitJsonLiteral(s, 1000)).toBe(s);
   });
 
   it('JSON array element and single object over the limit are truncated too', () => {
