@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * The `npm run bench` contract. Each bench module (`bench/<area>.ts`) default-exports a `Bench`;
  * `bench/run.ts` runs them in order and prints a table (or JSON with `--json`).
@@ -69,4 +71,19 @@ export async function runBundled(entry: string, args: readonly string[], env: No
   const outfile = join(dir, basename(entry).replace(/\.ts$/, '.mjs'));
   await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', logLevel: 'silent' });
   return execFileSync(process.execPath, ['--expose-gc', outfile, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * This process's peak resident memory, bytes. On Linux, VmHWM of /proc/self/status: the high-water
+ * mark of this program image. Not `resourceUsage().maxRSS`, which after fork + exec also counts the
+ * parent's resident memory at the fork (a child of a bench process would report the bench's size).
+ */
+export function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }

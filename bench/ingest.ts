@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { runBundled, throughput, type Bench, type BenchContext, type BenchFigure } from './harness.ts';
+import { peakRssBytes, runBundled, throughput, type Bench, type BenchContext, type BenchFigure } from './harness.ts';
 import { normalizeRequest, parseIngest } from '../shared/ingest/index.ts';
 
 const EVENT_BYTES = 300;
@@ -99,7 +99,7 @@ function rssChild(kind: string): { before: number; after: number; peak: number; 
     n = r.records.length;
     sample();
   }
-  const maxRss = process.resourceUsage().maxRSS * 1024; // true OS peak (bytes)
+  const maxRss = peakRssBytes(); // true OS peak of this process (bytes)
   peak = Math.max(peak, maxRss);
   return { before, after: process.memoryUsage().rss, peak, events: n };
 }

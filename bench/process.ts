@@ -10,12 +10,12 @@
  *     same run; after a warm-up, four rounds, each side going first in turn):
  *     ratio, target >= 0.8.
  *  3. The essential work alone (see `essentialWork`): the ceiling for figure 1 on this machine.
- *  4. Peak RSS of one invocation on a 10,000-record, ~6 MB batch (a child process's maxRSS).
+ *  4. Peak RSS of one invocation on a 10,000-record, ~6 MB batch (a child process's high-water mark).
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { MSKEvent } from 'aws-lambda';
-import { runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
+import { peakRssBytes, runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
 import { toDocument } from '../shared/classify/index.ts';
 import type { RawEnvelope } from '../shared/envelope.ts';
 import { decodeMskEvent, toMskEvent } from '../shared/msk.ts';
@@ -241,13 +241,13 @@ async function openSearchUp(): Promise<boolean> {
   }
 }
 
-/** Child mode: run one 10,000-record ~6 MB batch and print maxRSS. */
+/** Child mode: run one 10,000-record ~6 MB batch and print its peak RSS. */
 async function rssChild(): Promise<void> {
   const envs = envelopes(10_000, 50, 520);
   const event = eventOf(envs);
   const bytes = envs.reduce((s, e) => s + Buffer.byteLength(JSON.stringify(e)), 0);
   await runStage(event, ctx, memDeps(), 'process');
-  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, bytes }) + '\n');
+  process.stdout.write(JSON.stringify({ maxRssKb: Math.round(peakRssBytes() / 1024), bytes }) + '\n');
 }
 
 async function peakRss(): Promise<BenchFigure> {
