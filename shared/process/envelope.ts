@@ -46,10 +46,6 @@ function allStrings(a: unknown[]): boolean {
   return true;
 }
 
-export function decodeEnvelope(value: Buffer): DecodeResult {
-  return decodeEnvelopeText(value.toString('utf8'));
-}
-
 export function decodeEnvelopeText(text: string): DecodeResult {
   let v: unknown;
   try {

@@ -265,8 +265,7 @@ export async function runStage(event: MSKEvent, context: RemainingTime, deps: St
         continue;
       }
       // = actionLine(index, id, routing), its constant parts made once per target.
-      const action = plainAscii(env.id) ? target.headQuote + env.id + target.quoteTail : target.head + jsonString(env.id) + target.tail;
-      pipeline.addPair(indexed.length, action, JSON.stringify(doc));
+      pipeline.addPair(indexed.length, target.head + jsonString(env.id) + target.tail, JSON.stringify(doc));
       indexed.push(it);
     }
     if ((n & (SLICE - 1)) === SLICE - 1 && pipeline.busy) await pipeline.pump();
@@ -370,9 +369,6 @@ const ISO_HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}/;
 interface ResolvedTarget {
   head: string;
   tail: string;
-  /** head + '"' and '"' + tail: for an id that `jsonString` only quotes. */
-  headQuote: string;
-  quoteTail: string;
 }
 
 function resolvedTarget(t: IndexTarget): ResolvedTarget {
@@ -381,16 +377,7 @@ function resolvedTarget(t: IndexTarget): ResolvedTarget {
   const at = probe.indexOf('"_id":""') + 6;
   const head = probe.slice(0, at);
   const tail = probe.slice(at + 2);
-  return { head, tail, headQuote: head + '"', quoteTail: '"' + tail };
-}
-
-/** Printable ASCII without `"` or `\`: `jsonString(s)` is `"s"`, and its UTF-8 length its length. */
-function plainAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
-  }
-  return true;
+  return { head, tail };
 }
 
 /** The batch's identity for one tenant: its records' offset range per topic-partition. */
