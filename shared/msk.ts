@@ -120,11 +120,6 @@ function decodeParts(r: MSKRecord): { key: Buffer | undefined; value: Buffer; he
   };
 }
 
-/** Decodes one record completely. */
-export function decodeRecord(r: MSKRecord): KafkaMessage {
-  return { topic: r.topic, partition: Number(r.partition), offset: Number(r.offset), timestamp: Number(r.timestamp), ...decodeParts(r) };
-}
-
 export interface MessageInput {
   topic: string;
   partition: number;
