@@ -3,7 +3,7 @@
  *
  * Data: Loghub (https://github.com/logpai/loghub). Cite: Jieming Zhu, Shilin He, Pinjia He, Jinyang
  * Liu, Michael R. Lyu. Loghub: A Large Collection of System Log Datasets for AI-driven Log Analytics.
- * In ISSRE, 2023. Copy at `../shared/data/loghub` (relative to the repository root), LICENSE beside it.
+ * In ISSRE, 2023. Copy at `test/fixtures/loghub` in the repository, LICENSE beside it.
  *
  * Per system: how often `classify(line).message` equals the labelled Content, and how often `level`
  * equals the labelled Level mapped to Sluice's vocabulary (n/a when the system has no Level column or
@@ -33,7 +33,7 @@ export interface LoghubSample {
 }
 
 export function loadLoghub(dir = LOGHUB_DIR): LoghubSample[] {
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir)) throw new Error(`no Loghub samples at ${dir}`);
   const out: LoghubSample[] = [];
   for (const system of readdirSync(dir).sort()) {
     const logPath = join(dir, system, `${system}_2k.log`);

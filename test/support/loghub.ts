@@ -1,16 +1,28 @@
 /**
- * Loader for the Loghub-2k samples in `../shared/data/loghub` beside the repository (see its README;
- * cite: Zhu et al., "Loghub: A Large Collection of System Log Datasets for AI-driven Log Analytics",
- * ISSRE 2023). Tests and benches share it. LOGHUB_DIR overrides the location.
+ * Loader for the Loghub-2k samples carried in the repository at `test/fixtures/loghub` (all 16
+ * systems, with Loghub's LICENSE and README beside them; cite: Zhu et al., "Loghub: A Large
+ * Collection of System Log Datasets for AI-driven Log Analytics", ISSRE 2023). Tests and benches
+ * share it. LOGHUB_DIR points it at another folder laid out the same way (held-out variations).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const LOGHUB_DIR = process.env.LOGHUB_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'data', 'loghub');
+export const LOGHUB_DIR = process.env.LOGHUB_DIR ?? resolve(REPO_ROOT, 'test', 'fixtures', 'loghub');
 
+/** The eight systems the classifier and miner were first written against. */
 export const LOGHUB_SYSTEMS = ['Apache', 'HDFS', 'Hadoop', 'Linux', 'OpenSSH', 'Spark', 'Zookeeper', 'HealthApp'] as const;
+/** All sixteen systems of Loghub-2k, all in the fixtures. */
+export const ALL_LOGHUB_SYSTEMS = [
+  ...LOGHUB_SYSTEMS, 'Android', 'BGL', 'HPC', 'Mac', 'OpenStack', 'Proxifier', 'Thunderbird', 'Windows',
+] as const;
+
+/** Throws, naming the folder, unless every one of the sixteen systems is there: no test runs on missing data. */
+export function assertLoghubPresent(dir = LOGHUB_DIR): void {
+  const missing = ALL_LOGHUB_SYSTEMS.filter((s) => !existsSync(join(dir, s, `${s}_2k.log_structured.csv`)));
+  if (missing.length > 0) throw new Error(`Loghub samples missing in ${dir}: ${missing.join(', ')} (the repository carries them in test/fixtures/loghub)`);
+}
 
 export interface LoghubSample {
   system: string;
@@ -67,10 +79,6 @@ export function parseCsv(text: string): string[][] {
     rows.push(row);
   }
   return rows;
-}
-
-export function loghubAvailable(system: string): boolean {
-  return existsSync(join(LOGHUB_DIR, system, `${system}_2k.log_structured.csv`));
 }
 
 export function loadLoghub(system: string): LoghubSample {
