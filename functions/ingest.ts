@@ -17,11 +17,13 @@ import {
   isIngestError,
   matchRoute,
   normalizeRequest,
-  parseIngest,
   type LambdaHttpEvent,
   type LambdaHttpResult,
 } from '../shared/ingest/index.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
+import { parseWithinCeiling } from '../shared/ingest/admit.ts';
+import { CeilingLimiter } from '../shared/ingest/ceiling.ts';
+import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
@@ -32,6 +34,7 @@ const PRODUCE_BATCH = 5000;
 const PRODUCE_BATCH_BYTES = 4 * 1024 * 1024;
 
 const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
+const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
 
 export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> {
   const req = normalizeRequest(event, { fallbackRequestId: context.awsRequestId });
@@ -43,12 +46,7 @@ export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'aws
     });
     if (!tenant) throw IngestError.invalidToken();
 
-    const result = parseIngest(req, {
-      tenant: tenant.id,
-      receivedAt: new Date(),
-      limits: config.ingestLimits(),
-      spread: tenant.plan.spread,
-    });
+    const result = await parseWithinCeiling(req, tenant, new Date(), { ceiling, body: config.ingestLimits(), settings: config.ingestCeiling() });
     const topic = config.topics().raw;
     // Records are built a batch at a time: a 6 MB body of tiny events is millions of records.
     const batches = (function* () {

@@ -18,6 +18,8 @@ import type { RawEnvelope } from '../../shared/envelope.ts';
 import { ingest } from '../../functions/ingest.ts';
 import { drain } from '../../functions/drain.ts';
 import { readTopic } from '../support/kafka.ts';
+import { CeilingLimiter } from '../../shared/ingest/ceiling.ts';
+import { DynamoCeilingCounter } from '../../shared/adapters/ingest-ceiling.ts';
 
 const ctx = { awsRequestId: 'test-request' };
 const run = Date.now().toString(36);
@@ -166,6 +168,89 @@ describe('ingest -> Kafka', () => {
     const envs = await envelopesWith(marker, 4);
     expect(envs).toHaveLength(4);
     expect(new Set(envs.map((e) => e.id)).size).toBe(2);
+  });
+});
+
+describe('the hard ceiling per tenant (DynamoDB counter)', () => {
+  // One-hour windows, so that no request of a test straddles two windows; the plans below are
+  // overridden so that their ceilings stay small.
+  beforeAll(() => {
+    process.env.SLUICE_CEILING_WINDOW_SECONDS = '3600';
+  });
+  afterAll(() => {
+    delete process.env.SLUICE_CEILING_WINDOW_SECONDS;
+  });
+  const post = (tok: string, body: string, headers: Record<string, string> = {}) =>
+    ingest(apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${tok}`, 'content-type': 'text/plain', ...headers }, body }), ctx);
+
+  it('a flooding tenant gets 429 past its ceiling, nothing of those requests written, while another tenant gets 202 on every request', async () => {
+    // A burst of 100 events (and next to no sustained rate): a ceiling of 10 x 100 = 1,000 events per window.
+    const flooder = `flood-${run}`;
+    const { token: floodToken } = await new DynamoTenantStore().addTenant(flooder, 'free', { eventsPerSecond: 0.001, eventsBurst: 100 });
+    const statuses: number[] = [];
+    const refusedMarkers: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      const mk = `m-${run}-flood-${i}`;
+      const res = await post(floodToken, Array.from({ length: 200 }, (_, j) => `${mk} line ${j}`).join('\n'));
+      statuses.push(res.statusCode!);
+      if (res.statusCode === 429) {
+        refusedMarkers.push(mk);
+        expect(Number(res.headers?.['retry-after'])).toBeGreaterThan(0);
+        expect(Number(res.headers?.['retry-after'])).toBeLessThanOrEqual(3600);
+        expect(bodyOf(res)).toMatchObject({ error: 'rate_limited', reason: 'events_ceiling' });
+      } else {
+        expect(res.statusCode).toBe(202);
+      }
+      // The other tenant, in between: never refused.
+      const other = await post(token, `m-${run}-bystander-${i} fine`);
+      expect(other.statusCode).toBe(202);
+    }
+    // 16 x 200 = 3,200 events: the window takes exactly its 1,000 (one instance loses no lease here).
+    expect(statuses).toEqual([...Array(5).fill(202), ...Array(11).fill(429)]);
+
+    const env = await envelopesWith(`m-${run}-bystander-15`, 1);
+    expect(env).toHaveLength(1);
+    // Nothing of a refused request is on the topic.
+    const all = await envelopesWith(`m-${run}-flood-`, 1_000_000, 5_000);
+    const seen = new Set(all.map((e) => e.raw.split(' ')[0]));
+    for (const mk of refusedMarkers) expect(seen.has(mk), `${mk} was refused, yet written`).toBe(false);
+    expect(all.every((e) => e.tenant === flooder)).toBe(true);
+  });
+
+  it('a request of millions of one-byte events is not taken as millions of events (413, nothing written)', async () => {
+    const tiny = `tiny-${run}`;
+    const { token: tinyToken } = await new DynamoTenantStore().addTenant(tiny, 'enterprise');
+    const mk = `m-${run}-tiny`;
+    const res = await post(tinyToken, `${mk}\n` + '1\n'.repeat(3_000_000));
+    expect(res.statusCode).toBe(413);
+    expect(bodyOf(res)).toMatchObject({ error: 'too_many_events' });
+    // Under the cap, tiny events are charged 256 bytes each: 100,000 one-byte events cost 25.6 MB of a
+    // 40 MiB window (a free plan's 4 MiB burst x 10; its event ceiling raised out of the way), so the
+    // second such request (a 200 KB body) is refused on bytes.
+    const small = `small-${run}`;
+    const { token: smallToken } = await new DynamoTenantStore().addTenant(small, 'free', { eventsPerSecond: 100_000, eventsBurst: 100_000, bytesPerSecond: 1 });
+    const first = await post(smallToken, `${mk}-a\n` + '1\n'.repeat(99_999));
+    const second = await post(smallToken, `${mk}-b\n` + '1\n'.repeat(99_999));
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(429);
+    expect(bodyOf(second)).toMatchObject({ error: 'rate_limited', reason: 'bytes_ceiling' });
+    const written = await envelopesWith(mk, 2, 8_000);
+    expect(written.map((e) => e.raw)).toEqual([`${mk}-a`]);
+  }, 120_000);
+
+  it('two instances share one counter: together they admit at most the ceiling', async () => {
+    const tenant = `shared-${run}`;
+    const ceiling = { windowMs: 60_000, events: 500, bytes: 1e9 };
+    const a = new CeilingLimiter(new DynamoCeilingCounter());
+    const b = new CeilingLimiter(new DynamoCeilingCounter());
+    let admitted = 0;
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).admit(tenant, ceiling, { events: 20, bytes: 20 * 256 })),
+    );
+    for (const r of results) if (r.admitted) admitted += 20;
+    expect(admitted).toBeLessThanOrEqual(500);
+    expect(admitted).toBeGreaterThanOrEqual(250);
+    expect(results.some((r) => !r.admitted && r.reason === 'events_ceiling')).toBe(true);
   });
 });
 
