@@ -20,6 +20,7 @@ import { drain } from '../../functions/drain.ts';
 import { readTopic } from '../support/kafka.ts';
 import { CeilingLimiter } from '../../shared/ingest/ceiling.ts';
 import { DynamoCeilingCounter } from '../../shared/adapters/ingest-ceiling.ts';
+import { CachedTenantResolver, type Tenant, type TenantLookup } from '../../shared/tenants/registry.ts';
 
 const ctx = { awsRequestId: 'test-request' };
 const run = Date.now().toString(36);
@@ -252,6 +253,32 @@ describe('the hard ceiling per tenant (DynamoDB counter)', () => {
     expect(admitted).toBeGreaterThanOrEqual(250);
     expect(results.some((r) => !r.admitted && r.reason === 'events_ceiling')).toBe(true);
   });
+});
+
+describe('the token cache in front of the real DynamoDB registry', () => {
+  it('a flood of unknown tokens does not cost a known tenant a store look-up', async () => {
+    // The real adapter, wrapped to count the look-ups that reach DynamoDB Local.
+    const store = new DynamoTenantStore();
+    const seen: string[] = [];
+    const counting: TenantLookup = {
+      byTokenHash: (hash: string): Promise<Tenant | undefined> => {
+        seen.push(hash);
+        return store.byTokenHash(hash);
+      },
+    };
+    const cache = new CachedTenantResolver(counting, 60_000, { maxEntries: 20, maxNegativeEntries: 50 });
+    expect((await cache.resolve(token))?.id).toBe(tenantId);
+    expect(seen).toHaveLength(1);
+    // 600 random tokens (12 times the negative cache): each unknown, each one look-up.
+    for (let i = 0; i < 600; i++) expect(await cache.resolve(`slc_flood_${run}_${i}`)).toBeUndefined();
+    expect(seen).toHaveLength(601);
+    // The known tenant is still answered from the cache.
+    for (let i = 0; i < 20; i++) expect((await cache.resolve(token))?.id).toBe(tenantId);
+    expect(seen).toHaveLength(601);
+    // A repeated unknown token (one of the last 50) is answered from the negative cache.
+    expect(await cache.resolve(`slc_flood_${run}_599`)).toBeUndefined();
+    expect(seen).toHaveLength(601);
+  }, 120_000);
 });
 
 describe('ingest with Kafka down', () => {
