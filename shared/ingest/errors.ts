@@ -29,6 +29,8 @@ export interface IngestErrorOptions {
   headers?: Record<string, string>;
   /** A named reason, sent in the body beside `error` (e.g. which ceiling a 429 hit). */
   reason?: string;
+  /** More fields of the body (e.g. how many events a 503 stored). */
+  fields?: Record<string, string | number>;
   cause?: unknown;
 }
 
@@ -39,6 +41,7 @@ export class IngestError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly reason: string | undefined;
+  readonly fields: Readonly<Record<string, string | number>>;
 
   constructor(status: number, code: IngestErrorCode, message: string, options: IngestErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -53,14 +56,16 @@ export class IngestError extends Error {
     }
     this.headers = headers;
     this.reason = options.reason;
+    this.fields = { ...options.fields };
   }
 
   /** The JSON body sent to the client. */
-  toBody(requestId?: string): { error: IngestErrorCode; reason?: string; message: string; requestId?: string } {
+  toBody(requestId?: string): { error: IngestErrorCode; reason?: string; message: string; requestId?: string } & Record<string, unknown> {
     return {
       error: this.code,
       ...(this.reason !== undefined ? { reason: this.reason } : {}),
       message: this.message,
+      ...this.fields,
       ...(requestId !== undefined ? { requestId } : {}),
     };
   }

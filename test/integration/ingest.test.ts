@@ -1,18 +1,23 @@
 /**
  * ingest against the real local Kafka, kinesalite and DynamoDB Local: what a 202 promises is on the
- * topic; with Kafka down it is in the spill stream and `drain` puts it back with the same ids; with
- * both down the answer is 503 and nothing is accepted.
+ * topic; with Kafka unreachable it is in the spill stream and `drain` puts it back with the same ids;
+ * with the spill failing too the answer is a 503 that says what was stored. The hard ceiling and the
+ * token cache against DynamoDB Local. No shared service is stopped: "unreachable" is this process
+ * pointing at a closed port or a stream that does not exist.
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import * as services from '../../local/services/index.ts';
 import { ensureKafkaTopics, ensureSpillStream, ensureTables } from '../../local/bootstrap.ts';
 import { albEvent, apiGatewayV2Event } from '../../local/http-events.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { getKinesis } from '../../shared/adapters/kinesis.ts';
-import { resetProducer } from '../../shared/adapters/kafka.ts';
+import { ensureTopics, resetProducer } from '../../shared/adapters/kafka.ts';
+import { randomBytes } from 'node:crypto';
+import { deliver, DeliveryFailedError } from '../../shared/delivery.ts';
+import { deliverInBatches } from '../../shared/ingest/deliver.ts';
+import { normalizeRequest, parseIngest, type IngestError } from '../../shared/ingest/index.ts';
 import * as config from '../../shared/config.ts';
 import type { RawEnvelope } from '../../shared/envelope.ts';
 import { ingest } from '../../functions/ingest.ts';
@@ -281,16 +286,22 @@ describe('the token cache in front of the real DynamoDB registry', () => {
   }, 120_000);
 });
 
-describe('ingest with Kafka down', () => {
-  afterAll(async () => {
-    await services.start('kinesis');
-    await services.start('kafka');
-  });
-
-  it('spills to Kinesis and answers 202; drain republishes with the same ids; with both down it answers 503', async () => {
-    const marker = `m-${run}-spill`;
+describe('ingest with Kafka unreachable (the shared services keep running: this process points at a closed port)', () => {
+  const brokers = process.env.KAFKA_BROKERS;
+  const kafkaAway = async (): Promise<void> => {
     await resetProducer();
-    await services.stop('kafka');
+    process.env.KAFKA_BROKERS = '127.0.0.1:1';
+  };
+  const kafkaBack = async (): Promise<void> => {
+    if (brokers === undefined) delete process.env.KAFKA_BROKERS;
+    else process.env.KAFKA_BROKERS = brokers;
+    await resetProducer();
+  };
+  afterAll(kafkaBack);
+
+  it('spills to Kinesis and answers 202; drain republishes with the same ids; with the spill failing too it answers 503', async () => {
+    const marker = `m-${run}-spill`;
+    await kafkaAway();
 
     const res = await ingest(
       apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${token}` }, body: `a ${marker}\nb ${marker}\nc ${marker}` }),
@@ -302,18 +313,21 @@ describe('ingest with Kafka down', () => {
     const spilled = await spilledRecords();
     expect(spilled.Records).toHaveLength(3);
 
-    // Both down: 503 with Retry-After, nothing accepted.
-    await services.stop('kinesis');
+    // The spill failing too (a stream that does not exist): 503 with Retry-After, saying nothing is stored.
+    const stream = process.env.SPILL_STREAM;
+    process.env.SPILL_STREAM = `sluice-spill-missing-${run}`;
     const refused = await ingest(
       apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${token}` }, body: `lost? ${marker}-503` }),
       ctx,
-    );
+    ).finally(() => {
+      process.env.SPILL_STREAM = stream;
+    });
     expect(refused.statusCode).toBe(503);
     expect(refused.headers?.['retry-after']).toMatch(/^\d+$/);
-    expect(bodyOf(refused)).toMatchObject({ error: 'unavailable' });
+    expect(bodyOf(refused)).toMatchObject({ error: 'unavailable', reason: 'not_stored', stored: 0, events: 1 });
+    expect((await spilledRecords()).Records).toHaveLength(3);
 
-    await services.start('kafka');
-    await resetProducer();
+    await kafkaBack();
     const out = await drain(spilled);
     expect(out.republished).toBe(3);
 
@@ -327,4 +341,50 @@ describe('ingest with Kafka down', () => {
     expect(envs.map((e) => e.id).sort()).toEqual(spilledIds.sort());
     expect(envs.some((e) => e.raw.includes(`${marker}-503`))).toBe(false);
   }, 240_000);
+});
+
+describe('the 503 contract, against the real Kafka', () => {
+  it('a later batch reaching neither Kafka nor the spill: 503 says the first events were stored; the retry with the same Idempotency-Key writes the same ids', async () => {
+    // A topic that refuses record batches over 4 KB: the first batch (two small events) is taken, the
+    // second (one 60 KB incompressible event) is refused by the broker, and the spill stream does not exist.
+    const topic = `test.ingest.small.${run}`;
+    await ensureTopics([{ name: topic, partitions: 1, configs: { 'max.message.bytes': '4096' } }]);
+    const marker = `m-${run}-partial`;
+    const big = `${marker} big ${randomBytes(45_000).toString('base64')}`;
+    const request = () =>
+      parseIngest(
+        normalizeRequest(
+          apiGatewayV2Event({
+            url: '/v1/logs',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain', 'idempotency-key': `partial-${run}` },
+            body: `${marker} one\n${marker} two\n${big}`,
+          }),
+        ),
+        { tenant: tenantId, receivedAt: new Date() },
+      );
+    const stream = process.env.SPILL_STREAM;
+    process.env.SPILL_STREAM = `sluice-spill-missing-${run}`;
+    let failure: IngestError | undefined;
+    try {
+      await deliverInBatches(request(), topic, deliver, { maxRecords: 2, isDeliveryFailure: (e) => e instanceof DeliveryFailedError });
+    } catch (e) {
+      failure = e as IngestError;
+    } finally {
+      process.env.SPILL_STREAM = stream;
+    }
+    expect(failure?.status).toBe(503);
+    expect(failure?.toBody()).toMatchObject({ error: 'unavailable', reason: 'partly_stored', stored: 2, events: 3 });
+    const firstIds = (await readTopic(topic, (r) => r.length >= 2, 20_000)).map((r) => (JSON.parse(r.value.toString()) as RawEnvelope).id);
+    expect(firstIds).toHaveLength(2);
+
+    // The broker takes large batches again; the client retries as told, with the same key.
+    await ensureTopics([{ name: topic, partitions: 1, configs: { 'max.message.bytes': '1048588' } }]);
+    await deliverInBatches(request(), topic, deliver, { maxRecords: 2, isDeliveryFailure: (e) => e instanceof DeliveryFailedError });
+    const all = (await readTopic(topic, (r) => r.length >= 5, 20_000)).map((r) => JSON.parse(r.value.toString()) as RawEnvelope);
+    expect(all).toHaveLength(5);
+    // Five records, three ids: the two stored before the 503 came again with their ids (indexed once by _id).
+    expect(all.slice(2, 4).map((e) => e.id)).toEqual(firstIds);
+    expect(new Set(all.map((e) => e.id)).size).toBe(3);
+    expect(all[4]!.raw).toBe(big);
+  }, 120_000);
 });
