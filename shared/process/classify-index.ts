@@ -6,7 +6,7 @@
  *    the DLQ (`classify`).
  *  - The per-event budget (./slow.ts): an event whose classification and mining overran it is
  *    indexed as text, and so are the later events of its shape.
- *  - The deadline: every `CHECK_EVERY` events (and after any slow one) the time is checked; past
+ *  - The deadline: every `CHECK_EVERY` events or 50 ms (and after any slow event) the time is checked; past
  *    the batch's classification deadline the events not classified yet are deferred (original
  *    bytes, due at once, reason `deadline`) and the batch completes.
  *  - Over-budget (deferred, archive-only) events are counted in the summaries, not indexed.
@@ -21,21 +21,24 @@ import { jsonString } from '../index/bulk.ts';
 import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
-import { TargetCache, RESLICED_FLAG, type ResolvedTarget } from './targets.ts';
+import { TargetCache, RESLICED_FLAG, summaryTime, type ResolvedTarget } from './targets.ts';
 import { cutLargeValues, SLOW_FLAG, textDocument } from './documents.ts';
 import { SlowShapes } from './slow.ts';
 import { toDeferred, toDlq, Verdict, type Batch, type Item } from './batch.ts';
 
 /** Events classified between two turns of the event loop (so the bulk requests in flight progress). */
 const SLICE = 512;
-/** Events classified between two looks at the clock. */
+/** Events classified between two looks at the clock (or sooner: after CHECK_MS of classifying). */
 const CHECK_EVERY = 64;
+const CHECK_MS = 50;
 /** Bulk requests in flight at once, by default. */
 export const DEFAULT_BULK_CONCURRENCY = 3;
 /** Bulk body size while streaming, by default (smaller than the cap so that sending starts early). */
 export const DEFAULT_STREAM_BULK_BYTES = 1024 * 1024;
 
 const defaultSlow = new SlowShapes();
+/** The window of an event whose plan is unknown (its tenant's plan could not be read). */
+const DEFAULT_RETENTION_DAYS = 7;
 
 export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
   const { deps, summary, tally } = b;
@@ -44,9 +47,11 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
   const sink = new Sink(b);
   let checkAt = CHECK_EVERY;
   let t0 = performance.now();
+  let checkedT = t0;
   for (let n = 0; n < due.length; n++) {
-    if (n >= checkAt) {
+    if (n >= checkAt || t0 - checkedT > CHECK_MS) {
       checkAt = n + CHECK_EVERY;
+      checkedT = t0;
       if (deps.now() > b.classifyDeadline) {
         deferRest(due, n, b);
         break;
@@ -73,7 +78,8 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
       checkAt = n + 1;
     }
     t0 = t1;
-    const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, doc['@timestamp']);
+    // Counted under the same bounded time as its index (the summaries' monthly indices stay bounded too).
+    const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
     it.slot = slot;
     if (isProcess) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
     if (it.verdict === Verdict.ArchiveOnly) tally.record(env.tenant, 'archive_only', slot);
