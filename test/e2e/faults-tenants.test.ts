@@ -59,11 +59,10 @@ describe('fault isolation between tenants', () => {
     const calmLoop = (async () => {
       for (let i = 0; i < 6 && !calmDone; i++) {
         const t0 = Date.now();
-        const ms = await send(calm, calmToken, (m) => `{"level":"info","msg":"order shipped","mk":"${m}"}`, 20, 'application/x-ndjson');
+        await send(calm, calmToken, (m) => `{"level":"info","msg":"order shipped","mk":"${m}"}`, 20, 'application/x-ndjson');
         const want = sent.get(calm)!.length;
         await waitFor(`calm request ${i} searchable`, 60_000, async () => ((await countOf(tenantAlias(calm))) >= want ? true : undefined), 500);
         latencies.push(Date.now() - t0);
-        void ms;
       }
     })();
 
@@ -80,6 +79,8 @@ describe('fault isolation between tenants', () => {
     calmDone = true;
     log(`[faults-tenants] calm latencies ${latencies.join(', ')} ms`);
     expect(latencies).toHaveLength(6);
+    // The usual latency: seconds, not the adversarial work (one slow GC line, then its shape is text).
+    expect(Math.max(...latencies)).toBeLessThan(30_000);
 
     // Everything both tenants sent is archived once and indexed or in the DLQ.
     const report = await reconcile(() => p.archiveNow(), [{ tenant: evil, markers: sent.get(evil)! }, { tenant: calm, markers: sent.get(calm)! }], { timeoutMs: 300_000, log });
