@@ -6,14 +6,17 @@
  *
  * The spill stream and the claim checks are needed only while Kafka is unavailable: their adapters
  * (and the SDK clients behind them) are loaded and constructed on first use, not at cold start.
+ * Drain reads claim checks and never deletes them (delivery/drain.ts says why nothing is lost).
  */
 import * as config from './config.ts';
 import { produce } from './adapters/kafka.ts';
 import { deliver as deliverVia, type DeliveryOutcome, type DeliveryPorts } from './delivery/failover.ts';
-import { parseSpill } from './delivery/framing.ts';
+import { republish, type DrainOutcome } from './delivery/drain.ts';
+import { logger } from './observability.ts';
 import type { ClaimCheckStore, KafkaRecord } from './delivery/ports.ts';
 
 export { DeliveryFailedError, type DeliveryOutcome } from './delivery/failover.ts';
+export type { DrainOutcome } from './delivery/drain.ts';
 
 let claimChecks: Promise<ClaimCheckStore> | undefined;
 
@@ -45,17 +48,12 @@ export function deliver(batches: Iterable<readonly KafkaRecord[]>): Promise<Deli
   return deliverVia(batches, ports);
 }
 
-/** Reads a spill record back into the Kafka record it stands for (fetching a claim-checked value). */
-export async function decodeSpill(data: Buffer): Promise<KafkaRecord & { claimCheck?: string }> {
-  const parsed = parseSpill(data);
-  if (parsed.kind === 'inline') return parsed.record;
-  const value = await lazyClaimChecks.get(parsed.objectKey);
-  if (!value) throw new Error(`Claim check ${parsed.objectKey} not found`);
-  return { topic: parsed.topic, key: parsed.key, value, claimCheck: parsed.objectKey };
-}
-
-/** Deletes a claim-checked value once its record is back in Kafka. */
-export async function releaseClaimCheck(objectKey: string): Promise<void> {
-  const [{ getS3 }, { DeleteObjectCommand }] = await Promise.all([import('./adapters/s3.ts'), import('@aws-sdk/client-s3')]);
-  await getS3().send(new DeleteObjectCommand({ Bucket: config.s3().archiveBucket, Key: objectKey }));
+/** Drain's step: republishes spilled Kinesis records to Kafka (see delivery/drain.ts for the rules). */
+export function republishSpilled(spilled: readonly Buffer[]): Promise<DrainOutcome> {
+  return republish(spilled, {
+    // Drain is not in a tenant's request path: it can wait for Kafka longer than ingest does.
+    kafka: { send: (records) => produce(records, 30_000) },
+    claimChecks: lazyClaimChecks,
+    warn: (message, data) => logger.error(message, data),
+  });
 }
