@@ -15,6 +15,8 @@ export type IngestErrorCode =
   | 'bad_encoding' // 400: gzip/deflate/zstd data that does not decode
   | 'unsupported_encoding' // 415: Content-Encoding we do not know
   | 'invalid_idempotency_key' // 400
+  | 'malformed_request' // 400: a body that claims a protocol (OTLP, ES bulk, HEC, Loki, Firehose) and breaks it
+  | 'unsupported_media_type' // 415: a protocol route given a Content-Type it does not speak
   | 'rate_limited' // 429 (Retry-After)
   | 'unavailable' // 503 (Retry-After)
   | 'unsupported_event' // 500: the Lambda was wired to something that is not API Gateway v2 / ALB
