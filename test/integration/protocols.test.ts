@@ -6,6 +6,9 @@
  *    OpenTelemetry Collector (built by local/services/otelcol.ts with the Collector builder) running
  *    docs/shipping/otel-collector.yaml: a followed file (filelog -> protobuf) and OTLP from the SDK
  *    (otlp receiver -> JSON).
+ *  - Elasticsearch bulk (/es): rsyslog's omelasticsearch (docs/shipping/rsyslog-elasticsearch.conf; rsyslog
+ *    from Debian, extracted rather than installed: it conflicts with syslog-ng-core) and syslog-ng's
+ *    elasticsearch-http() (docs/shipping/syslog-ng-elasticsearch.conf).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +32,9 @@ import type { RawEnvelope } from '../../shared/envelope.ts';
 import { TOPIC_CONFIGS } from '../../shared/setup.ts';
 import { ingest } from '../../functions/ingest.ts';
 import { readTopic } from '../support/kafka.ts';
+import { ensureDebianPackages, extractedDebian } from '../support/debian-extract.ts';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -188,4 +194,94 @@ describe('OpenTelemetry Collector (docs/shipping/otel-collector.yaml)', () => {
     }
     for (const e of found.get(viaSdk)!) expect(e).toMatchObject({ tenant: tenantId, source: 'billing', host: 'api-7' });
   }, 600_000);
+});
+
+/** A shipper process for one describe block: output collected, stopped (SIGTERM, then SIGKILL) after. */
+function shipper(): { start(bin: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess; output(): string; stop(): Promise<void> } {
+  let child: ChildProcess | undefined;
+  let out = '';
+  return {
+    start(bin, args, env) {
+      child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      return child;
+    },
+    output: () => out,
+    async stop() {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child!.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+  };
+}
+
+function template(file: string, values: Record<string, string>): string {
+  let conf = readFileSync(join(REPO, 'docs', 'shipping', file), 'utf8');
+  for (const [k, v] of Object.entries(values)) conf = conf.replaceAll(`@${k}@`, v);
+  return conf;
+}
+
+describe('rsyslog omelasticsearch (docs/shipping/rsyslog-elasticsearch.conf)', () => {
+  const p = shipper();
+  afterAll(() => p.stop());
+
+  it('a followed file and syslog over UDP and TCP arrive as bulk documents, index as source', async () => {
+    const root = extractedDebian('rsyslog-8.2302', ['rsyslog', 'rsyslog-elasticsearch'], ['libestr0', 'libfastjson4', 'liblognorm5', 'libcurl4']);
+    const dir = mkdtempSync(join(tmp, 'rsyslog-'));
+    const appLog = join(dir, 'app.log');
+    writeFileSync(appLog, '');
+    const port = await freePort();
+    const conf = join(dir, 'rsyslog.conf');
+    writeFileSync(conf, template('rsyslog-elasticsearch.conf', { SLUICE_URL: url, SLUICE_TOKEN: token, APP_LOG: appLog, SYSLOG_PORT: String(port), WORK_DIR: dir }));
+    const child = p.start(join(root, 'usr', 'sbin', 'rsyslogd'), ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid'), '-M', join(root, 'usr', 'lib', 'x86_64-linux-gnu', 'rsyslog')]);
+    const deadline = Date.now() + 30_000;
+    while (!(await new Promise<boolean>((resolve) => { const c = connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); }); c.on('error', () => resolve(false)); }))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`rsyslogd did not start:\n${p.output()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const m = { file: `rsyslog-file-${run}`, udp: `rsyslog-udp-${run}`, tcp: `rsyslog-tcp-${run}` };
+    appendFileSync(appLog, `payment failed ${m.file}\n`);
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => udp.send(`<11>Dec  1 10:00:00 web-3 shop[42]: disk full ${m.udp}`, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    udp.close();
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(port, '127.0.0.1', () => c.end(`<14>Dec  1 10:00:01 web-3 shop[42]: order placed ${m.tcp}\n`, () => resolve()));
+      c.on('error', reject);
+    });
+    const found = await envelopesWith(Object.values(m), 1, 60_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\nrsyslog output:\n${p.output()}`);
+    });
+    for (const envs of found.values()) expect(envs[0]).toMatchObject({ tenant: tenantId, source: 'rsyslog' });
+    expect(JSON.parse(found.get(m.udp)![0]!.raw)).toMatchObject({ host: 'web-3', severity: 'err', program: 'shop', message: ` disk full ${m.udp}` });
+    expect(JSON.parse(found.get(m.tcp)![0]!.raw)).toMatchObject({ severity: 'info', message: ` order placed ${m.tcp}` });
+    expect(JSON.parse(found.get(m.file)![0]!.raw)).toMatchObject({ message: `payment failed ${m.file}` });
+  }, 300_000);
+});
+
+describe('syslog-ng elasticsearch-http() (docs/shipping/syslog-ng-elasticsearch.conf)', () => {
+  const p = shipper();
+  afterAll(() => p.stop());
+
+  it('a followed file arrives as bulk documents under the tenant, index as source', async () => {
+    ensureDebianPackages(['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl']);
+    const dir = mkdtempSync(join(tmp, 'syslog-ng-es-'));
+    const appLog = join(dir, 'app.log');
+    writeFileSync(appLog, '');
+    const conf = join(dir, 'syslog-ng.conf');
+    writeFileSync(conf, template('syslog-ng-elasticsearch.conf', { SLUICE_URL: url, SLUICE_TOKEN: token, APP_LOG: appLog }));
+    p.start('syslog-ng', ['-F', '-f', conf, '-R', join(dir, 'persist'), '-p', join(dir, 'pid'), '-c', join(dir, 'ctl'), '--no-caps']);
+    const marker = `syslog-ng-es-${run}`;
+    // Lines written before syslog-ng opens the file are read from its start (no persist state yet).
+    appendFileSync(appLog, `first ${marker}\nsecond ${marker}\n`);
+    const found = await envelopesWith([marker], 2, 60_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\nsyslog-ng output:\n${p.output()}`);
+    });
+    const envs = found.get(marker)!;
+    expect(envs.map((e) => (JSON.parse(e.raw) as { MESSAGE: string }).MESSAGE).sort()).toEqual([`first ${marker}`, `second ${marker}`]);
+    for (const e of envs) expect(e).toMatchObject({ tenant: tenantId, source: 'syslog-ng' });
+  }, 300_000);
 });
