@@ -18,6 +18,8 @@ export type IngestErrorCode =
   | 'too_many_events' // 413: more events in one request than the per-request cap
   | 'over_ceiling' // 413: one request costs more than the tenant's ceiling allows in a whole window
   | 'rate_limited' // 429 (Retry-After): past the tenant's hard ceiling; `reason` says which
+  | 'malformed_request' // 400: a body that claims a protocol (OTLP, ES bulk, HEC, Loki, Firehose) and breaks it
+  | 'unsupported_media_type' // 415: a protocol route given a Content-Type it does not speak
   | 'unavailable' // 503 (Retry-After)
   | 'unsupported_event' // 500: the Lambda was wired to something that is not API Gateway v2 / ALB
   | 'internal'; // 500
