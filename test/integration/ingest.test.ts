@@ -262,6 +262,16 @@ describe('the hard ceiling per tenant (DynamoDB counter)', () => {
     expect(written.map((e) => e.raw)).toEqual([`${mk}-a`]);
   }, 120_000);
 
+  it('a counter that cannot be used (its table is missing) does not stop ingest: the instance judges its own traffic', async () => {
+    const errors: unknown[] = [];
+    const l = new CeilingLimiter(new DynamoCeilingCounter(`sluice-no-such-table-${run}`), { onCounterError: (e) => errors.push(e) });
+    const ceiling = { windowMs: 60_000, events: 100, bytes: 1e9 };
+    expect(await l.admit(`alone-${run}`, ceiling, { events: 60, bytes: 600 })).toEqual({ admitted: true, via: 'local' });
+    expect(await l.admit(`alone-${run}`, ceiling, { events: 60, bytes: 600 })).toMatchObject({ admitted: false, reason: 'events_ceiling' });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(String((errors[0] as Error).name)).toMatch(/ResourceNotFound/);
+  });
+
   it('two instances share one counter: together they admit at most the ceiling', async () => {
     const tenant = `shared-${run}`;
     const ceiling = { windowMs: 60_000, events: 500, bytes: 1e9 };
