@@ -18,6 +18,7 @@
  *    `index`, with the reason).
  */
 import { jsonString } from '../index/bulk.ts';
+import { indexNames } from '../index/naming.ts';
 import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
@@ -122,7 +123,8 @@ class Sink {
 
   constructor(private readonly b: Batch) {
     const { deps } = b;
-    this.targets = new TargetCache(deps.indexPrefix, deps.maxNewIndicesPerTenant);
+    // The prefix read once per batch (not once per new target).
+    this.targets = new TargetCache(deps.indexPrefix ?? indexNames().prefix, deps.maxNewIndicesPerTenant);
     this.pipeline = new BulkPipeline(deps.search, {
       maxBytes: Math.min(deps.maxBulkBytes, deps.streamBulkBytes ?? DEFAULT_STREAM_BULK_BYTES),
       deadline: b.indexDeadline, now: deps.now, sleep: deps.sleep, random: deps.random,
