@@ -9,7 +9,8 @@
  *  - The deadline: every `CHECK_EVERY` events or 50 ms (and after any slow event) the time is checked; past
  *    the batch's classification deadline the events not classified yet are deferred (original
  *    bytes, due at once, reason `deadline`) and the batch completes.
- *  - Over-budget (deferred, archive-only) events are counted in the summaries, not indexed.
+ *  - Over-budget (deferred, archive-only) events are not classified or mined: counted in the
+ *    summaries by what their envelope knows (`countUnclassified`), not indexed.
  *  - Admitted events go to the target of ./targets.ts (bounded window, capped new indices), their
  *    `fields` cut when too large to index (./documents.ts), and into the bulk pipeline; each new
  *    target is ensured (index + alias) before the first request that needs it. An item refused
@@ -60,6 +61,11 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     }
     const it = due[n]!;
     const env = it.env;
+    if (it.verdict !== Verdict.Index) {
+      // Over budget: not classified or mined here (it is when finally indexed), only counted.
+      countUnclassified(it, b);
+      continue;
+    }
     let doc: LogDocument;
     let shortcut = slow.isSlow(env.tenant, env.raw, deps.now);
     try {
@@ -83,9 +89,7 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
     it.slot = slot;
     if (isProcess) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
-    if (it.verdict === Verdict.ArchiveOnly) tally.record(env.tenant, 'archive_only', slot);
-    else if (it.verdict === Verdict.Deferred) tally.record(env.tenant, 'deferred', slot);
-    else sink.add(it, doc);
+    sink.add(it, doc);
     if ((n & (SLICE - 1)) === SLICE - 1 && sink.pipeline.busy) {
       await sink.pipeline.pump();
       // The time the requests in flight took is not the next event's.
@@ -95,16 +99,26 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
   await sink.finish();
 }
 
-/** Past the deadline: the events from `from` on are deferred (the admitted ones now; the others already are) and counted by what their envelope says. */
+/** Past the deadline: the events from `from` on are deferred (the admitted ones now; the others already are) and counted unclassified. */
 function deferRest(due: Item[], from: number, b: Batch): void {
   for (let n = from; n < due.length; n++) {
     const it = due[n]!;
-    const env = it.env;
-    const slot = b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
-    if (b.stage === 'process') b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
     if (it.verdict === Verdict.Index) toDeferred(b, it, 'deadline', undefined, true);
-    b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
+    countUnclassified(it, b);
   }
+}
+
+/**
+ * Counts a deferred or archive-only event by what its envelope knows, without classifying it: in
+ * the process stage's summary it is one event of its size under its RECEIVE minute, with level and
+ * format `(none)`, the envelope's source and host, and no template (it is classified, and its
+ * template counted, only if and when it is indexed).
+ */
+function countUnclassified(it: Item, b: Batch): void {
+  const env = it.env;
+  const slot = b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
+  if (b.stage === 'process') b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
+  b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
 }
 
 /** The bulk side of the step: targets, their ensuring, the pipeline, and the items' fate. */
