@@ -71,7 +71,7 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     try {
       doc = shortcut ? textDocument(env, SLOW_FLAG) : deps.toDocument(env);
     } catch (err) {
-      toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt));
+      toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt));
       continue;
     }
     doc.tenant = env.tenant;
@@ -86,9 +86,10 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     }
     t0 = t1;
     // Counted under the same bounded time as its index (the summaries' monthly indices stay bounded too).
-    const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
+    // A replayed event is not counted again (no slot).
+    const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
     it.slot = slot;
-    if (isProcess) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
+    if (isProcess && slot !== undefined) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
     sink.add(it, doc);
     if ((n & (SLICE - 1)) === SLICE - 1 && sink.pipeline.busy) {
       await sink.pipeline.pump();
@@ -116,8 +117,8 @@ function deferRest(due: Item[], from: number, b: Batch): void {
  */
 function countUnclassified(it: Item, b: Batch): void {
   const env = it.env;
-  const slot = b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
-  if (b.stage === 'process') b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
+  const slot = it.replay ? undefined : b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
+  if (b.stage === 'process' && slot !== undefined) b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
   b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
 }
 

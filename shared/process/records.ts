@@ -13,6 +13,7 @@
  *                     sluice-defer-reason    what refused it last (`DeferReason`)
  *                   a parked record (not due yet) keeps the headers it came with.
  *   logs.summary    one summary contribution (JSON), keyed by its id.
+ *   logs.raw        a replayed event carries sluice-replay: 1 (see `HEADER_REPLAY`).
  */
 import type { KafkaMessage } from '../msk.ts';
 import type { DeferMeta } from '../budget/defer.ts';
@@ -25,6 +26,14 @@ export const HEADER_STAGE = 'sluice-stage';
 export const HEADER_ATTEMPTS = 'sluice-defer-attempts';
 export const HEADER_NOT_BEFORE = 'sluice-not-before';
 export const HEADER_REASON = 'sluice-defer-reason';
+/**
+ * On a `logs.raw` record produced by an archive replay (`sluice replay`): the event was counted and
+ * charged when it first arrived, so the stage indexes it (an overwrite, by id) without counting it in
+ * the summaries or charging the tenant's budget again.
+ */
+export const HEADER_REPLAY = 'sluice-replay';
+/** The headers an archive replay puts on each record. */
+export const REPLAY_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({ [HEADER_REPLAY]: Buffer.from('1') });
 
 /**
  * Which step sent a record to the DLQ:

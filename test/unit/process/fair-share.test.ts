@@ -37,3 +37,27 @@ describe('over-budget events skip classification and mining', () => {
     expect(Object.values(m!.templates).reduce((s, x) => s + x, 0)).toBe(3);
   });
 });
+
+describe('replay is counted once', () => {
+  it('replaying a range (same envelopes, new offsets, marked by the replay) leaves the summaries and the budget unchanged, and re-indexes', async () => {
+    const plan = resolvePlan('standard', { eventsBurst: 100, eventsPerSecond: 0.001 });
+    const { d, produced } = memoryDeps({ clock: T0, plans: { acme: plan } });
+    const envs = Array.from({ length: 10 }, (_, i) => env('acme', i));
+    const at = (offset: number, headers?: Record<string, string>): MessageInput[] =>
+      envs.map((e, i) => ({ topic: 'logs.raw', partition: 0, offset: offset + i, key: 'acme', value: JSON.stringify(e), ...(headers ? { headers } : {}) }));
+    await runStage(toMskEvent(at(0)), ctx(), d, 'process');
+    const before = mergeContributions(summariesOf(produced));
+    const ledger = d.budget as unknown as { state: Map<string, unknown> };
+    const budgetBefore = JSON.stringify(ledger.state.get('acme'));
+    // The replay, as `sluice replay` produces it (shared/archive/replay.ts), at later offsets.
+    const { REPLAY_HEADERS } = await import('../../../shared/process/records.ts');
+    const replayHeaders = Object.fromEntries(Object.entries(REPLAY_HEADERS).map(([k, v]) => [k, v.toString()]));
+    const r = await runStage(toMskEvent(at(1000, replayHeaders)), ctx(), d, 'process');
+    expect(r.indexed).toBe(10);
+    expect(mergeContributions(summariesOf(produced))).toEqual(before);
+    expect(JSON.stringify(ledger.state.get('acme'))).toBe(budgetBefore);
+    // Without the mark the same range would be counted twice (what the mark prevents).
+    await runStage(toMskEvent(at(2000)), ctx(), d, 'process');
+    expect(mergeContributions(summariesOf(produced))[0]!.events).toBe(20);
+  });
+});
