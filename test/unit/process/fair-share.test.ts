@@ -61,3 +61,53 @@ describe('replay is counted once', () => {
     expect(mergeContributions(summariesOf(produced))[0]!.events).toBe(20);
   });
 });
+
+describe('deferred is fair', () => {
+  const MIN = 60_000;
+  /** One partition of logs.deferred and a consumer taking `batch` records at a time, as the event source does. */
+  function partition(clockStart: number) {
+    let clock = clockStart;
+    const log: MessageInput[] = [];
+    let next = 0;
+    const { d } = memoryDeps({ clock: clockStart, now: () => clock, sleep: async (ms) => void (clock += ms), maxParkMs: 2 * MIN });
+    d.kafka = { produce: async (recs) => void log.push(...recs.filter((r) => r.topic === 'logs.deferred').map((r) => ({ topic: 'logs.deferred', partition: 0, offset: log.length, key: r.key, value: r.value, headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, v.toString()])), timestamp: clock }))) };
+    const write = (e: RawEnvelope, notBefore: number, parks = 0) =>
+      log.push({ topic: 'logs.deferred', partition: 0, offset: log.length, key: e.tenant, value: JSON.stringify(e), headers: { 'sluice-defer-attempts': '1', 'sluice-not-before': String(notBefore), ...(parks ? { 'sluice-park-count': String(parks) } : {}) }, timestamp: clock });
+    const poll = async (batch: number) => {
+      const recs = log.slice(next, next + batch);
+      next += recs.length;
+      return recs.length === 0 ? undefined : runStage(toMskEvent(recs), { getRemainingTimeInMillis: () => 900_000 }, d, 'deferred');
+    };
+    return { d, log, write, poll, now: () => clock, pending: () => log.length - next };
+  }
+
+  it("one tenant's parked backlog delays another tenant's due event by at most the cap (12 min), not a wait per batch", async () => {
+    const p = partition(T0);
+    // Tenant A: 10 batches of records parked until tomorrow (daily quota), parked a few times already.
+    for (let i = 0; i < 500; i++) p.write(env('aaa', i), T0 + 24 * 60 * MIN, 3);
+    // Tenant B: one event due now, behind them.
+    p.write(env('bbb', 0), T0);
+    let reachedAt: number | undefined;
+    while (reachedAt === undefined) {
+      const r = await p.poll(50);
+      if (r?.byTenant['bbb']?.indexed) reachedAt = p.now();
+    }
+    // With a wait per batch (the previous pacing) B would have waited 10 x 2 min.
+    expect(reachedAt - T0).toBeLessThanOrEqual(12 * MIN);
+    expect(reachedAt - T0).toBeGreaterThan(0);
+  });
+
+  it('a record parked for hours is rewritten on a schedule of growing waits (about 5 an hour), not every two minutes', async () => {
+    const p = partition(T0);
+    p.write(env('aaa', 0), T0 + 6 * 60 * MIN);
+    let rewrites = 0;
+    while (p.now() < T0 + 6 * 60 * MIN - 12 * MIN) {
+      const r = await p.poll(50);
+      if (r) rewrites += r.parked;
+    }
+    // 2, 4, 8, then every 12 minutes: ~31 in six hours (a fixed 2-minute wait: 180).
+    expect(rewrites).toBeGreaterThanOrEqual(20);
+    expect(rewrites).toBeLessThanOrEqual(34);
+    expect(p.pending()).toBe(1); // still there, never dropped
+  });
+});
