@@ -17,24 +17,58 @@ import {
   isIngestError,
   matchRoute,
   normalizeRequest,
-  parseIngest,
   type LambdaHttpEvent,
   type LambdaHttpResult,
 } from '../shared/ingest/index.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
+import { parseWithinCeiling } from '../shared/ingest/admit.ts';
+import { deliverInBatches } from '../shared/ingest/deliver.ts';
+import { CeilingLimiter } from '../shared/ingest/ceiling.ts';
+import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
+import { serveProtocol, type ProtocolServices } from '../shared/ingest/protocols/serve.ts';
 import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
 import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
 
-/** Records per produce call: bounds memory for bodies of many tiny events, and keeps Kafka requests large. */
-const PRODUCE_BATCH = 5000;
-const PRODUCE_BATCH_BYTES = 4 * 1024 * 1024;
-
 const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
+const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
+
+/** OTLP and the other shippers' protocols (shared/ingest/protocols): the same registry, limits and delivery. */
+const protocolServices: ProtocolServices = {
+  resolveTenant: async (token) => {
+    const t = await tenants.resolve(token).catch((err: unknown) => {
+      logger.error('tenant registry unreachable', { error: err as Error });
+      throw IngestError.unavailable(5, 'Sluice could not check the token right now; nothing was accepted.');
+    });
+    return t && { id: t.id, spread: t.plan.spread };
+  },
+  deliver: async (batches) => {
+    const topic = config.topics().raw;
+    const records = (function* () {
+      for (const b of batches) yield b.map((r) => ({ topic, key: r.key, value: r.value }));
+    })();
+    return deliver(records).catch((err: unknown) => {
+      if (!(err instanceof DeliveryFailedError)) throw err;
+      logger.error('neither Kafka nor the spill stream took the request', { error: err.message });
+      throw IngestError.unavailable(5, 'Sluice could not store the events; nothing of this request was accepted. Retry it.');
+    });
+  },
+  get limits() {
+    const { minEventBytes, maxEventsPerRequest } = config.ingestCeiling();
+    return { ...config.ingestLimits(), minEventBytes, maxEventsPerRequest };
+  },
+};
 
 export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> {
   const req = normalizeRequest(event, { fallbackRequestId: context.awsRequestId });
+  const served = await serveProtocol(req, protocolServices);
+  if (served) {
+    const { response, error, ...summary } = served;
+    if (error && error.status >= 500) logger.error('protocol ingest failed', { requestId: req.requestId, ...summary, error });
+    else logger.info(error ? 'refused' : 'accepted', { requestId: req.requestId, ...summary, ...(error ? { code: error.code } : {}) });
+    return response;
+  }
   try {
     const token = extractToken(req, matchRoute(req));
     const tenant = await tenants.resolve(token).catch((err: unknown) => {
@@ -43,18 +77,8 @@ export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'aws
     });
     if (!tenant) throw IngestError.invalidToken();
 
-    const result = parseIngest(req, {
-      tenant: tenant.id,
-      receivedAt: new Date(),
-      limits: config.ingestLimits(),
-      spread: tenant.plan.spread,
-    });
-    const topic = config.topics().raw;
-    // Records are built a batch at a time: a 6 MB body of tiny events is millions of records.
-    const batches = (function* () {
-      for (const batch of result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES)) yield batch.map((r) => ({ topic, key: r.key, value: r.value }));
-    })();
-    const outcome = await deliver(batches);
+    const result = await parseWithinCeiling(req, tenant, new Date(), { ceiling, body: config.ingestLimits(), settings: config.ingestCeiling() });
+    const outcome = await deliverInBatches(result, config.topics().raw, deliver, { isDeliveryFailure: (e) => e instanceof DeliveryFailedError });
     logger.info('accepted', {
       tenant: tenant.id,
       requestId: req.requestId,
@@ -77,10 +101,8 @@ export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'aws
     });
     return acceptedResponse(req.shape, result, req.requestId);
   } catch (err) {
-    if (err instanceof DeliveryFailedError) {
-      logger.error('neither Kafka nor the spill stream took the request', { requestId: req.requestId, error: err.message });
-      recordIngestRefused(metrics, 503);
-      return errorResponse(req.shape, IngestError.unavailable(5, 'Sluice could not store the events; nothing of this request was accepted. Retry it.'), req.requestId);
+    if (isIngestError(err) && err.cause instanceof DeliveryFailedError) {
+      logger.error('neither Kafka nor the spill stream took the request', { requestId: req.requestId, error: err.cause.message, ...err.fields });
     }
     if (!isIngestError(err)) logger.error('ingest failed', { requestId: req.requestId, error: err as Error });
     const res = errorResponse(req.shape, err, req.requestId);

@@ -176,3 +176,26 @@ export function staging(): { sourceStage: string | undefined; sampleFraction: nu
   }
   return { sourceStage, sampleFraction };
 }
+
+// --- ingest: the hard ceiling per tenant (issue 16) -------------------------------------------------
+
+function positive(name: string, fallback: number, integer: boolean): number {
+  const n = int(name, fallback);
+  if (n <= 0 || (integer && !Number.isSafeInteger(n))) {
+    throw new Error(`${name}=${JSON.stringify(process.env[name])} must be a positive ${integer ? 'integer' : 'number'}; unset it for ${fallback}.`);
+  }
+  return n;
+}
+
+/**
+ * The hard ceiling at ingest, far above the budgets: SLUICE_CEILING_FACTOR (10) times the plan's
+ * sustained events/s and bytes/s, counted over windows of SLUICE_CEILING_WINDOW_SECONDS (10, so a
+ * burst of the whole window's allowance is fine); every event costs at least SLUICE_MIN_EVENT_BYTES
+ * (256); at most SLUICE_MAX_EVENTS_PER_REQUEST (100,000) events per request.
+ */
+export const ingestCeiling = () => ({
+  factor: positive('SLUICE_CEILING_FACTOR', 10, false),
+  windowSeconds: positive('SLUICE_CEILING_WINDOW_SECONDS', 10, true),
+  minEventBytes: positive('SLUICE_MIN_EVENT_BYTES', 256, true),
+  maxEventsPerRequest: positive('SLUICE_MAX_EVENTS_PER_REQUEST', 100_000, true),
+});
