@@ -14,6 +14,7 @@ import type { IngestRequest, LambdaHttpResult } from '../http.ts';
 import type { IngestLimits, IngestRecord } from '../parse.ts';
 import { buildResult } from './events.ts';
 import { esMatcher } from './es.ts';
+import { hecMatcher } from './hec.ts';
 import { otlpMatcher } from './otlp.ts';
 import type { ProtocolRoute } from './types.ts';
 
@@ -48,7 +49,7 @@ const PRODUCE_BATCH = 5000;
 const PRODUCE_BATCH_BYTES = 4 * 1024 * 1024;
 
 type Matcher = (path: string, req: IngestRequest, peek: () => Buffer) => ProtocolRoute | undefined;
-const MATCHERS: Matcher[] = [otlpMatcher, esMatcher];
+const MATCHERS: Matcher[] = [otlpMatcher, esMatcher, hecMatcher];
 
 /** The protocol route serving `req`, or undefined for native ingest. `peek` gives the decoded body when a matcher must sniff it. */
 export function matchProtocol(req: IngestRequest, peek: () => Buffer): ProtocolRoute | undefined {
