@@ -14,6 +14,7 @@ import type { IngestRequest, LambdaHttpResult } from '../http.ts';
 import type { IngestLimits, IngestRecord } from '../parse.ts';
 import { buildResult } from './events.ts';
 import { esMatcher } from './es.ts';
+import { firehoseMatcher } from './firehose.ts';
 import { hecMatcher } from './hec.ts';
 import { lokiMatcher } from './loki.ts';
 import { otlpMatcher } from './otlp.ts';
@@ -50,7 +51,7 @@ const PRODUCE_BATCH = 5000;
 const PRODUCE_BATCH_BYTES = 4 * 1024 * 1024;
 
 type Matcher = (path: string, req: IngestRequest, peek: () => Buffer) => ProtocolRoute | undefined;
-const MATCHERS: Matcher[] = [otlpMatcher, esMatcher, hecMatcher, lokiMatcher];
+const MATCHERS: Matcher[] = [otlpMatcher, esMatcher, hecMatcher, lokiMatcher, firehoseMatcher];
 
 /** The protocol route serving `req`, or undefined for native ingest. `peek` gives the decoded body when a matcher must sniff it. */
 export function matchProtocol(req: IngestRequest, peek: () => Buffer): ProtocolRoute | undefined {
