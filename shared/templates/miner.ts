@@ -78,6 +78,20 @@ const DEFAULTS = { maxClusters: 2000, maxTokens: 96, similarity: 0.7, depth: 2, 
 /** Longest word the closed-set rule considers (a state, a verb, a flag). */
 const MAX_PLAIN = 24;
 
+/** A message is tokenised up to this many times `maxTokens` tokens (its cost bounded, issue 15). */
+const TOKEN_LIMIT_FACTOR = 8;
+
+/** Index just past the last non-whitespace character of s (0 when blank). */
+function lastNonSpace(s: string): number {
+  let e = s.length;
+  while (e > 0) {
+    const c = s.charCodeAt(e - 1);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0b && c !== 0x0c && c !== 0xa0 && c !== 0x3000 && !(c >= 0x2000 && c <= 0x200b)) break;
+    e--;
+  }
+  return e;
+}
+
 /** Letters only, 1 to MAX_PLAIN of them. */
 function isPlainWord(w: string): boolean {
   if (w.length === 0 || w.length > MAX_PLAIN) return false;
@@ -125,6 +139,8 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   const depth = options.depth ?? DEFAULTS.depth;
   const wantParams = options.params ?? false;
   const maxValues = Math.max(1, options.maxValues ?? DEFAULTS.maxValues);
+  /** Tokens read from a message at most: enough that collapsing runs rarely reaches it, bounded per message. */
+  const tokenLimit = TOKEN_LIMIT_FACTOR * maxTokens;
 
   const leaves = new Map<string, Cluster[]>();
   const byId = new Map<string, Cluster>();
@@ -133,12 +149,13 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   let seq = 0;
 
   function prepare(message: string): Tokens {
-    const t = tokenize(message, undefined, true);
+    const t = tokenize(message, undefined, true, tokenLimit);
     if (t.tokens.length > maxTokens) {
-      // Keep the first maxTokens-1 tokens; the rest becomes one trailing variable.
+      // Keep the first maxTokens-1 tokens; the rest becomes one trailing variable, which ends where
+      // the last token would have ended: at the last non-whitespace character.
       const keep = maxTokens - 1;
       const start = t.starts[keep]!;
-      let end = t.ends[t.ends.length - 1]!;
+      let end = t.cut ? lastNonSpace(message) : t.ends[t.ends.length - 1]!;
       t.tokens.length = keep;
       t.kinds.length = keep;
       t.starts.length = keep;
