@@ -3,8 +3,6 @@
  * Authenticates the tenant from its token, splits the body into events, and answers 202 only once
  * every event is durably in Kafka (or, while Kafka is unavailable, in the Kinesis spill stream).
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as config from '../shared/config.ts';
 import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
@@ -22,8 +20,7 @@ import {
   type LambdaHttpResult,
 } from '../shared/ingest/index.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
-import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
 import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
 
@@ -89,4 +86,4 @@ export async function ingest(event: LambdaHttpEvent, context: Pick<Context, 'aws
   }
 }
 
-export const handler = middy(ingest).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = lambdaHandler(ingest, [config.ingestLimits, config.tenantCacheTtlMs, config.kafka, config.kinesis, config.dynamodb, config.s3, config.tenantMetrics]);
