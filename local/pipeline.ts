@@ -19,6 +19,8 @@ import { startGateway } from './gateway.ts';
 import { lambdaContext } from './context.ts';
 import { seedDemoTenant } from './demo.ts';
 import { startKafkaPoller, startKinesisPoller, type Poller } from './pollers.ts';
+import type { RedeliveryPolicy } from './redelivery.ts';
+import { failedBatchesDir } from './failed-batches.ts';
 import * as config from '../shared/config.ts';
 import type { ArchiveOnceOptions } from '../functions/archive.ts';
 import type { ArchiveRunResult } from '../shared/archive/archiver.ts';
@@ -31,6 +33,15 @@ export const PROCESS_DEFAULTS = local(eventSources.process);
 export const DEFERRED_DEFAULTS = local(eventSources.deferred);
 export const DRAIN_DEFAULTS = local(eventSources.drain);
 export const ARCHIVE_TIMEOUT_MS = eventSources.archive.timeoutSeconds * 1000;
+/** The MSK event sources' error-handling controls, applied by the local Kafka pollers. */
+const redelivery = (s: typeof eventSources.process): RedeliveryPolicy => ({
+  maximumRetryAttempts: s.maximumRetryAttempts,
+  maximumRecordAgeSeconds: s.maximumRecordAgeSeconds,
+  bisectBatchOnFunctionError: s.bisectBatchOnFunctionError,
+  reportBatchItemFailures: s.functionResponseTypes.includes('ReportBatchItemFailures'),
+});
+export const PROCESS_REDELIVERY = redelivery(eventSources.process);
+export const DEFERRED_REDELIVERY = redelivery(eventSources.deferred);
 
 export interface PipelineOptions {
   /** Port of the ingest URL on 127.0.0.1 (0 = any free port). Default: SLUICE_HTTP_PORT or 3000. */
@@ -98,10 +109,12 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const pollers: Poller[] = [
     startKafkaPoller({
       name: 'process', topic: topics.raw, groupId: `sluice-process-${stage}`, ...proc, ...retry, log,
+      redelivery: PROCESS_REDELIVERY, failedDir: failedBatchesDir(),
       handler: (event) => processBatch(event, lambdaContext('process', proc.timeoutMs, proc.memoryMb)),
     }),
     startKafkaPoller({
       name: 'deferred', topic: topics.deferred, groupId: `sluice-deferred-${stage}`, ...def, ...retry, log,
+      redelivery: DEFERRED_REDELIVERY, failedDir: failedBatchesDir(),
       handler: (event) => deferred(event, lambdaContext('deferred', def.timeoutMs, def.memoryMb)),
     }),
     startKinesisPoller({

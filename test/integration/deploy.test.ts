@@ -49,6 +49,13 @@ function expectEventSourcesFromTheOneFile(template: Template): void {
     const esm = r[`${fn === 'process' ? 'Process' : 'Deferred'}EventSourceMapping`]!.Properties!;
     expect(esm.BatchSize).toBe(eventSources[fn].batchSize);
     expect(esm.MaximumBatchingWindowInSeconds).toBe(eventSources[fn].batchWindowSeconds);
+    expect(esm).toMatchObject({
+      MaximumRetryAttempts: eventSources[fn].maximumRetryAttempts,
+      MaximumRecordAgeInSeconds: eventSources[fn].maximumRecordAgeSeconds,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ProvisionedPollerConfig: { MinimumPollers: eventSources[fn].minimumPollers, MaximumPollers: eventSources[fn].maximumPollers },
+    });
   }
   const kinesis = Object.values(r).find((x) => x.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(x.Properties).includes('SpillStream'))!.Properties!;
   expect(kinesis.BatchSize).toBe(eventSources.drain.batchSize);

@@ -86,7 +86,7 @@ describe('a bad value stops the function at cold start', () => {
   it('SLUICE_BULK_CONCURRENCY=three: loading the process handler throws (it used to give NaN and index nothing)', async () => {
     process.env.SLUICE_BULK_CONCURRENCY = 'three';
     await expect(import('../../../functions/process.ts')).rejects.toThrow(/SLUICE_BULK_CONCURRENCY="three" is not allowed: give a whole number from 1 to 64/);
-  });
+  }, 60_000);
 
   it('the stage dependencies refuse it too', async () => {
     process.env.SLUICE_BULK_CONCURRENCY = 'three';
@@ -106,12 +106,12 @@ describe('a bad value stops the function at cold start', () => {
   ])('%s with %s=%s', async (fn, name, value) => {
     process.env[name] = value;
     await expect(import(`../../../functions/${fn}.ts`)).rejects.toThrow(`${name}=${JSON.stringify(value)} is not allowed`);
-  });
+  }, 60_000);
 
   it('with good settings every handler module loads', async () => {
     for (const fn of ['ingest', 'process', 'deferred', 'drain', 'archive', 'retention', 'setup']) {
       const mod = (await import(`../../../functions/${fn}.ts`)) as { handler: unknown };
       expect(typeof mod.handler, fn).toBe('function');
     }
-  });
+  }, 60_000);
 });

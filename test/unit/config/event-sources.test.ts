@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import eventSources from '../../../deploy/event-sources.json' with { type: 'json' };
-import { ARCHIVE_TIMEOUT_MS, DEFERRED_DEFAULTS, DRAIN_DEFAULTS, PROCESS_DEFAULTS } from '../../../local/pipeline.ts';
+import { ARCHIVE_TIMEOUT_MS, DEFERRED_DEFAULTS, DEFERRED_REDELIVERY, DRAIN_DEFAULTS, PROCESS_DEFAULTS, PROCESS_REDELIVERY } from '../../../local/pipeline.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const yml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
@@ -35,10 +35,10 @@ function resourceBlock(name: string): string {
 const get = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], eventSources);
 
 describe('deploy/event-sources.json is the one source of event-source settings', () => {
-  it('every reference in serverless.yml names a number in the file', () => {
+  it('every reference in serverless.yml names a value in the file', () => {
     const refs = [...yml.matchAll(REF)].map((m) => m[1]!);
-    expect(refs.length).toBeGreaterThanOrEqual(14);
-    for (const r of refs) expect(typeof get(r), r).toBe('number');
+    expect(refs.length).toBeGreaterThanOrEqual(26);
+    for (const r of refs) expect(['number', 'boolean', 'object'], r).toContain(typeof get(r));
   });
 
   it('serverless.yml states none of them literally', () => {
@@ -53,6 +53,13 @@ describe('deploy/event-sources.json is the one source of event-source settings',
       const block = resourceBlock(res);
       expect(block).toContain(`BatchSize: \${file(./deploy/event-sources.json):${fn}.batchSize}`);
       expect(block).toContain(`MaximumBatchingWindowInSeconds: \${file(./deploy/event-sources.json):${fn}.batchWindowSeconds}`);
+      // Poison pills end: the error-handling controls and the provisioned pollers they need.
+      for (const [prop, key] of [
+        ['MaximumRetryAttempts', 'maximumRetryAttempts'], ['MaximumRecordAgeInSeconds', 'maximumRecordAgeSeconds'],
+        ['BisectBatchOnFunctionError', 'bisectBatchOnFunctionError'], ['FunctionResponseTypes', 'functionResponseTypes'],
+        ['MinimumPollers', 'minimumPollers'], ['MaximumPollers', 'maximumPollers'],
+      ]) expect(block, `${res} ${prop}`).toContain(`${prop}: \${file(./deploy/event-sources.json):${fn}.${key}}`);
+      expect(block).toContain('DestinationConfig: { OnFailure: { Destination: !GetAtt FailedBatchesBucket.Arn } }');
     }
   });
 
@@ -61,5 +68,15 @@ describe('deploy/event-sources.json is the one source of event-source settings',
     expect(DEFERRED_DEFAULTS).toMatchObject({ batchSize: eventSources.deferred.batchSize, windowMs: 10_000, timeoutMs: 900_000 });
     expect(DRAIN_DEFAULTS.batchSize).toBe(eventSources.drain.batchSize);
     expect(ARCHIVE_TIMEOUT_MS).toBe(eventSources.archive.timeoutSeconds * 1000);
+    for (const [local, fn] of [[PROCESS_REDELIVERY, 'process'], [DEFERRED_REDELIVERY, 'deferred']] as const) {
+      const s = eventSources[fn];
+      expect(local).toEqual({
+        maximumRetryAttempts: s.maximumRetryAttempts, maximumRecordAgeSeconds: s.maximumRecordAgeSeconds,
+        bisectBatchOnFunctionError: s.bisectBatchOnFunctionError, reportBatchItemFailures: s.functionResponseTypes.includes('ReportBatchItemFailures'),
+      });
+      // Bounded: a poison pill ends (Lambda's default, -1, retries for ever).
+      expect(s.maximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(s.bisectBatchOnFunctionError).toBe(true);
+    }
   });
 });
