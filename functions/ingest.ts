@@ -9,25 +9,46 @@ import * as config from '../shared/config.ts';
 import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
 import { deliver, DeliveryFailedError } from '../shared/delivery.ts';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../shared/ingest/index.ts';
-import { handleIngest, type IngestPorts } from '../shared/ingest/request.ts';
+import { handleIngest, shipperServices, type IngestPorts } from '../shared/ingest/request.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
+import { parseWithinCeiling } from '../shared/ingest/admit.ts';
+import { deliverInBatches } from '../shared/ingest/deliver.ts';
+import { CeilingLimiter } from '../shared/ingest/ceiling.ts';
+import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
+import { serveProtocol, type ProtocolServices } from '../shared/ingest/protocols/serve.ts';
 import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
 import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
 
 const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
+const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
 
-const ports = (): IngestPorts => ({
-  tenants,
-  deliver,
-  isDeliveryFailure: (err) => err instanceof DeliveryFailedError,
-  topic: config.topics().raw,
-  limits: config.ingestLimits(),
-  log: logger,
-  accepted: ({ tenant, ...o }) => recordIngest(metrics, tenantMetrics, { tenant: tenant.id, tier: tenant.plan.indexTier, ...o }),
-  refused: (status) => recordIngestRefused(metrics, status),
+function* onTopic(topic: string, batches: Iterable<Array<{ key: string; value: Buffer }>>) {
+  for (const b of batches) yield b.map((r) => ({ topic, key: r.key, value: r.value }));
+}
+
+/** OTLP and the other shippers' protocols (shared/ingest/protocols): the same registry, limits and delivery. */
+const protocolServices: ProtocolServices = shipperServices({
+  tenants, log: logger, isDeliveryFailure: (e) => e instanceof DeliveryFailedError,
+  deliver: (batches) => deliver(onTopic(config.topics().raw, batches)),
+  limits: () => {
+    const { minEventBytes, maxEventsPerRequest } = config.ingestCeiling();
+    return { ...config.ingestLimits(), minEventBytes, maxEventsPerRequest };
+  },
 });
 
-export const ingest = (event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> => handleIngest(ports(), event, context.awsRequestId);
+const ports: IngestPorts = {
+  tenants,
+  serveProtocol: (req) => serveProtocol(req, protocolServices),
+  parse: (req, tenant, at) => parseWithinCeiling(req, tenant, at, { ceiling, body: config.ingestLimits(), settings: config.ingestCeiling() }),
+  deliver: (result) => deliverInBatches(result, config.topics().raw, deliver, { isDeliveryFailure: (e) => e instanceof DeliveryFailedError }),
+  isDeliveryFailure: (e) => e instanceof DeliveryFailedError,
+  log: logger,
+  accepted: (tenant, r, spilled) =>
+    recordIngest(metrics, tenantMetrics, { tenant: tenant.id, tier: tenant.plan.indexTier, accepted: r.accepted, truncated: r.truncated, invalidUtf8: r.invalidUtf8, bytes: r.bodyBytes, spilled }),
+  refused: (status) => recordIngestRefused(metrics, status),
+};
 
-export const handler = lambdaHandler(ingest, [config.ingestLimits, config.tenantCacheTtlMs, config.kafka, config.kinesis, config.dynamodb, config.s3, config.tenantMetrics]);
+export const ingest = (event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> => handleIngest(ports, event, context.awsRequestId);
+
+export const handler = lambdaHandler(ingest, [config.ingestLimits, config.ingestCeiling, config.tenantCacheTtlMs, config.kafka, config.kinesis, config.dynamodb, config.s3, config.tenantMetrics]);

@@ -297,3 +297,28 @@ export const archive = () => ({
 export const httpPort = (): number => int('SLUICE_HTTP_PORT', 3000, { max: 65_535 });
 /** Period of the local archive schedule in seconds (SLUICE_ARCHIVE_EVERY_S, 300; 0 = none). */
 export const archiveEverySeconds = (): number => int('SLUICE_ARCHIVE_EVERY_S', 300);
+
+// --- ingest: the hard ceiling per tenant (issue 16) -------------------------------------------------
+
+/** A positive number (whole when `integer`); unset or '' gives the fallback. */
+function positive(name: string, fallback: number, integer: boolean): number {
+  if (integer) return int(name, fallback, { min: 1 });
+  const v = raw(name);
+  if (v === undefined || v.trim() === '') return fallback;
+  const n = /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new SettingError(name, v, `give a positive number (default ${fallback})`);
+  return n;
+}
+
+/**
+ * The hard ceiling at ingest, far above the budgets: SLUICE_CEILING_FACTOR (10) times the plan's
+ * sustained events/s and bytes/s, counted over windows of SLUICE_CEILING_WINDOW_SECONDS (10, so a
+ * burst of the whole window's allowance is fine); every event costs at least SLUICE_MIN_EVENT_BYTES
+ * (256); at most SLUICE_MAX_EVENTS_PER_REQUEST (100,000) events per request.
+ */
+export const ingestCeiling = () => ({
+  factor: positive('SLUICE_CEILING_FACTOR', 10, false),
+  windowSeconds: positive('SLUICE_CEILING_WINDOW_SECONDS', 10, true),
+  minEventBytes: positive('SLUICE_MIN_EVENT_BYTES', 256, true),
+  maxEventsPerRequest: positive('SLUICE_MAX_EVENTS_PER_REQUEST', 100_000, true),
+});

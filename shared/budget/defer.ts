@@ -1,7 +1,7 @@
 /**
  * Deferral policy: over-budget events go to `logs.deferred` (the envelope's bytes unchanged) with
- * two headers, and the `deferred` function indexes them once they are due and the tenant has
- * budget again; otherwise it re-defers them with the attempt count raised. Nothing is dropped, and
+ * these headers (their names and the record builders are in shared/process/records.ts), and the
+ * `deferred` function indexes them once they are due and the tenant has budget again; otherwise it re-defers them with the attempt count raised. Nothing is dropped, and
  * nothing hot-loops:
  *
  *   sluice-defer-attempts   how many times the event was refused (1 on the first deferral)
@@ -12,9 +12,11 @@
  * where backoff doubles from 1 s to 5 min with ±20 % jitter. Concurrency of the `deferred` function
  * is low, so it waits for the first not-yet-due record instead of spinning (see `parkPlan`).
  */
-export const HEADER_ATTEMPTS = 'sluice-defer-attempts';
-export const HEADER_NOT_BEFORE = 'sluice-not-before';
-export const HEADER_REASON = 'sluice-defer-reason';
+/** What a deferred record's headers say. */
+export interface DeferMeta {
+  attempts: number;
+  notBefore: number;
+}
 
 export const MIN_BACKOFF_MS = 1_000;
 export const MAX_BACKOFF_MS = 5 * 60_000;
@@ -26,30 +28,6 @@ export function backoffMs(attempts: number, random: () => number = Math.random):
 
 export function notBefore(now: number, attempts: number, retryAt: number | undefined, random?: () => number): number {
   return Math.max(retryAt ?? 0, now + backoffMs(attempts, random));
-}
-
-export interface DeferMeta {
-  attempts: number;
-  notBefore: number;
-}
-
-/** Reads the deferral headers (absent or malformed -> attempts 0, due now). */
-export function readDeferMeta(headers: Record<string, Buffer>): DeferMeta {
-  const a = Number(headers[HEADER_ATTEMPTS]?.toString('utf8'));
-  const nb = Number(headers[HEADER_NOT_BEFORE]?.toString('utf8'));
-  return {
-    attempts: Number.isInteger(a) && a >= 0 ? a : 0,
-    notBefore: Number.isFinite(nb) && nb > 0 ? nb : 0,
-  };
-}
-
-export function deferHeaders(meta: DeferMeta, reason: string | undefined): Record<string, Buffer> {
-  const h: Record<string, Buffer> = {
-    [HEADER_ATTEMPTS]: Buffer.from(String(meta.attempts)),
-    [HEADER_NOT_BEFORE]: Buffer.from(String(meta.notBefore)),
-  };
-  if (reason) h[HEADER_REASON] = Buffer.from(reason);
-  return h;
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * The real adapters behind the stage's ports, one set per Lambda instance (warm invocations reuse
- * the Kafka producer, the OpenSearch client, the plan cache and the ensured-index cache).
+ * the Kafka producer, the OpenSearch client, the plan cache and the ensured-index cache). The
+ * stage's composition root: the only file of shared/process that imports adapters (the adapters
+ * import the ports, never the stage).
  */
 import * as config from '../config.ts';
 import { produce } from '../adapters/kafka.ts';
@@ -11,7 +13,7 @@ import { toDocument } from '../classify/index.ts';
 import { DEFAULT_MAX_BULK_BYTES } from '../index/bulk.ts';
 import { logger } from '../observability.ts';
 import { S3TemplateStore } from '../adapters/template-store.ts';
-import { CachedPlans } from './plans.ts';
+import { CachedPlans } from '../tenants/plan-cache.ts';
 import { TenantMiners } from './templates.ts';
 import type { StageDeps } from './ports.ts';
 
@@ -41,6 +43,8 @@ export function defaultDeps(): StageDeps {
       maxParkMs: config.deferMaxParkMs(),
       random: Math.random,
       sampleFraction,
+      indexPrefix: config.indexPrefix(),
+      warn: (msg, extra) => logger.warn(msg, extra),
     };
   }
   return deps;
