@@ -6,8 +6,8 @@
  */
 import type { IngestRequest } from './http.ts';
 import { parseIngest, type IngestResult } from './parse.ts';
-import { requestLimits, type BodyLimits, type CeilingSettings } from './limits.ts';
-import { refusal, type CeilingLimiter } from './ceiling.ts';
+import { ceilingOf, requestLimits, type BodyLimits, type CeilingSettings } from './limits.ts';
+import { refusal, type CeilingLimiter, type Cost } from './ceiling.ts';
 import type { Tenant } from '../tenants/registry.ts';
 
 export interface AdmitDeps {
@@ -21,7 +21,16 @@ export async function parseWithinCeiling(req: IngestRequest, tenant: Tenant, rec
   const early = deps.ceiling.known(tenant.id, limits.ceiling, limits.minCost);
   if (early && !early.admitted) throw refusal(early, limits.ceiling, limits.minCost);
   const result = parseIngest(req, { tenant: tenant.id, receivedAt, limits: limits.parse, spread: tenant.plan.spread });
-  const a = await deps.ceiling.admit(tenant.id, limits.ceiling, result.cost);
-  if (!a.admitted) throw refusal(a, limits.ceiling, result.cost);
+  await admitCost(tenant, result.cost, deps);
   return result;
+}
+
+/**
+ * The ceiling check of a request already decoded elsewhere (the shippers' protocols): throws the
+ * 413 / 429 to answer when `cost` does not fit the tenant's ceiling now; call it before delivering.
+ */
+export async function admitCost(tenant: Tenant, cost: Cost, deps: Omit<AdmitDeps, 'body'>): Promise<void> {
+  const ceiling = ceilingOf(tenant.plan, deps.settings);
+  const a = await deps.ceiling.admit(tenant.id, ceiling, cost);
+  if (!a.admitted) throw refusal(a, ceiling, cost);
 }

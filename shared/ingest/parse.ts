@@ -166,7 +166,7 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
   // The event carried the body as text and nothing re-encoded it: no need to decode the Buffer again.
   const text = body === req.body && req.bodyText !== undefined && wellFormed(req.bodyText) ? req.bodyText : undefined;
   const maxLiteralBytes = 2 * maxEventBytes + 2;
-  const format = splitBody(body, { maxEventBytes, contentType: req.headers['content-type'], ...(text !== undefined ? { text } : {}) }, (raw, originalBytes, cut, invalid) => {
+  const format = splitBody(body, { maxEventBytes, maxEvents, contentType: req.headers['content-type'], ...(text !== undefined ? { text } : {}) }, (raw, originalBytes, cut, invalid) => {
     if (raws.length >= maxEvents) throw IngestError.tooManyEvents(maxEvents);
     const k = raws.length;
     if (k === sizes.length) {

@@ -4,6 +4,9 @@
  * deferred to `logs.deferred`, or, for `archive-only` plans, only counted (the archive stage keeps
  * the raw). The tenants' template miners load meanwhile.
  *
+ * Replayed events (archive replay) are admitted without a charge: they were charged when they first
+ * arrived.
+ *
  * Per tenant, never per batch: when a tenant's plan or budget cannot be read (the registry or the
  * ledger fails), that tenant's events are deferred (reason `tenant`, retried with the usual
  * backoff); the other tenants' events go on.
@@ -24,24 +27,27 @@ export async function admit(due: Item[], b: Batch): Promise<void> {
   for (const it of due) if (it.defer) toDeferred(b, it, it.defer.reason, it.defer.retryAt);
 }
 
-async function admitTenant(tenant: string, list: Item[], b: Batch): Promise<void> {
+async function admitTenant(tenant: string, all: Item[], b: Batch): Promise<void> {
   const { deps } = b;
+  // Replayed events were charged when they first arrived: admitted without a charge.
+  const list = all.some((it) => it.replay) ? all.filter((it) => !it.replay) : all;
   let plan;
   let g;
   try {
     plan = await deps.plans.planFor(tenant);
     const sizes = new Array<number>(list.length);
     for (let i = 0; i < list.length; i++) sizes[i] = list[i]!.bytes;
-    g = await deps.budget.take(tenant, plan, sizes, batchKey(b.stage, list), deps.now);
+    g = list.length === 0 ? { admitted: 0 } : await deps.budget.take(tenant, plan, sizes, batchKey(b.stage, list), deps.now);
   } catch (err) {
     deps.warn?.('tenant plan or budget not available: its events are deferred', { tenant, error: (err as Error).message });
-    for (const it of list) {
+    for (const it of all) {
       it.verdict = Verdict.Deferred;
       it.defer = { reason: 'tenant', retryAt: undefined };
     }
     return;
   }
   b.tally.tenant(tenant).tier = plan.indexTier;
+  if (list !== all) for (const it of all) if (it.replay) it.plan = plan;
   for (let i = 0; i < list.length; i++) {
     const it = list[i]!;
     it.plan = plan;

@@ -9,7 +9,7 @@ import type { RawEnvelope } from '../envelope.ts';
 import type { Plan } from '../tenants/plans.ts';
 import { notBefore, type DeferMeta } from '../budget/defer.ts';
 import { SummaryBuilder, type Stage, type SummarySlot } from '../summary/summary.ts';
-import { deferRecord, dlqRecord, type DeferReason, type DlqKind, type OutRecord } from './records.ts';
+import { deferRecord, dlqRecord, REPLAY_HEADERS, type DeferReason, type DlqKind, type OutRecord } from './records.ts';
 import { Tally } from './tally.ts';
 import type { StageDeps } from './ports.ts';
 
@@ -32,6 +32,8 @@ export interface Item {
   verdict: Verdict;
   plan: Plan | undefined;
   slot: SummarySlot | undefined;
+  /** Replayed from the archive (`HEADER_REPLAY`): indexed, not counted or charged again. */
+  replay: boolean;
   /** Set by the budget step for a deferred item: why, and when the budget expects room again. */
   defer: { reason: DeferReason | undefined; retryAt: number | undefined } | undefined;
 }
@@ -88,7 +90,10 @@ export function toDeferred(b: Batch, it: Item, reason: DeferReason | undefined, 
   const attempts = it.meta.attempts + 1;
   const meta = { attempts, notBefore: dueNow ? now : notBefore(now, attempts, retryAt, b.deps.random) };
   it.verdict = Verdict.Deferred;
-  b.deferred.push(deferRecord(b.deps.topics.deferred, it.msg, it.env.tenant, meta, reason));
+  const r = deferRecord(b.deps.topics.deferred, it.msg, it.env.tenant, meta, reason);
+  // A replayed event stays one (not charged or counted when the deferred stage indexes it).
+  if (it.replay) r.headers = { ...r.headers, ...REPLAY_HEADERS };
+  b.deferred.push(r);
 }
 
 /** A promise that never rejects: its error, if any, for later. */

@@ -9,7 +9,8 @@
  *  - The deadline: every `CHECK_EVERY` events or 50 ms (and after any slow event) the time is checked; past
  *    the batch's classification deadline the events not classified yet are deferred (original
  *    bytes, due at once, reason `deadline`) and the batch completes.
- *  - Over-budget (deferred, archive-only) events are counted in the summaries, not indexed.
+ *  - Over-budget (deferred, archive-only) events are not classified or mined: counted in the
+ *    summaries by what their envelope knows (`countUnclassified`), not indexed.
  *  - Admitted events go to the target of ./targets.ts (bounded window, capped new indices), their
  *    `fields` cut when too large to index (./documents.ts), and into the bulk pipeline; each new
  *    target is ensured (index + alias) before the first request that needs it. An item refused
@@ -18,6 +19,7 @@
  *    `index`, with the reason).
  */
 import { jsonString } from '../index/bulk.ts';
+import { indexNames } from '../index/naming.ts';
 import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
@@ -59,12 +61,17 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     }
     const it = due[n]!;
     const env = it.env;
+    if (it.verdict !== Verdict.Index) {
+      // Over budget: not classified or mined here (it is when finally indexed), only counted.
+      countUnclassified(it, b);
+      continue;
+    }
     let doc: LogDocument;
     let shortcut = slow.isSlow(env.tenant, env.raw, deps.now);
     try {
       doc = shortcut ? textDocument(env, SLOW_FLAG) : deps.toDocument(env);
     } catch (err) {
-      toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt));
+      toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt));
       continue;
     }
     doc.tenant = env.tenant;
@@ -79,12 +86,11 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     }
     t0 = t1;
     // Counted under the same bounded time as its index (the summaries' monthly indices stay bounded too).
-    const slot = summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
+    // A replayed event is not counted again (no slot).
+    const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
     it.slot = slot;
-    if (isProcess) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
-    if (it.verdict === Verdict.ArchiveOnly) tally.record(env.tenant, 'archive_only', slot);
-    else if (it.verdict === Verdict.Deferred) tally.record(env.tenant, 'deferred', slot);
-    else sink.add(it, doc);
+    if (isProcess && slot !== undefined) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
+    sink.add(it, doc);
     if ((n & (SLICE - 1)) === SLICE - 1 && sink.pipeline.busy) {
       await sink.pipeline.pump();
       // The time the requests in flight took is not the next event's.
@@ -94,16 +100,26 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
   await sink.finish();
 }
 
-/** Past the deadline: the events from `from` on are deferred (the admitted ones now; the others already are) and counted by what their envelope says. */
+/** Past the deadline: the events from `from` on are deferred (the admitted ones now; the others already are) and counted unclassified. */
 function deferRest(due: Item[], from: number, b: Batch): void {
   for (let n = from; n < due.length; n++) {
     const it = due[n]!;
-    const env = it.env;
-    const slot = b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
-    if (b.stage === 'process') b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
     if (it.verdict === Verdict.Index) toDeferred(b, it, 'deadline', undefined, true);
-    b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
+    countUnclassified(it, b);
   }
+}
+
+/**
+ * Counts a deferred or archive-only event by what its envelope knows, without classifying it: in
+ * the process stage's summary it is one event of its size under its RECEIVE minute, with level and
+ * format `(none)`, the envelope's source and host, and no template (it is classified, and its
+ * template counted, only if and when it is indexed).
+ */
+function countUnclassified(it: Item, b: Batch): void {
+  const env = it.env;
+  const slot = it.replay ? undefined : b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
+  if (b.stage === 'process' && slot !== undefined) b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
+  b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
 }
 
 /** The bulk side of the step: targets, their ensuring, the pipeline, and the items' fate. */
@@ -122,7 +138,8 @@ class Sink {
 
   constructor(private readonly b: Batch) {
     const { deps } = b;
-    this.targets = new TargetCache(deps.indexPrefix, deps.maxNewIndicesPerTenant);
+    // The prefix read once per batch (not once per new target).
+    this.targets = new TargetCache(deps.indexPrefix ?? indexNames().prefix, deps.maxNewIndicesPerTenant);
     this.pipeline = new BulkPipeline(deps.search, {
       maxBytes: Math.min(deps.maxBulkBytes, deps.streamBulkBytes ?? DEFAULT_STREAM_BULK_BYTES),
       deadline: b.indexDeadline, now: deps.now, sleep: deps.sleep, random: deps.random,

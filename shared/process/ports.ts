@@ -55,8 +55,10 @@ export interface StageDeps {
   streamBulkBytes?: number;
   /** Bulk requests in flight at once. Default 3. */
   bulkConcurrency?: number;
-  /** Longest wait of the `deferred` function for a record that is not due yet. */
+  /** The first wait of the `deferred` function for a record not due yet (doubling per park; see shared/budget/defer.ts). */
   maxParkMs: number;
+  /** The longest wait per park, and the bound on how long one tenant's parked backlog holds another's due events. Default 6 × maxParkMs. */
+  maxParkCapMs?: number;
   random: () => number;
   /**
    * Staging only: the share of raw events the process stage handles, chosen by a stable hash of the

@@ -11,8 +11,10 @@
  *                     sluice-defer-attempts  how many times the event was refused (1 on the first deferral)
  *                     sluice-not-before      ms since the epoch before which it is not retried
  *                     sluice-defer-reason    what refused it last (`DeferReason`)
- *                   a parked record (not due yet) keeps the headers it came with.
+ *                     sluice-park-count      times parked (re-produced not due yet) since its last deferral
+ *                   a parked record keeps the headers it came with, its park count raised.
  *   logs.summary    one summary contribution (JSON), keyed by its id.
+ *   logs.raw        a replayed event carries sluice-replay: 1 (see `HEADER_REPLAY`).
  */
 import type { KafkaMessage } from '../msk.ts';
 import type { DeferMeta } from '../budget/defer.ts';
@@ -25,6 +27,15 @@ export const HEADER_STAGE = 'sluice-stage';
 export const HEADER_ATTEMPTS = 'sluice-defer-attempts';
 export const HEADER_NOT_BEFORE = 'sluice-not-before';
 export const HEADER_REASON = 'sluice-defer-reason';
+export const HEADER_PARKS = 'sluice-park-count';
+/**
+ * On a `logs.raw` record produced by an archive replay (`sluice replay`): the event was counted and
+ * charged when it first arrived, so the stage indexes it (an overwrite, by id) without counting it in
+ * the summaries or charging the tenant's budget again.
+ */
+export const HEADER_REPLAY = 'sluice-replay';
+/** The headers an archive replay puts on each record. */
+export const REPLAY_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze({ [HEADER_REPLAY]: Buffer.from('1') });
 
 /**
  * Which step sent a record to the DLQ:
@@ -83,9 +94,9 @@ export function deferRecord(topic: string, m: KafkaMessage, tenant: string, meta
   return { topic, key: keyOf(m, tenant), value: m.value, headers: deferHeaders(meta, reason) };
 }
 
-/** An event not due yet, re-produced unchanged (same bytes, same headers). */
-export function parkRecord(topic: string, m: KafkaMessage, tenant: string): OutRecord {
-  return { topic, key: keyOf(m, tenant), value: m.value, headers: m.headers };
+/** An event not due yet, re-produced unchanged (same bytes, same headers) but for its park count. */
+export function parkRecord(topic: string, m: KafkaMessage, tenant: string, parks: number): OutRecord {
+  return { topic, key: keyOf(m, tenant), value: m.value, headers: { ...m.headers, [HEADER_PARKS]: Buffer.from(String(parks)) } };
 }
 
 export function summaryRecord(topic: string, c: Contribution): OutRecord {
@@ -96,10 +107,13 @@ export function summaryRecord(topic: string, c: Contribution): OutRecord {
 export function readDeferMeta(headers: Record<string, Buffer>): DeferMeta {
   const a = Number(headers[HEADER_ATTEMPTS]?.toString('utf8'));
   const nb = Number(headers[HEADER_NOT_BEFORE]?.toString('utf8'));
-  return {
+  const meta: DeferMeta = {
     attempts: Number.isInteger(a) && a >= 0 ? a : 0,
     notBefore: Number.isFinite(nb) && nb > 0 ? nb : 0,
   };
+  const p = Number(headers[HEADER_PARKS]?.toString('utf8'));
+  if (Number.isInteger(p) && p > 0) meta.parks = p;
+  return meta;
 }
 
 export function deferHeaders(meta: DeferMeta, reason: string | undefined): Record<string, Buffer> {

@@ -10,8 +10,9 @@
  *    ordinary traffic touches one or two, a late backlog a few); past it, the receive slice
  *    (flagged the same way). So one tenant adds at most `retention + 2` slices over time, and at
  *    most 8 indices per batch.
- *  - Cached per tenant and hour of `...Z` timestamps (the window is checked once per hour slice,
- *    at hour precision: an event up to an hour beyond an edge may keep its own slice).
+ *  - Cached per tenant, for the last few hours of `...Z` timestamps and the hour they were received
+ *    in (the window is checked once per such pair, at hour precision: an event up to an hour beyond
+ *    an edge may keep its own slice).
  *
  * Remembers the (index, tenant) pairs not yet handed out for ensuring (`takeNew`), and each
  * index's targets so that a deleted index can be made again (`again`).
@@ -24,6 +25,7 @@ import type { Plan } from '../tenants/plans.ts';
 export const RESLICED_FLAG = 'index_resliced';
 export const DEFAULT_MAX_NEW_TARGETS = 8;
 const HOUR = 3_600_000;
+const CACHED_PER_TENANT = 4;
 const DAY = 86_400_000;
 
 /** An index target with its bulk action line split around the `_id`: `head + jsonString(id) + tail`. */
@@ -42,7 +44,8 @@ function isoZ(ts: string): boolean {
 }
 
 export class TargetCache {
-  private readonly byTenant = new Map<string, { tier: string; prefix: string; target: ResolvedTarget }>();
+  /** Per tenant, the last few (event hour, receive hour) -> target decisions. */
+  private readonly byTenant = new Map<string, Array<{ tier: string; prefix: string; received: string; target: ResolvedTarget }>>();
   private readonly specs = new Map<string, IndexTargetSpec>();
   /** index\0tenant -> its target as is and flagged re-sliced. */
   private readonly resolved = new Map<string, { plain: ResolvedTarget; flagged: ResolvedTarget }>();
@@ -56,12 +59,23 @@ export class TargetCache {
 
   resolve(tenant: string, plan: Pick<Plan, 'indexTier' | 'retentionDays'>, ts: string, receivedAt: string): ResolvedTarget {
     const tier = plan.indexTier;
-    const c = this.byTenant.get(tenant);
-    if (c !== undefined && c.tier === tier && ts.length >= 13 && ts.startsWith(c.prefix) && ts.charCodeAt(ts.length - 1) === 0x5a) return c.target;
+    const cached = this.byTenant.get(tenant);
+    if (cached !== undefined && ts.length >= 13 && ts.charCodeAt(ts.length - 1) === 0x5a) {
+      for (let i = 0; i < cached.length; i++) {
+        const c = cached[i]!;
+        if (c.tier === tier && ts.startsWith(c.prefix) && receivedAt.startsWith(c.received)) return c.target;
+      }
+    }
     let t = this.target(tenant, tier, inWindow(ts, receivedAt, plan.retentionDays) ? ts : undefined, receivedAt);
     if (t === undefined) t = this.target(tenant, tier, undefined, receivedAt, true)!;
-    // Only an in-window `YYYY-MM-DDTHH...Z` timestamp names its slice by its first 13 characters.
-    if (!t.resliced && isoZ(ts)) this.byTenant.set(tenant, { tier, prefix: ts.slice(0, 13), target: t });
+    // Only a `YYYY-MM-DDTHH...Z` timestamp names its slice by its first 13 characters; the decision
+    // holds for events of that hour received in the same hour.
+    if (isoZ(ts) && receivedAt.length >= 13) {
+      const list = cached ?? [];
+      if (list.length >= CACHED_PER_TENANT) list.shift();
+      list.push({ tier, prefix: ts.slice(0, 13), received: receivedAt.slice(0, 13), target: t });
+      if (cached === undefined) this.byTenant.set(tenant, list);
+    }
     return t;
   }
 

@@ -158,6 +158,24 @@ describe('ingest -> Kafka', () => {
     expect(await envelopesWith(marker, 1, 3000)).toHaveLength(0);
   });
 
+  it('writes each element of a JSON array as the exact text sent (2^53 + 1, 1.10, 1e400, duplicate keys)', async () => {
+    const marker = `m-${run}-exact`;
+    const elements = [
+      `{"mk":"${marker}","id":9007199254740993}`,
+      `{"mk":"${marker}","price":1.10}`,
+      `{"mk":"${marker}","huge":1e400}`,
+      `{"mk":"${marker}","a":1,"a":2}`,
+      `{ "mk" : "${marker}" ,  "spaced" : [ 1 , 2 ] }`,
+    ];
+    const res = await ingest(
+      apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: `[${elements.join(',\n')}]` }),
+      ctx,
+    );
+    expect(res.statusCode).toBe(202);
+    const envs = await envelopesWith(marker, 5);
+    expect(envs.map((e) => e.raw).sort()).toEqual([...elements].sort());
+  });
+
   it('gives a retried POST with the same Idempotency-Key the same event ids', async () => {
     const marker = `m-${run}-idem`;
     const send = () =>

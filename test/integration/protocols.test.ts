@@ -9,6 +9,7 @@
  *  - Elasticsearch bulk (/es): rsyslog's omelasticsearch (docs/shipping/rsyslog-elasticsearch.conf; rsyslog
  *    from Debian, extracted rather than installed: it conflicts with syslog-ng-core) and syslog-ng's
  *    elasticsearch-http() (docs/shipping/syslog-ng-elasticsearch.conf).
+ *  - Splunk HEC: splunk-logging from npm (Splunk's own JavaScript HEC client).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +36,7 @@ import { readTopic } from '../support/kafka.ts';
 import { ensureDebianPackages, extractedDebian } from '../support/debian-extract.ts';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { createRequire } from 'node:module';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -284,4 +286,32 @@ describe('syslog-ng elasticsearch-http() (docs/shipping/syslog-ng-elasticsearch.
     expect(envs.map((e) => (JSON.parse(e.raw) as { MESSAGE: string }).MESSAGE).sort()).toEqual([`first ${marker}`, `second ${marker}`]);
     for (const e of envs) expect(e).toMatchObject({ tenant: tenantId, source: 'syslog-ng' });
   }, 300_000);
+});
+
+interface SplunkLogger {
+  send(payload: { message: unknown; severity?: string; metadata?: Record<string, string> }, cb: (err: Error | null, resp: { statusCode: number } | undefined, body: unknown) => void): void;
+  requestOptions: { strictSSL?: boolean };
+}
+const SplunkLoggerClass = (createRequire(import.meta.url)('splunk-logging') as { Logger: new (config: Record<string, unknown>) => SplunkLogger }).Logger;
+
+function splunkSend(logger: SplunkLogger, payload: Parameters<SplunkLogger['send']>[0]): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => logger.send(payload, (err, resp, body) => (err ? reject(err) : resolve({ status: resp?.statusCode ?? 0, body }))));
+}
+
+describe('Splunk HEC from splunk-logging (npm)', () => {
+  it('events arrive with their host, source, sourcetype and severity; a wrong token gets code 4', async () => {
+    const marker = `hec-${run}`;
+    const logger = new SplunkLoggerClass({ token, url, maxRetries: 0 });
+    const r = await splunkSend(logger, { message: { text: `card declined ${marker}`, order: 7 }, severity: 'error', metadata: { host: 'pos-2', source: 'till', sourcetype: 'pos:json', index: 'main' } });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ text: 'Success', code: 0 });
+    const bad = await splunkSend(new SplunkLoggerClass({ token: 'slc_wrong', url, maxRetries: 0 }), { message: `lost ${marker}` });
+    expect(bad.status).toBe(403);
+    expect(bad.body).toMatchObject({ code: 4 });
+    const found = await envelopesWith([marker], 1);
+    const [e] = found.get(marker)!;
+    expect(found.get(marker)).toHaveLength(1);
+    expect(e).toMatchObject({ tenant: tenantId, host: 'pos-2', source: 'till' });
+    expect(JSON.parse(e!.raw)).toMatchObject({ message: { text: `card declined ${marker}`, order: 7 }, severity: 'error', sourcetype: 'pos:json', index: 'main' });
+  });
 });

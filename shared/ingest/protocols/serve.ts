@@ -14,6 +14,9 @@ import type { IngestRequest, LambdaHttpResult } from '../http.ts';
 import type { IngestLimits, IngestRecord } from '../parse.ts';
 import { buildResult } from './events.ts';
 import { esMatcher } from './es.ts';
+import { firehoseMatcher } from './firehose.ts';
+import { hecMatcher } from './hec.ts';
+import { lokiMatcher } from './loki.ts';
 import { otlpMatcher } from './otlp.ts';
 import type { ProtocolRoute } from './types.ts';
 
@@ -48,7 +51,7 @@ const PRODUCE_BATCH = 5000;
 const PRODUCE_BATCH_BYTES = 4 * 1024 * 1024;
 
 type Matcher = (path: string, req: IngestRequest, peek: () => Buffer) => ProtocolRoute | undefined;
-const MATCHERS: Matcher[] = [otlpMatcher, esMatcher];
+const MATCHERS: Matcher[] = [otlpMatcher, esMatcher, hecMatcher, lokiMatcher, firehoseMatcher];
 
 /** The protocol route serving `req`, or undefined for native ingest. `peek` gives the decoded body when a matcher must sniff it. */
 export function matchProtocol(req: IngestRequest, peek: () => Buffer): ProtocolRoute | undefined {
@@ -93,7 +96,7 @@ export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): 
     served.tenant = tenant.id;
     const receivedAt = (svc.now ?? (() => new Date()))();
     const b = body();
-    const d = route.decode(b, req, receivedAt);
+    const d = route.decode(b, req, receivedAt, svc.limits);
     const result = buildResult(req, d.events, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}) }, b.length);
     if (result.accepted > 0) await svc.deliver(result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES));
     return { ...served, response: route.answer(req, d, result), accepted: result.accepted, rejected: d.rejected, truncated: result.truncated, bodyBytes: b.length };

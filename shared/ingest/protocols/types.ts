@@ -5,6 +5,7 @@
  */
 import type { IngestError } from '../errors.ts';
 import type { IngestRequest, LambdaHttpResult } from '../http.ts';
+import type { IngestLimits } from '../parse.ts';
 import type { ProtocolEvent, ProtocolResult } from './events.ts';
 
 export interface Decoded {
@@ -25,7 +26,7 @@ export interface ProtocolRoute {
   /** The token in the protocol's convention; throws IngestError 401 when absent or malformed. */
   token(req: IngestRequest): string;
   /** The decoded body (Content-Encoding undone, limits checked) to events; throws on a malformed request. */
-  decode(body: Buffer, req: IngestRequest, receivedAt: Date): Decoded;
+  decode(body: Buffer, req: IngestRequest, receivedAt: Date, limits: IngestLimits): Decoded;
   /** The success answer, once every accepted event is durable. */
   answer(req: IngestRequest, decoded: Decoded, result: ProtocolResult): LambdaHttpResult;
   /** Any error (IngestError, or the protocol's own decode errors mapped by `serve`) in the protocol's words. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWithinCeiling } from '../../../shared/ingest/admit.ts';
+import { admitCost, parseWithinCeiling } from '../../../shared/ingest/admit.ts';
 import { CeilingLimiter, type CeilingCounter, type Cost } from '../../../shared/ingest/ceiling.ts';
 import { IngestError } from '../../../shared/ingest/errors.ts';
 import { resolvePlan } from '../../../shared/tenants/plans.ts';
@@ -58,5 +58,15 @@ describe('parseWithinCeiling', () => {
     expect(e.status).toBe(413);
     expect(e.code).toBe('over_ceiling');
     expect(e.message).toMatch(/101 events/);
+  });
+});
+
+describe('admitCost (for requests decoded by a protocol)', () => {
+  it('counts against the same ceiling as native requests', async () => {
+    const deps = { ceiling: new CeilingLimiter(new MemoryCounter(), { now: () => 5_000 }), settings };
+    await admitCost(tenant, { events: 100, bytes: 25_600 }, deps);
+    const e = await refusalOf(admitCost(tenant, { events: 1, bytes: 256 }, deps));
+    expect(e.status).toBe(429);
+    expect(e.reason).toBe('events_ceiling');
   });
 });

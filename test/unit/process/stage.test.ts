@@ -148,13 +148,14 @@ describe('process stage (in-memory ports)', () => {
     expect(sum[0]).toMatchObject({ stage: 'deferred', events: 0, deferred_indexed: 1, redeferred: 1 });
   });
 
-  it('deferred stage: parks records not due within the wait, unchanged', async () => {
+  it('deferred stage: parks records not due within the wait, unchanged but for their park count', async () => {
     const { d, produced } = deps();
     const h = { [HEADER_ATTEMPTS]: '4', [HEADER_NOT_BEFORE]: String(T0 + 86_400_000) };
     const r = await runStage(toMskEvent([{ ...rec(env('acme', 1), 0, h), topic: 'logs.deferred' }]), ctx(), d, 'deferred');
     expect(r).toMatchObject({ indexed: 0, parked: 1 });
     const parked = produced.find((p) => p.topic === 'logs.deferred')!;
-    expect(readDeferMeta(parked.headers!)).toEqual({ attempts: 4, notBefore: T0 + 86_400_000 });
+    expect(readDeferMeta(parked.headers!)).toEqual({ attempts: 4, notBefore: T0 + 86_400_000, parks: 1 });
+    expect(parked.value.toString()).toBe(JSON.stringify(env('acme', 1)));
   });
 
   it('streams documents into several bulk requests (bounded concurrency), each target ensured before its first request', async () => {
