@@ -24,7 +24,8 @@ import type { Draft } from './draft.ts';
 import { isAllDigits, skipSpaces, trimEnd } from './draft.ts';
 import { isUpperWord, levelAt } from './levels.ts';
 import type { Level } from './types.ts';
-import { parseMonthDayCompact, parseTimestampAt, TS } from './time.ts';
+import { parseMonthDayCompact, parseTimestampAt } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -204,7 +205,7 @@ const MAX_RUN = 9;
  * or at a `name[pid]:` tag (`... host2 Mmm d hh:mm:ss host2/host2 prog[42]: msg`). Returns the
  * terminator's index (RUN holds the first timestamp read in the run, NaN if none), or -1.
  */
-function headerRun(s: string, q: number, ref: number): number {
+function headerRun(cur: Cursor, s: string, q: number, ref: number): number {
   RUN.t = NaN;
   const n = s.length;
   let k = q;
@@ -214,16 +215,16 @@ function headerRun(s: string, q: number, ref: number): number {
     const e = tokenEnd(s, k);
     if (e - k >= 3 && e - k <= 13 && isUpperWord(s, k, e) && levelAt(s, k, e) !== undefined) return k;
     if (isPidTag(s, k, e)) return k;
-    const t = parseTimestampAt(s, k, ref);
-    if (!Number.isNaN(t) && TS.end > k) {
+    const t = parseTimestampAt(cur, s, k, ref);
+    if (!Number.isNaN(t) && cur.end > k) {
       if (Number.isNaN(RUN.t)) {
         RUN.t = t;
         RUN.tStart = k;
-        RUN.tEnd = TS.end;
-        RUN.syslogStyle = TS.syslogStyle;
+        RUN.tEnd = cur.end;
+        RUN.syslogStyle = cur.syslogStyle;
       }
-      if (TS.end >= n || s.charCodeAt(TS.end) === SPACE) {
-        k = skipSp(s, TS.end);
+      if (cur.end >= n || s.charCodeAt(cur.end) === SPACE) {
+        k = skipSp(s, cur.end);
         continue;
       }
       // A date glued to more (`2005-06-03-15.42.50`): judged as a whole token below.
@@ -260,12 +261,12 @@ function isDottedLogger(s: string, q: number, e: number): boolean {
 }
 
 /** klog/glog: `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`. Fills the draft and returns true. */
-function parseKlog(line: string, rest: string, ref: number, d: Draft): boolean {
+function parseKlog(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   const lv = letterLevel(line.charCodeAt(0));
   if (lv === undefined || lv === 'trace' || lv === 'debug') return false;
-  const t = parseMonthDayCompact(line, 1, ref);
+  const t = parseMonthDayCompact(cur, line, 1, ref);
   if (Number.isNaN(t)) return false;
-  let p = skipSp(line, TS.end);
+  let p = skipSp(line, cur.end);
   const te = tokenEnd(line, p);
   if (te === p || !isAllDigits(line, p, te)) return false;
   const tid = line.slice(p, te);
@@ -275,7 +276,7 @@ function parseKlog(line: string, rest: string, ref: number, d: Draft): boolean {
   const colon = line.lastIndexOf(':', fe - 2);
   if (colon <= p || !isAllDigits(line, colon + 1, fe - 1)) return false;
   d.t = t;
-  d.tRaw = line.slice(1, TS.end);
+  d.tRaw = line.slice(1, cur.end);
   d.format = 'generic';
   d.level = lv;
   d.fields.thread = tid;
@@ -296,25 +297,25 @@ function wideGap(s: string, e: number): boolean {
  * Reads `line` (an event's first line) as a generic header. On success fills the draft (message:
  * the first line's message plus `rest`, the event's following lines) and returns true.
  */
-export function parseGeneric(line: string, rest: string, ref: number, d: Draft): boolean {
+export function parseGeneric(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   const n = line.length;
   let p = skipSpaces(line, 0);
-  if (p === 0 && n > 20 && line.charCodeAt(5) === SPACE && parseKlog(line, rest, ref, d)) return true;
-  const t = parseTimestampAt(line, p, ref);
+  if (p === 0 && n > 20 && line.charCodeAt(5) === SPACE && parseKlog(cur, line, rest, ref, d)) return true;
+  const t = parseTimestampAt(cur, line, p, ref);
   let hasTs = !Number.isNaN(t);
   let syslogStyle = false;
   /** The header-run rule was tried (it is tried once per line). */
   let ranRun = false;
   if (hasTs) {
     d.t = t;
-    d.tRaw = line.slice(p, TS.end);
-    syslogStyle = TS.syslogStyle;
-    p = TS.end;
+    d.tRaw = line.slice(p, cur.end);
+    syslogStyle = cur.syslogStyle;
+    p = cur.end;
   } else {
     // Leading fields before the timestamp (`label epoch ...`, `file.log.1 2024-01-01 ...`): a header
     // run holding a timestamp and ending at a level word or a pid tag.
     ranRun = true;
-    const r = headerRun(line, p, ref);
+    const r = headerRun(cur, line, p, ref);
     if (r > p && !Number.isNaN(RUN.t)) {
       hasTs = true;
       d.t = RUN.t;
@@ -593,7 +594,7 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
       // More header fields after the timestamp (ids, hosts, a second date), up to a level word or a
       // pid tag: `ts 2005.06.03 R02-M1-N0 RAS KERNEL INFO msg`, `ts host Mmm d hh:mm:ss prog[42]: msg`.
       ranRun = true;
-      const r = headerRun(line, q, ref);
+      const r = headerRun(cur, line, q, ref);
       if (r > q) {
         commit(r);
         p = r;
