@@ -6,6 +6,63 @@
  * classifications (a worker pool, a re-entrant parser) passes its own `new Cursor()`.
  */
 import { TimeCursor } from './time.ts';
+import type { Level } from './types.ts';
+
+/** The generic header reader's state while it reads one line's header tokens (`generic.ts`). */
+export class HeaderState {
+  /** Next index to read. */
+  p = 0;
+  /** A timestamp was read (leading, or in a header run); it had the BSD-syslog shape. */
+  hasTs = false;
+  syslogStyle = false;
+  /** The header-run rule was tried (it is tried once per line). */
+  ranRun = false;
+  level: Level | undefined = undefined;
+  /** Where the message starts if the header stops now (after the last committed token). */
+  msgStart = 0;
+  /** Tentative `[thread]`, pid and thread id: header only when more header follows. */
+  pendingThread: string | undefined = undefined;
+  pendingPid: number | undefined = undefined;
+  pendingTid: string | undefined = undefined;
+  thread: string | undefined = undefined;
+  pid: number | undefined = undefined;
+  /** Field separator of a pipe/tab-separated header, once seen (0: none). */
+  sep = 0;
+  hostTaken = false;
+  componentTaken = false;
+  /** Header tokens read so far. */
+  tokens = 0;
+  /** The last committed token was a dash separator or a bracketed level. */
+  strict = false;
+  /** The message starts exactly at msgStart (no leading-space trim). */
+  exact = false;
+  /** The last committed token was the level, followed by a wide gap (column-aligned header). */
+  levelGap = false;
+  /** A dotted logger name was just taken: a `[...]` right after it is its context (request id). */
+  contextNext = false;
+
+  reset(): void {
+    this.p = 0;
+    this.hasTs = false;
+    this.syslogStyle = false;
+    this.ranRun = false;
+    this.level = undefined;
+    this.msgStart = 0;
+    this.pendingThread = undefined;
+    this.pendingPid = undefined;
+    this.pendingTid = undefined;
+    this.thread = undefined;
+    this.pid = undefined;
+    this.sep = 0;
+    this.hostTaken = false;
+    this.componentTaken = false;
+    this.tokens = 0;
+    this.strict = false;
+    this.exact = false;
+    this.levelGap = false;
+    this.contextNext = false;
+  }
+}
 
 export class Cursor extends TimeCursor {
   /** access: index past the quoted field last read. */
@@ -18,6 +75,13 @@ export class Cursor extends TimeCursor {
   fieldEnd = 0;
   /** syslog: index past the STRUCTURED-DATA last read. */
   sdEnd = 0;
+  /** generic: the first timestamp a header run met (`runT` NaN if none), where it was, its shape. */
+  runT = NaN;
+  runTStart = 0;
+  runTEnd = 0;
+  runSyslogStyle = false;
+  /** generic: the header being read. */
+  readonly header = new HeaderState();
   /** classify: the event time (ISO) of the last draft, and whether it is the receive time. */
   timestamp = '';
   fallback = false;
