@@ -592,12 +592,29 @@ function componentToken(g: HeaderState, line: string, q: number, e: number, d: D
   const aligned = g.level !== undefined && g.levelGap && g.msgStart === g.p && e - q <= 64 && wideGap(line, e) && line.charCodeAt(e - 1) !== COLON;
   // `LEVEL logger.name [context] message` / `LEVEL [thread] logger.name message`.
   const dotted = g.level !== undefined && !aligned && isDottedLogger(line, q, e) && e < n && line.charCodeAt(e) === SPACE;
-  if (!dashComponent && !aligned && !dotted) return NEXT;
+  if (!dashComponent && !aligned && !dotted) return pairThenDash(g, line, q, e, d);
   g.componentTaken = true;
   d.fields.component = line.slice(q, e);
   commit(g, e);
   g.p = e;
   if (dotted && !dashComponent) g.contextNext = true;
+  return GO_ON;
+}
+
+/**
+ * Right after the timestamp, two header-shaped fields then ` - ` (`program.exe *64 - message`,
+ * `worker-3 pid:42 - message`): both are the component. Plain words are prose, not fields.
+ */
+function pairThenDash(g: HeaderState, line: string, q: number, e: number, d: Draft): number {
+  if (!g.hasTs || g.tokens !== 1 || g.level !== undefined || line.charCodeAt(e) !== SPACE) return NEXT;
+  const q2 = e + 1;
+  const e2 = tokenEnd(line, q2);
+  if (e2 - q2 > 16 || e2 + 2 >= line.length || line.charCodeAt(e2) !== SPACE || line.charCodeAt(e2 + 1) !== MINUS || line.charCodeAt(e2 + 2) !== SPACE) return NEXT;
+  if (e - q > 64 || !isHeaderShaped(line, q, e) || !isHeaderShaped(line, q2, e2)) return NEXT;
+  g.componentTaken = true;
+  d.fields.component = line.slice(q, e2);
+  commit(g, e2);
+  g.p = e2;
   return GO_ON;
 }
 

@@ -95,4 +95,12 @@ describe('general header rules', () => {
     expect(c.fields.pid).toBe(77);
     expect(c.message).toBe('denied write /tmp/x');
   });
+  it('two header-shaped fields then ` - ` after the timestamp are the component (program and arch, worker and pid)', () => {
+    const c = classify('[05.30 08:00:01] updater.bin *32 - mirror.example.net:8443 open via relay', RECEIVED);
+    expect(c.message).toBe('mirror.example.net:8443 open via relay');
+    expect(c.fields.component).toBe('updater.bin *32');
+    expect(classify('2024-05-30 08:00:01 worker-3 pid:42 - queue drained', RECEIVED).message).toBe('queue drained');
+    // Plain words before a dash are prose, not header fields.
+    expect(classify('2024-05-30 08:00:01 backup done - 3 files', RECEIVED).message).toBe('backup done - 3 files');
+  });
 });
