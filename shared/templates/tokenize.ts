@@ -90,6 +90,8 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
   if (i > s && i + 2 < e && text.charCodeAt(i) === 58 && text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) {
     return true;
   }
+  // An absolute path with a query string (`/a/b?k=v&k2=v2`): the request target of a URL, one value.
+  if (text.charCodeAt(s) === 47 && isPathWithQuery(text, s, e)) return true;
   // Groups of hex digits joined by ':' (IPv6, MAC), at least 3 groups, with a digit somewhere.
   let groups = 1;
   let digit = false;
@@ -113,6 +115,17 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
   return false;
 }
 
+/** `/seg/seg?query`: a `/` start, another `/` before a `?`, and the `?` followed by a `=`. */
+function isPathWithQuery(text: string, s: number, e: number): boolean {
+  let slashes = 0;
+  for (let j = s; j < e; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 47) slashes++;
+    else if (c === 63) return slashes >= 2 && text.indexOf('=', j) > j && text.indexOf('=', j) < e;
+    else if (c === 32 || c === 34 || c === 39) return false;
+  }
+  return false;
+}
 
 const DATE_WORDS = new Set(
   'jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday'.split(

@@ -129,3 +129,15 @@ describe('miner bounds per tenant (issue 16)', () => {
     expect(r.aliasCount).toBeLessThanOrEqual(50);
   });
 });
+
+describe('generic masking rules (issue 18; synthetic lines)', () => {
+  it('an absolute path with a query string is one variable, so requests with and without a query group together', () => {
+    const m = createMiner();
+    const a = m.add('10.1.2.3 "GET /api/items" status: 200 len: 512');
+    const b = m.add('10.1.2.4 "GET /api/items/7/detail?all=true&since=2024-01-01" status: 200 len: 90');
+    expect(b.templateId).toBe(a.templateId);
+    expect(tokenize('/a/b?x=1&y=z').tokens).toEqual(['<*>']);
+    // A path without a query, or a question in prose, is not affected.
+    expect(tokenize('why? a=b').tokens).toEqual(['why?', 'a', '=', 'b']);
+  });
+});
