@@ -141,3 +141,13 @@ describe('generic masking rules (issue 18; synthetic lines)', () => {
     expect(tokenize('why? a=b').tokens).toEqual(['why?', 'a', '=', 'b']);
   });
 });
+
+describe('closed sets and sentence punctuation (issue 18; synthetic lines)', () => {
+  it("a word ending a sentence (`Agent.`) is still a plain word: a second value starts a sibling, not a variable", () => {
+    const m = createMiner();
+    const a = m.add('Job 42 queued by scheduler NightlyBackup.');
+    const b = m.add('Job 43 queued by scheduler Reindex.');
+    expect(b.templateId).not.toBe(a.templateId);
+    expect(m.get(a.templateId)?.template).toBe('Job <*> queued by scheduler NightlyBackup.');
+  });
+});
