@@ -200,7 +200,8 @@ const MAX_RUN = 9;
 /**
  * A run of header fields before a terminator: from q, up to MAX_RUN space-separated tokens, each a
  * timestamp (any form) or header-shaped, ending at an upper-case level word (`... RAS KERNEL INFO msg`)
- * or at a `name[pid]:` tag (`... host2 Mmm d hh:mm:ss host2/host2 prog[42]: msg`). Returns the
+ * or at a `name[pid]:` tag (`... host2 Mmm d hh:mm:ss host2/host2 prog[42]: msg`), or (once the run
+ * holds a timestamp) at any `component:` tag. Returns the
  * terminator's index (`cur.run*` hold the first timestamp read in the run, `runT` NaN if none), or -1.
  */
 function headerRun(cur: Cursor, s: string, q: number, ref: number): number {
@@ -213,6 +214,8 @@ function headerRun(cur: Cursor, s: string, q: number, ref: number): number {
     const e = tokenEnd(s, k);
     if (e - k >= 3 && e - k <= 13 && isUpperWord(s, k, e) && levelAt(s, k, e) !== undefined) return k;
     if (isPidTag(s, k, e)) return k;
+    // A `component:` tag ends a run that already holds a timestamp (`- epoch date host Mmm d hh:mm:ss src@host prog: msg`).
+    if (!Number.isNaN(cur.runT) && s.charCodeAt(e - 1) === COLON && isComponent(s, k, e, false)) return k;
     const t = parseTimestampAt(cur, s, k, ref);
     if (!Number.isNaN(t) && cur.end > k) {
       if (Number.isNaN(cur.runT)) {
