@@ -3,13 +3,11 @@
  * byte for byte, so every event keeps its id (shared/delivery/drain.ts). A batch that Kafka does not take fails as a whole and
  * the Kinesis event source retries it (the on-failure destination keeps what never succeeds).
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { republishSpilled, type DrainOutcome } from '../shared/delivery.ts';
-import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as config from '../shared/config.ts';
+import { republishSpilled, type DrainOutcome } from '../shared/delivery.ts';
+import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics } from '../shared/observability.ts';
 
 export const drain = async (event: KinesisStreamEvent): Promise<DrainOutcome> => {
@@ -19,4 +17,4 @@ export const drain = async (event: KinesisStreamEvent): Promise<DrainOutcome> =>
   return out;
 };
 
-export const handler = middy(drain).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = lambdaHandler(drain, [config.kafka, config.kinesis, config.s3]);

@@ -25,3 +25,10 @@ export const KINESALITE_VERSION = '3.3.3';
 
 /** The maven-dependency-plugin used to fetch the Maven artifacts (pinned so mvn doesn't float). */
 export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+
+/**
+ * OpenTelemetry Collector for the shipper tests (not a running service: a tool the tests start), built
+ * with the Collector builder from the Go module proxy; the component versions are in
+ * local/services/otelcol/builder-config.yaml and must match.
+ */
+export const OTELCOL_VERSION = '0.165.0';

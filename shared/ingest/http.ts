@@ -149,7 +149,8 @@ export function normalizeRequest(event: LambdaHttpEvent, options: NormalizeOptio
 }
 
 /**
- * The answer in the shape's own format. `body` objects are sent as JSON (Content-Type set unless given).
+ * The answer in the shape's own format. `body` objects are sent as JSON (Content-Type set unless given),
+ * bytes (a Uint8Array) base64-encoded with `isBase64Encoded`.
  * Header names are sent lower-case.
  */
 export function toResponse(
@@ -161,7 +162,13 @@ export function toResponse(
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
   let text: string;
-  if (typeof body === 'string') {
+  let base64 = false;
+  if (body instanceof Uint8Array) {
+    // Binary answers (OTLP protobuf): base64 on the wire to API Gateway / the ALB.
+    text = Buffer.from(body.buffer, body.byteOffset, body.length).toString('base64');
+    base64 = true;
+    h['content-type'] ??= 'application/octet-stream';
+  } else if (typeof body === 'string') {
     text = body;
     h['content-type'] ??= 'text/plain; charset=utf-8';
   } else if (body === undefined || body === null) {
@@ -171,13 +178,13 @@ export function toResponse(
     h['content-type'] ??= 'application/json';
   }
   if (shape.kind === 'apigw-v2') {
-    const r: APIGatewayProxyStructuredResultV2 = { statusCode: status, headers: h, body: text, isBase64Encoded: false };
+    const r: APIGatewayProxyStructuredResultV2 = { statusCode: status, headers: h, body: text, isBase64Encoded: base64 };
     return r;
   }
   const r: ALBResult = {
     statusCode: status,
     statusDescription: `${status} ${STATUS_CODES[status] ?? 'Unknown'}`,
-    isBase64Encoded: false,
+    isBase64Encoded: base64,
     body: text,
   };
   if (shape.multiValueHeaders) {

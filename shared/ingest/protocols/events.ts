@@ -1,0 +1,162 @@
+/**
+ * What every protocol decoder produces, and how it becomes Kafka records: the same envelope as the
+ * native path (shared/envelope.ts), the same ids and partition keys (ids.ts), the same per-event limit
+ * (cut and flagged `truncated`), the same request metadata (X-Log-Source/-Host/-Tags) as defaults.
+ *
+ * A protocol event is either a `doc` (an object that becomes the raw's JSON text; when it is over the
+ * event limit its `message` is shortened first, so time, level and fields survive) or a `raw` text
+ * (cut like a native line). `source`/`host`/`tags` come from the protocol (OTLP's service.name, an ES
+ * index, a Loki stream's labels...) and win over the request's headers.
+ */
+import { ENVELOPE_VERSION, type RawEnvelope } from '../../envelope.ts';
+import { IngestError } from '../errors.ts';
+import type { IngestRequest } from '../http.ts';
+import { idempotentIds, MAX_EVENTS_PER_REQUEST, partitionKeys, timeIds } from '../ids.ts';
+import { cleanValue, METADATA_LIMITS, parseTags, readMetadata } from '../metadata.ts';
+import { readIdempotencyKey, type IngestLimits, type IngestRecord } from '../parse.ts';
+import { fitJsonLiteral, truncateUtf8 } from '../split.ts';
+
+export interface ProtocolEvent {
+  doc?: Record<string, unknown> & { message?: string };
+  raw?: string;
+  source?: string | undefined;
+  host?: string | undefined;
+  tags?: string[] | undefined;
+}
+
+export interface ProtocolContext {
+  tenant: string;
+  receivedAt: Date;
+  limits: IngestLimits;
+  spread?: number;
+}
+
+/** The accepted events of one request, as Kafka records built batch by batch (memory stays bounded). */
+export interface ProtocolResult {
+  accepted: number;
+  truncated: number;
+  bodyBytes: number;
+  record(index: number): IngestRecord;
+  batches(maxRecords?: number, maxBytes?: number): Generator<IngestRecord[], void, undefined>;
+}
+
+/** `doc` as JSON text of at most `max` bytes: the message is cut first; the text itself as a last resort. */
+export function fitDoc(doc: ProtocolEvent['doc'] & object, max: number): { raw: string; bytes: number; cut: boolean } {
+  const raw = JSON.stringify(doc);
+  const bytes = Buffer.byteLength(raw);
+  if (bytes <= max) return { raw, bytes, cut: false };
+  const message = doc.message;
+  if (typeof message === 'string') {
+    const msgBytes = Buffer.byteLength(JSON.stringify(message));
+    const room = max - (bytes - msgBytes) - 2;
+    if (room > 0) {
+      // JSON escaping may grow the message: cut by its literal size, then by bytes.
+      const cutMsg = fitJsonLiteral(truncateUtf8(message, room), room + 2);
+      const again = JSON.stringify({ ...doc, message: cutMsg });
+      if (Buffer.byteLength(again) <= max) return { raw: again, bytes, cut: true };
+    }
+  }
+  return { raw: truncateUtf8(raw, max), bytes, cut: true };
+}
+
+interface Compact {
+  raw: string;
+  bytes: number;
+  cut: boolean;
+  source: string | undefined;
+  host: string | undefined;
+  tags: readonly string[];
+}
+
+/** Builds the records of `events` for the request `req` (its metadata headers are the defaults). */
+export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[], ctx: ProtocolContext, bodyBytes: number): ProtocolResult {
+  if (events.length > MAX_EVENTS_PER_REQUEST) {
+    throw new IngestError(413, 'body_too_large', `More than ${MAX_EVENTS_PER_REQUEST} events in one request. Split the batch.`);
+  }
+  const tenant = ctx.tenant;
+  const max = ctx.limits.maxEventBytes;
+  const md = readMetadata(req);
+  const idempotencyKey = readIdempotencyKey(req.headers);
+  const ids = idempotencyKey === undefined ? timeIds(ctx.receivedAt) : idempotentIds(tenant, idempotencyKey);
+  const keys = partitionKeys(tenant, ctx.spread ?? 1);
+  const keyOffset = ids.spreadOffset % keys.length;
+  const receivedAt = ctx.receivedAt.toISOString();
+  const baseTags = Object.freeze(md.tags) as string[];
+  const tagCache = new Map<string, string[]>();
+
+  let truncated = 0;
+  const compact: Compact[] = new Array<Compact>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    let raw: string;
+    let bytes: number;
+    let cut: boolean;
+    if (ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(ev.doc, max));
+    else {
+      const text = ev.raw ?? '';
+      bytes = Buffer.byteLength(text);
+      cut = bytes > max;
+      raw = cut ? truncateUtf8(text, max) : text;
+    }
+    const fitted = fitJsonLiteral(raw, 2 * max + 2);
+    if (fitted !== raw) {
+      raw = fitted;
+      cut = true;
+    }
+    if (cut) truncated++;
+    compact[i] = {
+      raw,
+      bytes,
+      cut,
+      source: cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source,
+      host: cleanValue(ev.host?.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host,
+      tags: ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags),
+    };
+  }
+
+  const record = (i: number): IngestRecord => {
+    const c = compact[i];
+    if (c === undefined) throw new RangeError(`no event ${i}`);
+    const envelope: RawEnvelope = { v: ENVELOPE_VERSION, tenant, id: ids.id(i), receivedAt } as RawEnvelope;
+    if (c.source !== undefined) envelope.source = c.source;
+    if (c.host !== undefined) envelope.host = c.host;
+    envelope.tags = c.tags as string[];
+    envelope.raw = c.raw;
+    envelope.truncated = c.cut;
+    envelope.originalBytes = c.bytes;
+    envelope.requestId = req.requestId;
+    return { key: keys[(keyOffset + i) % keys.length]!, envelope, value: Buffer.from(JSON.stringify(envelope), 'utf8') };
+  };
+  const n = compact.length;
+  return {
+    accepted: n,
+    truncated,
+    bodyBytes,
+    record,
+    *batches(maxRecords = 10_000, maxBytes = Infinity) {
+      let batch: IngestRecord[] = [];
+      let size = 0;
+      for (let i = 0; i < n; i++) {
+        const r = record(i);
+        if (batch.length > 0 && (batch.length >= maxRecords || size + r.value.length > maxBytes)) {
+          yield batch;
+          batch = [];
+          size = 0;
+        }
+        batch.push(r);
+        size += r.value.length;
+      }
+      if (batch.length > 0) yield batch;
+    },
+  };
+}
+
+function mergedTags(cache: Map<string, string[]>, base: readonly string[], extra: readonly string[]): string[] {
+  const k = extra.join('\u0000');
+  let t = cache.get(k);
+  if (t === undefined) {
+    t = Object.freeze(parseTags(base.join(','), extra.map((x) => x.replace(/,/g, '_')).join(','))) as string[];
+    cache.set(k, t);
+  }
+  return t;
+}

@@ -1,0 +1,108 @@
+/**
+ * OTLP logs, decoded: the parts of an ExportLogsServiceRequest that Sluice keeps, in plain JS values,
+ * the same whether the request came as protobuf or as OTLP/JSON. Attribute values (AnyValue) become
+ * JSON values: strings, booleans, numbers (an int64 outside the safe-integer range as its decimal
+ * string, as OTLP/JSON writes it), arrays, objects (kvlist), bytes as base64; NaN and infinities as
+ * their names.
+ */
+export type Attrs = Record<string, unknown>;
+
+export interface OtlpScope {
+  name?: string;
+  version?: string;
+  attributes: Attrs;
+}
+
+export interface OtlpLogRecord {
+  /** Decimal string of nanoseconds since the epoch; absent when 0 or unset. */
+  timeUnixNano?: string;
+  observedTimeUnixNano?: string;
+  severityNumber?: number;
+  severityText?: string;
+  /** The body as a JSON value; undefined when the record has none. */
+  body?: unknown;
+  attributes: Attrs;
+  droppedAttributesCount?: number;
+  flags?: number;
+  /** Lower-case hex, absent when empty. */
+  traceId?: string;
+  spanId?: string;
+  eventName?: string;
+}
+
+export interface OtlpScopeLogs {
+  scope: OtlpScope;
+  logRecords: OtlpLogRecord[];
+}
+
+export interface OtlpResourceLogs {
+  resource: Attrs;
+  scopeLogs: OtlpScopeLogs[];
+}
+
+/** SeverityNumber ranges (logs data model) to Sluice's levels: TRACE 1-4, DEBUG 5-8, INFO 9-12, WARN 13-16, ERROR 17-20, FATAL 21-24. */
+export function levelOfSeverity(n: number): string | undefined {
+  if (!Number.isInteger(n) || n < 1 || n > 24) return undefined;
+  return (['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const)[Math.floor((n - 1) / 4)];
+}
+
+/** `time_unix_nano` (decimal ns) to ISO 8601 with milliseconds, or undefined when not representable. */
+export function nanosToIso(ns: string): string | undefined {
+  if (!/^\d{1,20}$/.test(ns)) return undefined;
+  const ms = Number(BigInt(ns) / 1_000_000n);
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/**
+ * One record as the event Sluice stores (its raw's JSON): `timestamp`, `level`, `message` at the top
+ * (what the classifier reads), the rest under the names the classifier leaves in `fields`: the
+ * record's ids and severity, `body` (a map or array body's content), and the attributes by
+ * provenance (`resource`, `scope`, `attributes`).
+ */
+export function recordDoc(res: OtlpResourceLogs, sl: OtlpScopeLogs, r: OtlpLogRecord, receivedAt: string): Record<string, unknown> & { message: string } {
+  const timestamp =
+    (r.timeUnixNano !== undefined ? nanosToIso(r.timeUnixNano) : undefined) ??
+    (r.observedTimeUnixNano !== undefined ? nanosToIso(r.observedTimeUnixNano) : undefined) ??
+    receivedAt;
+  const level = (r.severityNumber !== undefined ? levelOfSeverity(r.severityNumber) : undefined) ?? r.severityText;
+  const body = r.body === null ? undefined : r.body;
+  const structured = typeof body === 'object' && body !== null;
+  const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : JSON.stringify(body);
+  const doc: Record<string, unknown> & { message: string } = { timestamp, message };
+  if (level !== undefined && level !== '') doc.level = level;
+  if (structured) doc.body = body;
+  if (r.severityNumber !== undefined) doc.severity_number = r.severityNumber;
+  if (r.severityText !== undefined) doc.severity_text = r.severityText;
+  if (r.timeUnixNano !== undefined) doc.time_unix_nano = r.timeUnixNano;
+  if (r.observedTimeUnixNano !== undefined) doc.observed_time_unix_nano = r.observedTimeUnixNano;
+  if (r.traceId !== undefined) doc.trace_id = r.traceId;
+  if (r.spanId !== undefined) doc.span_id = r.spanId;
+  if (r.flags !== undefined && r.flags !== 0) doc.flags = r.flags;
+  if (r.eventName !== undefined) doc.event_name = r.eventName;
+  if (r.droppedAttributesCount !== undefined && r.droppedAttributesCount > 0) doc.dropped_attributes_count = r.droppedAttributesCount;
+  if (Object.keys(res.resource).length > 0) doc.resource = res.resource;
+  const scope: Record<string, unknown> = {};
+  if (sl.scope.name !== undefined) scope.name = sl.scope.name;
+  if (sl.scope.version !== undefined) scope.version = sl.scope.version;
+  if (Object.keys(sl.scope.attributes).length > 0) scope.attributes = sl.scope.attributes;
+  if (Object.keys(scope).length > 0) doc.scope = scope;
+  if (Object.keys(r.attributes).length > 0) doc.attributes = r.attributes;
+  return doc;
+}
+
+/** True when a record carries nothing to log: no body, no event name, no attributes. Such records are rejected (counted). */
+export function isEmptyRecord(r: OtlpLogRecord): boolean {
+  return (r.body === undefined || r.body === null || r.body === '') && r.eventName === undefined && Object.keys(r.attributes).length === 0;
+}
+
+/** `into[key] = value`, also for the key `__proto__` (a plain assignment would set the prototype). */
+export function setAttr(into: Attrs, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
+}
+
+export function stringAttr(a: Attrs, key: string): string | undefined {
+  const v = a[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
