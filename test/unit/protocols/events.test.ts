@@ -13,7 +13,7 @@ describe('protocol events to Kafka records', () => {
         { doc: { timestamp: 't', message: 'm'.repeat(500), extra: { a: 1 } } },
         { raw: 'é'.repeat(400) },
       ],
-      { tenant: 't1', receivedAt: new Date('2026-12-01T10:00:00Z'), limits: { maxBodyBytes: 1 << 20, maxEventBytes: 300 } },
+      { tenant: 't1', receivedAt: new Date('2026-12-01T10:00:00Z'), limits: { maxBodyBytes: 1 << 20, maxEventBytes: 300, maxEventsPerRequest: 100_000, minEventBytes: 256 } },
       123,
     );
     expect(r.accepted).toBe(4);
