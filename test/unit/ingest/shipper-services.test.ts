@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { admitCost } from '../../../shared/ingest/admit.ts';
 import { CeilingLimiter, type CeilingCounter, type Cost } from '../../../shared/ingest/ceiling.ts';
 import { IngestError, parseIngest, type IngestRecord } from '../../../shared/ingest/index.ts';
-import { shipperServices } from '../../../shared/ingest/request.ts';
+import { shipperServices } from '../../../shared/ingest/protocols/services.ts';
 import { resolvePlan } from '../../../shared/tenants/plans.ts';
 import type { Tenant, TenantResolver } from '../../../shared/tenants/registry.ts';
 import { req } from './helpers.ts';
