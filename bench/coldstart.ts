@@ -15,7 +15,7 @@ import { buildFunction, buildReference, functionNames, type Bundle } from '../te
 import type { Bench, BenchContext, BenchFigure } from './harness.ts';
 
 const OUT = join(import.meta.dirname, '..', '.sluice', 'bench', 'coldstart');
-/** Bundle budgets of issue 23, KB of code loaded at cold start. */
+/** Bundle budgets of issue 23, KiB of code loaded at cold start. */
 const BUDGET_KB: Record<string, number> = { ingest: 500, process: 800 };
 const OTHERS_KB = 600;
 const MAX_RATIO = 1.5;
@@ -58,13 +58,13 @@ const bench: Bench = {
         value: m.reference.requireMs,
         unit: 'ms',
         lowerIsBetter: true,
-        detail: `${kb(m.reference.bytes)} KB code, median of ${rounds}`,
+        detail: `${kb(m.reference.bytes)} KiB code, median of ${rounds}`,
       },
     ];
     for (const f of m.functions) {
       figures.push(
-        { name: `${f.name} bundle, code`, value: kb(f.bytes), unit: 'KB', target: BUDGET_KB[f.name] ?? OTHERS_KB, lowerIsBetter: true, detail: `+ ${kb(f.lazyBytes)} KB loaded on first use (lazy/)` },
-        { name: `${f.name} zip`, value: kb(f.zipBytes), unit: 'KB', lowerIsBetter: true },
+        { name: `${f.name} bundle, code`, value: kb(f.bytes), unit: 'KiB', target: BUDGET_KB[f.name] ?? OTHERS_KB, lowerIsBetter: true, detail: `+ ${kb(f.lazyBytes)} KiB loaded on first use (lazy/)` },
+        { name: `${f.name} zip`, value: kb(f.zipBytes), unit: 'KiB', lowerIsBetter: true },
         { name: `${f.name} require()`, value: f.requireMs, unit: 'ms', lowerIsBetter: true, detail: `median of ${rounds}, fresh process` },
         { name: `${f.name} require() / reference`, value: f.ratio, unit: 'ratio', target: MAX_RATIO, lowerIsBetter: true },
       );

@@ -33,7 +33,8 @@ const shim = (name) => path.join(__dirname, 'shims', name);
 /**
  * Kafka protocol API families each function's clients call. The client looks its API implementations
  * up by name at run time (`apis[name + 'V' + version]`), so all of them are bundled unless told:
- * producer-only functions leave out the admin and consumer families (about 150 KB). A function
+ * producer-only functions leave out the admin and consumer families (about 150 KB) and the
+ * transaction APIs (the producer is idempotent, not transactional). A function
  * that calls an API left out fails with the client's "No usable implementation found for API X".
  * Functions not listed keep every family.
  */
@@ -73,6 +74,13 @@ const kafkaClientTrimmed = {
         const contents = source.replace(/^export \* from "\.\/(\w+)\/index\.js";$/gm, (line, family) => (keep.has(family) ? line : `// ${family}: not in this bundle`));
         return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
       });
+      // Sluice's producer is idempotent, never transactional: the transaction APIs stay out too.
+      build.onLoad({ filter: /[\\/]@platformatic[\\/]kafka[\\/]dist[\\/]apis[\\/]producer[\\/]index\.js$/ }, async (args) => {
+        const fs = require('node:fs/promises');
+        const source = await fs.readFile(args.path, 'utf8');
+        const contents = source.replace(/^export \* as \w*Txn\w* from "[^"]+";$/gim, '// transactions: not in this bundle');
+        return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
     }
     build.onResolve({ filter: /^ajv(\/dist\/2020\.js)?$/ }, (args) => (inKafka.test(args.importer) ? { path: shim('ajv.cjs') } : undefined));
     build.onResolve({ filter: /^bowser$/ }, () => ({ path: shim('empty.cjs') }));
@@ -107,6 +115,10 @@ const LAZY_MODULES = [
   { name: 'claim-checks', match: (p) => /[\\/]shared[\\/]adapters[\\/]claim-checks\.ts$/.test(p) },
   // MSK IAM signing: only when KAFKA_AUTH=iam, once per new broker connection.
   { name: 'msk-iam-signer', match: (p) => /[\\/]node_modules[\\/]aws-msk-iam-sasl-signer-js[\\/]/.test(p) },
+  // The SDK's event-stream codec: only for streaming operations (SubscribeToShard, SelectObjectContent,
+  // ...), which Sluice does not call. Its lazy copy has its own schema classes: an `instanceof` across
+  // the two copies fails, so a streaming operation would need this entry removed.
+  { name: 'smithy-event-streams', match: (p) => /[\\/]@smithy[\\/]core[\\/]dist-(es|cjs)[\\/]submodules[\\/]event-streams[\\/]/.test(p) },
 ];
 
 /** @type {import('esbuild').Plugin} */

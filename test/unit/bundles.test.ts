@@ -23,9 +23,9 @@ const BUDGET_KIB: Record<string, number> = {
   drain: 600,
   archive: 600,
   retention: 600,
-  process: 880, // issue: 800
-  deferred: 880, // issue: 600
-  setup: 890, // issue: 600
+  process: 870, // issue: 800
+  deferred: 870, // issue: 600
+  setup: 880, // issue: 600
 };
 
 const out = mkdtempSync(join(tmpdir(), 'sluice-bundles-'));
