@@ -144,12 +144,17 @@ export function decodeBulk(body: Buffer, urlIndex: string | undefined): Decoded 
     }
     return undefined;
   };
+  // Shippers repeat the same few action lines: parse each distinct one once.
+  const parsed = new Map<string, unknown>();
   for (let line = next(); line !== undefined; line = next()) {
-    let action: unknown;
-    try {
-      action = JSON.parse(line);
-    } catch {
-      throw badBulk(`Malformed action/metadata line [${lineNo}], expected a JSON object like {"index":{}}.`);
+    let action: unknown = parsed.get(line);
+    if (action === undefined) {
+      try {
+        action = JSON.parse(line);
+      } catch {
+        throw badBulk(`Malformed action/metadata line [${lineNo}], expected a JSON object like {"index":{}}.`);
+      }
+      if (parsed.size < 64) parsed.set(line, action);
     }
     const keys = typeof action === 'object' && action !== null && !Array.isArray(action) ? Object.keys(action) : [];
     if (keys.length !== 1) throw badBulk(`Malformed action/metadata line [${lineNo}], expected a single action (index, create, update or delete).`);

@@ -16,8 +16,11 @@ import { cleanValue, METADATA_LIMITS, parseTags, readMetadata } from '../metadat
 import { readIdempotencyKey, type IngestLimits, type IngestRecord } from '../parse.ts';
 import { fitJsonLiteral, truncateUtf8 } from '../split.ts';
 
+export type EventDoc = Record<string, unknown> & { message?: string };
+
 export interface ProtocolEvent {
-  doc?: Record<string, unknown> & { message?: string };
+  /** The event as an object (its JSON text is the raw), or a function making it (with `raw` already its JSON text). */
+  doc?: EventDoc | (() => EventDoc);
   raw?: string;
   source?: string | undefined;
   host?: string | undefined;
@@ -41,7 +44,7 @@ export interface ProtocolResult {
 }
 
 /** `doc` as JSON text of at most `max` bytes: the message is cut first; the text itself as a last resort. */
-export function fitDoc(doc: ProtocolEvent['doc'] & object, max: number): { raw: string; bytes: number; cut: boolean } {
+export function fitDoc(doc: EventDoc, max: number): { raw: string; bytes: number; cut: boolean } {
   const raw = JSON.stringify(doc);
   const bytes = Buffer.byteLength(raw);
   if (bytes <= max) return { raw, bytes, cut: false };
@@ -66,6 +69,8 @@ interface Compact {
   source: string | undefined;
   host: string | undefined;
   tags: readonly string[];
+  /** The envelope's text from after the id to the raw: `","receivedAt":...,"tags":[...],"raw":` (shared by events alike). */
+  mid: string;
 }
 
 /** Builds the records of `events` for the request `req` (its metadata headers are the defaults). */
@@ -83,6 +88,10 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
   const receivedAt = ctx.receivedAt.toISOString();
   const baseTags = Object.freeze(md.tags) as string[];
   const tagCache = new Map<string, string[]>();
+  let lastSource: string | undefined;
+  let lastHost: string | undefined;
+  let lastTags: readonly string[] | undefined;
+  let lastMid = '';
 
   let truncated = 0;
   const compact: Compact[] = new Array<Compact>(events.length);
@@ -91,12 +100,13 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     let raw: string;
     let bytes: number;
     let cut: boolean;
-    if (ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(ev.doc, max));
+    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(typeof ev.doc === 'function' ? ev.doc() : ev.doc, max));
     else {
       const text = ev.raw ?? '';
       bytes = Buffer.byteLength(text);
       cut = bytes > max;
-      raw = cut ? truncateUtf8(text, max) : text;
+      // Over the limit: a doc-backed raw is cut inside its message (it stays JSON), plain text on a character boundary.
+      raw = !cut ? text : typeof ev.doc === 'function' ? fitDoc(ev.doc(), max).raw : truncateUtf8(text, max);
     }
     const fitted = fitJsonLiteral(raw, 2 * max + 2);
     if (fitted !== raw) {
@@ -104,20 +114,34 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
       cut = true;
     }
     if (cut) truncated++;
-    compact[i] = {
-      raw,
-      bytes,
-      cut,
-      source: cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source,
-      host: cleanValue(ev.host?.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host,
-      tags: ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags),
-    };
+    const source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
+    const host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
+    const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
+    compact[i] = { raw, bytes, cut, source, host, tags, mid: midOf(source, host, tags) };
   }
 
+  // The Kafka value by concatenation in RawEnvelope's field order, so it equals JSON.stringify(envelope)
+  // (a unit test holds that), as parse.ts builds it: only the raw goes through JSON.stringify per event.
+  function midOf(source: string | undefined, host: string | undefined, tags: readonly string[]): string {
+    if (source === lastSource && host === lastHost && tags === lastTags) return lastMid;
+    lastSource = source;
+    lastHost = host;
+    lastTags = tags;
+    lastMid =
+      `","receivedAt":"${receivedAt}"` +
+      (source !== undefined ? `,"source":${JSON.stringify(source)}` : '') +
+      (host !== undefined ? `,"host":${JSON.stringify(host)}` : '') +
+      `,"tags":${JSON.stringify(tags)},"raw":`;
+    return lastMid;
+  }
+
+  const head = `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)},"id":"`;
+  const end = `,"requestId":${JSON.stringify(req.requestId)}}`;
   const record = (i: number): IngestRecord => {
     const c = compact[i];
     if (c === undefined) throw new RangeError(`no event ${i}`);
-    const envelope: RawEnvelope = { v: ENVELOPE_VERSION, tenant, id: ids.id(i), receivedAt } as RawEnvelope;
+    const id = ids.id(i);
+    const envelope: RawEnvelope = { v: ENVELOPE_VERSION, tenant, id, receivedAt } as RawEnvelope;
     if (c.source !== undefined) envelope.source = c.source;
     if (c.host !== undefined) envelope.host = c.host;
     envelope.tags = c.tags as string[];
@@ -125,7 +149,8 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     envelope.truncated = c.cut;
     envelope.originalBytes = c.bytes;
     envelope.requestId = req.requestId;
-    return { key: keys[(keyOffset + i) % keys.length]!, envelope, value: Buffer.from(JSON.stringify(envelope), 'utf8') };
+    const value = head + id + c.mid + JSON.stringify(c.raw) + (c.cut ? ',"truncated":true,"originalBytes":' : ',"truncated":false,"originalBytes":') + c.bytes + end;
+    return { key: keys[(keyOffset + i) % keys.length]!, envelope, value: Buffer.from(value, 'utf8') };
   };
   const n = compact.length;
   return {

@@ -49,10 +49,18 @@ export function levelOfSeverity(n: number): string | undefined {
 /** `time_unix_nano` (decimal ns) to ISO 8601 with milliseconds, or undefined when not representable. */
 export function nanosToIso(ns: string): string | undefined {
   if (!/^\d{1,20}$/.test(ns)) return undefined;
-  const ms = Number(BigInt(ns) / 1_000_000n);
+  const ms = ns.length <= 6 ? 0 : Number(ns.slice(0, -6)); // exact: at most 14 digits of milliseconds
+  if (ms === lastMs) return lastIso;
   const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  if (Number.isNaN(d.getTime())) return undefined;
+  lastMs = ms;
+  lastIso = d.toISOString();
+  return lastIso;
 }
+
+/** The last conversion: a batch's records mostly share their millisecond or arrive in order. */
+let lastMs = NaN;
+let lastIso: string | undefined;
 
 /**
  * One record as the event Sluice stores (its raw's JSON): `timestamp`, `level`, `message` at the top
@@ -89,6 +97,54 @@ export function recordDoc(res: OtlpResourceLogs, sl: OtlpScopeLogs, r: OtlpLogRe
   if (Object.keys(scope).length > 0) doc.scope = scope;
   if (Object.keys(r.attributes).length > 0) doc.attributes = r.attributes;
   return doc;
+}
+
+/** The JSON text of a resource's attributes and of a scope, as `recordDoc` puts them (once per ResourceLogs / ScopeLogs). */
+export function resourceJson(res: OtlpResourceLogs): string | undefined {
+  return Object.keys(res.resource).length > 0 ? JSON.stringify(res.resource) : undefined;
+}
+
+export function scopeJson(sl: OtlpScopeLogs): string | undefined {
+  const scope: Record<string, unknown> = {};
+  if (sl.scope.name !== undefined) scope.name = sl.scope.name;
+  if (sl.scope.version !== undefined) scope.version = sl.scope.version;
+  if (Object.keys(sl.scope.attributes).length > 0) scope.attributes = sl.scope.attributes;
+  return Object.keys(scope).length > 0 ? JSON.stringify(scope) : undefined;
+}
+
+/**
+ * Exactly `JSON.stringify(recordDoc(res, sl, r, receivedAt))` (a unit test holds that), built by
+ * concatenation with the resource and scope text made once per batch of records: the hot path.
+ */
+export function recordRaw(resJson: string | undefined, scJson: string | undefined, r: OtlpLogRecord, receivedAt: string): string {
+  const timestamp =
+    (r.timeUnixNano !== undefined ? nanosToIso(r.timeUnixNano) : undefined) ??
+    (r.observedTimeUnixNano !== undefined ? nanosToIso(r.observedTimeUnixNano) : undefined) ??
+    receivedAt;
+  const level = (r.severityNumber !== undefined ? levelOfSeverity(r.severityNumber) : undefined) ?? r.severityText;
+  const body = r.body === null ? undefined : r.body;
+  const structured = typeof body === 'object' && body !== null;
+  const bodyJson = structured ? JSON.stringify(body) : undefined;
+  const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : bodyJson!;
+  let s = `{"timestamp":"${timestamp}","message":${JSON.stringify(message)}`;
+  if (level !== undefined && level !== '') s += `,"level":${JSON.stringify(level)}`;
+  if (structured) s += `,"body":${bodyJson}`;
+  if (r.severityNumber !== undefined) s += `,"severity_number":${r.severityNumber}`;
+  if (r.severityText !== undefined) s += `,"severity_text":${JSON.stringify(r.severityText)}`;
+  if (r.timeUnixNano !== undefined) s += `,"time_unix_nano":"${r.timeUnixNano}"`;
+  if (r.observedTimeUnixNano !== undefined) s += `,"observed_time_unix_nano":"${r.observedTimeUnixNano}"`;
+  if (r.traceId !== undefined) s += `,"trace_id":${JSON.stringify(r.traceId)}`;
+  if (r.spanId !== undefined) s += `,"span_id":${JSON.stringify(r.spanId)}`;
+  if (r.flags !== undefined && r.flags !== 0) s += `,"flags":${r.flags}`;
+  if (r.eventName !== undefined) s += `,"event_name":${JSON.stringify(r.eventName)}`;
+  if (r.droppedAttributesCount !== undefined && r.droppedAttributesCount > 0) s += `,"dropped_attributes_count":${r.droppedAttributesCount}`;
+  if (resJson !== undefined) s += `,"resource":${resJson}`;
+  if (scJson !== undefined) s += `,"scope":${scJson}`;
+  for (const _ in r.attributes) {
+    s += `,"attributes":${JSON.stringify(r.attributes)}`;
+    break;
+  }
+  return s + '}';
 }
 
 /** True when a record carries nothing to log: no body, no event name, no attributes. Such records are rejected (counted). */

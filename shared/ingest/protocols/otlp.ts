@@ -14,7 +14,7 @@ import { IngestError } from '../errors.ts';
 import { toResponse, type IngestRequest, type LambdaHttpResult, type RequestShape } from '../http.ts';
 import { extractToken } from '../routes.ts';
 import type { ProtocolEvent } from './events.ts';
-import { isEmptyRecord, recordDoc, stringAttr, type OtlpResourceLogs } from './otlp-model.ts';
+import { isEmptyRecord, recordDoc, recordRaw, resourceJson, scopeJson, stringAttr, type OtlpResourceLogs } from './otlp-model.ts';
 import { logsRequestFromJson, OtlpJsonError } from './otlp-json.ts';
 import { decodeLogsRequest } from './otlp-proto.ts';
 import type { Decoded, ProtocolRoute } from './types.ts';
@@ -98,13 +98,16 @@ export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string)
   for (const rl of parseOtlp(body, encoding)) {
     const source = stringAttr(rl.resource, 'service.name');
     const host = stringAttr(rl.resource, 'host.name');
+    const resJson = resourceJson(rl);
     for (const sl of rl.scopeLogs) {
+      const scJson = scopeJson(sl);
       for (const r of sl.logRecords) {
         if (isEmptyRecord(r)) {
           rejected++;
           continue;
         }
-        events.push({ doc: recordDoc(rl, sl, r, receivedAt), source, host });
+        // The raw by concatenation (hot path); the object only if it must be cut to the event limit.
+        events.push({ raw: recordRaw(resJson, scJson, r, receivedAt), doc: () => recordDoc(rl, sl, r, receivedAt), source, host });
       }
     }
   }

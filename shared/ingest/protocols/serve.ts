@@ -12,13 +12,13 @@ import { decodeBody } from '../decode.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import type { IngestRequest, LambdaHttpResult } from '../http.ts';
 import type { IngestLimits, IngestRecord } from '../parse.ts';
-import { buildResult } from './events.ts';
+import { buildResult, type ProtocolContext, type ProtocolResult } from './events.ts';
 import { esMatcher } from './es.ts';
 import { firehoseMatcher } from './firehose.ts';
 import { hecMatcher } from './hec.ts';
 import { lokiMatcher } from './loki.ts';
 import { otlpMatcher } from './otlp.ts';
-import type { ProtocolRoute } from './types.ts';
+import type { Decoded, ProtocolRoute } from './types.ts';
 
 export interface ProtocolTenant {
   id: string;
@@ -62,6 +62,12 @@ export function matchProtocol(req: IngestRequest, peek: () => Buffer): ProtocolR
   return undefined;
 }
 
+/** The pure step: a decoded body (Content-Encoding undone) to the protocol's events and their records. */
+export function parseProtocol(route: ProtocolRoute, req: IngestRequest, body: Buffer, ctx: ProtocolContext): { decoded: Decoded; result: ProtocolResult } {
+  const decoded = route.decode(body, req, ctx.receivedAt, ctx.limits);
+  return { decoded, result: buildResult(req, decoded.events, ctx, body.length) };
+}
+
 export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): Promise<Served | undefined> {
   let decoded: Buffer | undefined;
   let decodeError: unknown;
@@ -96,8 +102,7 @@ export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): 
     served.tenant = tenant.id;
     const receivedAt = (svc.now ?? (() => new Date()))();
     const b = body();
-    const d = route.decode(b, req, receivedAt, svc.limits);
-    const result = buildResult(req, d.events, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}) }, b.length);
+    const { decoded: d, result } = parseProtocol(route, req, b, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}) });
     if (result.accepted > 0) await svc.deliver(result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES));
     return { ...served, response: route.answer(req, d, result), accepted: result.accepted, rejected: d.rejected, truncated: result.truncated, bodyBytes: b.length };
   } catch (e) {

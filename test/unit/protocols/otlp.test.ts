@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { toDocument } from '../../../shared/classify/index.ts';
-import { decodeOtlp } from '../../../shared/ingest/protocols/otlp.ts';
+import { decodeOtlp, parseOtlp } from '../../../shared/ingest/protocols/otlp.ts';
+import { recordDoc, recordRaw, resourceJson, scopeJson } from '../../../shared/ingest/protocols/otlp-model.ts';
 import { serveProtocol } from '../../../shared/ingest/protocols/serve.ts';
 import { Reader, Writer } from '../../../shared/ingest/protocols/wire.ts';
 import { bodyOf, headersOf, jsonOf, memoryServices, protobufOf, request, sdkRecords, serve, SPAN_ID, TENANT, TOKEN, TRACE_ID } from './helpers.ts';
@@ -79,8 +80,18 @@ describe('OTLP/HTTP logs, protobuf from the OpenTelemetry JS SDK serializer', ()
     const records = await sdkRecords(3);
     const fromPb = decodeOtlp(protobufOf(records), 'protobuf', 'x');
     const fromJson = decodeOtlp(jsonOf(records), 'json', 'x');
-    expect(fromJson.events).toEqual(fromPb.events);
+    const view = (d: typeof fromPb) => d.events.map((e) => [e.raw, e.source, e.host]);
+    expect(view(fromJson)).toEqual(view(fromPb));
     expect(fromPb.events).toHaveLength(4);
+  });
+
+  it('the raw built by concatenation is exactly the JSON of the record document', async () => {
+    const records = await sdkRecords(2);
+    for (const rl of parseOtlp(protobufOf(records), 'protobuf').concat(parseOtlp(Buffer.from(otlpJson([{ body: { arrayValue: { values: [{ intValue: '1' }] } }, eventName: 'e', droppedAttributesCount: 2, severityText: 'x"y' }])), 'json'))) {
+      for (const sl of rl.scopeLogs) {
+        for (const r of sl.logRecords) expect(recordRaw(resourceJson(rl), scopeJson(sl), r, 'R')).toBe(JSON.stringify(recordDoc(rl, sl, r, 'R')));
+      }
+    }
   });
 
   it('gzip bodies are decoded (Content-Encoding: gzip)', async () => {
