@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { peakRssBytes, runBundled, throughput, type Bench, type BenchContext, type BenchFigure } from './harness.ts';
 import { normalizeRequest, parseIngest } from '../shared/ingest/index.ts';
+import { CeilingLimiter, type CeilingCounter, type Cost } from '../shared/ingest/ceiling.ts';
 
 const EVENT_BYTES = 300;
 const REQUEST_BYTES = 1024 * 1024;
@@ -87,7 +88,8 @@ function rssChild(kind: string): { before: number; after: number; peak: number; 
   };
   const req = normalizeRequest(ev);
   sample();
-  const r = parseIngest(req, { tenant: 'acme', receivedAt: new Date(), spread: 4 });
+  // The worst case the splitter must hold: the per-request event cap (100,000) raised past 2M events.
+  const r = parseIngest(req, { tenant: 'acme', receivedAt: new Date(), spread: 4, limits: { maxEventsPerRequest: 1 << 22 } });
   sample();
   let n = 0;
   if (kind === 'tiny-array') {
@@ -113,6 +115,51 @@ async function measureRss(kind: string, log: (m: string) => void): Promise<Retur
     log(`RSS child process failed (${(e as Error).message.split('\n')[0]}); measuring in-process (less accurate)`);
     return rssChild(kind);
   }
+}
+
+/** The counter as a Map (the DynamoDB adapter's contract): the bench measures the limiter's own CPU. */
+class MemoryCounter implements CeilingCounter {
+  private readonly items = new Map<string, Cost>();
+  async take(tenant: string, window: number, amount: Cost, limit: Cost): Promise<{ taken: boolean; counter: Cost }> {
+    const k = `${tenant}#${window}`;
+    const c = this.items.get(k) ?? { events: 0, bytes: 0 };
+    if (c.events + amount.events > limit.events || c.bytes + amount.bytes > limit.bytes) return { taken: false, counter: c };
+    const next = { events: c.events + amount.events, bytes: c.bytes + amount.bytes };
+    this.items.set(k, next);
+    return { taken: true, counter: next };
+  }
+}
+
+/**
+ * The ceiling's share of the ingest CPU path: CPU time of its check per request (the pre-parse check
+ * and the admission, leases and counter calls alike, the counter in memory) over the CPU time of
+ * parsing that request. The per-event cost sum is inside parseIngest, so in the parse figures.
+ */
+async function ceilingShare(ev: APIGatewayProxyEventV2, perRequest: number, minMs: number): Promise<BenchFigure> {
+  const limiter = new CeilingLimiter(new MemoryCounter());
+  const ceiling = { windowMs: 10_000, events: 2e12, bytes: 2e15 };
+  const cost = parseIngest(normalizeRequest(ev), { tenant: 'acme', receivedAt: new Date(), spread: 4 }).cost;
+  const cpuOf = async (fn: () => Promise<void> | void, n: number): Promise<number> => {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / n; // µs per call
+  };
+  const parses = Math.max(20, Math.round(minMs / 20));
+  const parseUs = await cpuOf(() => void parseAll(ev), parses);
+  const checks = 200_000;
+  const checkUs = await cpuOf(async () => {
+    limiter.known('acme', ceiling, { events: 1, bytes: 256 });
+    await limiter.admit('acme', ceiling, cost);
+  }, checks);
+  return {
+    name: 'ingest ceiling check, share of the ingest CPU path',
+    value: Math.round((checkUs / parseUs) * 1e4) / 100,
+    unit: '%',
+    target: 2,
+    lowerIsBetter: true,
+    detail: `${checkUs.toFixed(2)} µs per request (${checks} checks) vs ${(parseUs / 1000).toFixed(2)} ms to parse a ${perRequest}-event 1 MB request (${parses} parses)`,
+  };
 }
 
 const bench: Bench = {
@@ -149,6 +196,7 @@ const bench: Bench = {
         detail: `${perRequest} x ${EVENT_BYTES} B events per ${(ev.body!.length / 1048576).toFixed(2)} MB request body, ${iterations} requests; normalize+decode+split+envelope+Buffer; by CPU time alone ${Math.round(cpuOnly)}/s`,
       });
     }
+    figures.push(await ceilingShare(cases[0]![1], perRequest, minMs));
     for (const kind of ['ndjson-300', 'tiny-array']) {
       ctx.log(`ingest: RSS, 6 MB ${kind}`);
       const m = await measureRss(kind, ctx.log);

@@ -19,12 +19,13 @@ import { peakRssBytes, runBundled, throughput, type Bench, type BenchFigure } fr
 import { toDocument } from '../shared/classify/index.ts';
 import type { RawEnvelope } from '../shared/envelope.ts';
 import { decodeMskEvent, toMskEvent } from '../shared/msk.ts';
-import { grant, type BucketState } from '../shared/budget/bucket.ts';
 import { logIndex } from '../shared/index/naming.ts';
 import { runStage } from '../shared/process/stage.ts';
-import type { BudgetLedger, SearchSink, StageDeps, TemplateMiners } from '../shared/process/ports.ts';
+import type { StageDeps, TemplateMiners } from '../shared/process/ports.ts';
+import type { SearchSink } from '../shared/index/ports.ts';
 import { resolvePlan, type Plan } from '../shared/tenants/plans.ts';
-import { MemoryTemplateStore, TenantMiners } from '../shared/process/templates.ts';
+import { TenantMiners } from '../shared/process/templates.ts';
+import { MemoryTemplateStore, memoryDeps, nullSearch } from '../test/support/memory.ts';
 
 const LINES = [
   (i: number, t: string) => `{"timestamp":"${t}","level":"info","message":"request served ${i}","host":"api-${i % 7}","status":200,"ms":${i % 300},"path":"/v1/items/${i}"}`,
@@ -48,42 +49,16 @@ function eventOf(envs: RawEnvelope[], partitions = 6): MSKEvent {
   return toMskEvent(envs.map((e, i) => ({ topic: 'logs.raw', partition: i % partitions, offset: i, key: e.tenant, value: JSON.stringify(e) })));
 }
 
-class MemLedger implements BudgetLedger {
-  private readonly s = new Map<string, BucketState>();
-  async take(tenant: string, plan: Plan, sizes: readonly number[], _k: string, now: () => number) {
-    const g = grant(this.s.get(tenant), plan, sizes, now());
-    this.s.set(tenant, g.state);
-    return { ...g, replayed: false };
-  }
-}
-
-/** Answers 201 for every item of the body (counts newlines): no network, no parsing. */
-const nullSearch: SearchSink = {
-  async ensureTargets() {},
-  async bulk(body) {
-    let n = 0;
-    for (let i = body.indexOf(0x0a); i >= 0; i = body.indexOf(0x0a, i + 1)) n++;
-    return Array.from({ length: n / 2 }, () => ({ status: 201 }));
-  },
-};
-
 const unlimited = resolvePlan('enterprise', { eventsBurst: 1e12, bytesBurst: 1e15, dailyBytes: 1e15, indexTier: 'shared' });
 
 function memDeps(search: SearchSink = nullSearch, plan: Plan = unlimited): StageDeps {
-  return {
-    plans: { planFor: async () => plan },
-    budget: new MemLedger(),
-    search,
-    kafka: { produce: async () => undefined },
-    toDocument,
-    templates: new TenantMiners(new MemoryTemplateStore()),
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    topics: { deferred: 'logs.deferred', dlq: 'logs.dlq', summary: 'logs.summary' },
-    maxBulkBytes: 5 * 1024 * 1024,
-    maxParkMs: 1000,
-    random: Math.random,
-  };
+  const { d } = memoryDeps({
+    search, kafka: { produce: async () => undefined }, now: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)), maxParkMs: 1000, random: Math.random,
+  });
+  // The configured index prefix (the ratio writes to the local node), one plan for every tenant.
+  delete d.indexPrefix;
+  return { ...d, plans: { planFor: async () => plan } };
 }
 
 const ctx = { getRemainingTimeInMillis: () => 900_000 };

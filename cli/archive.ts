@@ -8,6 +8,7 @@ import { listArchive } from '../shared/archive/replay.ts';
 import { parseTime, timeRange, type TimeRange } from '../shared/archive/range.ts';
 import { INVALID_TENANT } from '../shared/archive/keys.ts';
 import * as config from '../shared/config.ts';
+import { forEachLimit } from '../shared/concurrency.ts';
 import { assertTenantId } from '../shared/tenants/ids.ts';
 import { writeLine, type CommandIO } from './io.ts';
 import { formatBytes } from './replay.ts';
@@ -62,17 +63,10 @@ export async function archiveCommand(argv: string[], io: CommandIO): Promise<num
       // Event counts are in each object's metadata: one HEAD per object, 16 at a time.
       const counts: (number | undefined)[] = new Array(objects.length).fill(undefined);
       if (values.counts) {
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: Math.min(16, objects.length) }, async () => {
-            while (next < objects.length) {
-              const i = next++;
-              const h = await store.head(objects[i]!.key);
-              const n = Number(h?.metadata.events);
-              counts[i] = Number.isFinite(n) ? n : undefined;
-            }
-          }),
-        );
+        await forEachLimit(objects, 16, async (o, i) => {
+          const n = Number((await store.head(o.key))?.metadata.events);
+          counts[i] = Number.isFinite(n) ? n : undefined;
+        });
       }
       const bytes = objects.reduce((n, o) => n + o.size, 0);
       const events = counts.reduce<number>((n, c) => n + (c ?? 0), 0);

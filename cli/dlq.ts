@@ -21,7 +21,8 @@ import { closeAll } from '../shared/adapters/lifecycle.ts';
 import { OpenSearchSink } from '../shared/adapters/opensearch-bulk.ts';
 import * as config from '../shared/config.ts';
 import { toMskEvent } from '../shared/msk.ts';
-import { HEADER_ERROR, HEADER_ERROR_KIND, HEADER_ORIGIN, HEADER_STAGE, type StageResult } from '../shared/process/stage.ts';
+import { DLQ_KINDS, HEADER_ERROR, HEADER_ERROR_KIND, HEADER_ORIGIN, HEADER_STAGE, type DlqKind } from '../shared/process/records.ts';
+import type { StageResult } from '../shared/process/tally.ts';
 import { assertTenantId, isTenantId } from '../shared/tenants/ids.ts';
 import { writeLine, type CommandIO } from './io.ts';
 
@@ -43,7 +44,8 @@ export interface DlqEntry {
   tenant: string | undefined;
   eventId: string | undefined;
   error: string;
-  kind: string;
+  /** Undefined for a record without a known kind (written by an older version, or not by Sluice). */
+  kind: DlqKind | undefined;
   origin: string;
   stage: string;
   redriven: boolean;
@@ -53,6 +55,10 @@ export interface DlqEntry {
 function header(r: TopicRecord, name: string): string {
   for (const [k, v] of r.headers) if (k?.toString('utf8') === name) return v?.toString('utf8') ?? '';
   return '';
+}
+
+function kindOf(s: string): DlqKind | undefined {
+  return (DLQ_KINDS as readonly string[]).includes(s) ? (s as DlqKind) : undefined;
 }
 
 function describe(r: TopicRecord, committed: bigint | null): DlqEntry {
@@ -76,7 +82,7 @@ function describe(r: TopicRecord, committed: bigint | null): DlqEntry {
     tenant,
     eventId,
     error: header(r, HEADER_ERROR),
-    kind: header(r, HEADER_ERROR_KIND),
+    kind: kindOf(header(r, HEADER_ERROR_KIND)),
     origin: header(r, HEADER_ORIGIN),
     stage: header(r, HEADER_STAGE),
     redriven: committed !== null && r.offset < committed,
@@ -165,7 +171,7 @@ async function ls(io: CommandIO, topic: string, tenant: string, json: boolean, l
     for (const e of shown) {
       writeLine(io.stdout, JSON.stringify({
         partition: e.partition, offset: e.offset.toString(), time: new Date(e.timestamp).toISOString(), tenant: e.tenant, eventId: e.eventId ?? null,
-        stage: e.stage, kind: e.kind, origin: e.origin, redriven: e.redriven, error: e.error,
+        stage: e.stage, kind: e.kind ?? '', origin: e.origin, redriven: e.redriven, error: e.error,
       }));
     }
     return 0;
@@ -185,7 +191,7 @@ async function redrive(io: CommandIO, topic: string, tenant: string, dryRun: boo
     const todo = entries.filter((e) => e.kind !== 'summary');
     const skipped = entries.length - todo.length;
     if (dryRun) {
-      if (json) writeLine(io.stdout, JSON.stringify({ dryRun: true, tenant, topic, records: todo.map((e) => ({ partition: e.partition, offset: e.offset.toString(), eventId: e.eventId ?? null, kind: e.kind, error: e.error })), skipped }));
+      if (json) writeLine(io.stdout, JSON.stringify({ dryRun: true, tenant, topic, records: todo.map((e) => ({ partition: e.partition, offset: e.offset.toString(), eventId: e.eventId ?? null, kind: e.kind ?? '', error: e.error })), skipped }));
       else {
         for (const e of todo) writeLine(io.stdout, [`${e.partition}/${e.offset}`, e.eventId ?? '-', e.kind || '-', oneLine(e.error, 200)].join('\t'));
         writeLine(io.stdout, `Dry run: would redrive ${todo.length} record(s) of ${tenant} from ${topic}${skipped ? ` (${skipped} summary record(s) are not redriven)` : ''}; nothing was processed or committed.`);

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   archive: { about: 'list what is archived in S3 for a tenant; `archive run` archives once now', load: async () => (await import('./archive.ts')).archiveCommand },
   replay: { about: "produce a tenant's archived events of a time range back to logs.raw (same ids)", load: async () => (await import('./replay.ts')).replayCommand },
   dlq: { about: "list a tenant's DLQ records with their errors; `dlq redrive` processes them again (once)", load: async () => (await import('./dlq.ts')).dlqCommand },
+  failed: { about: 'list the batches the local pollers gave up on; `failed redrive` produces them back to their topics', load: async () => (await import('./failed.ts')).failedCommand },
   setup: { about: 'create topics, tables, bucket, stream and index templates on the configured services', load: async () => (await import('./setup.ts')).setupCommand },
 };
 

@@ -14,7 +14,8 @@ import type { Client } from '@opensearch-project/opensearch';
 import { getOpenSearch } from '../shared/adapters/opensearch.ts';
 import { S3TemplateStore } from '../shared/adapters/template-store.ts';
 import { parseTime } from '../shared/archive/range.ts';
-import { SUMMARY_PATTERN } from '../shared/index/naming.ts';
+import { indexNames } from '../shared/index/naming.ts';
+import * as config from '../shared/config.ts';
 import { OTHER, templateTotals, type SummaryDoc } from '../shared/summary/summary.ts';
 import { createMiner, type MinerState } from '../shared/templates/miner.ts';
 import { assertTenantId } from '../shared/tenants/ids.ts';
@@ -44,15 +45,17 @@ export interface TopOptions {
   tenant: string;
   sinceMs: number;
   limit: number;
-  client?: Client;
+  /** Index prefix of the summaries (the command passes the configured `SLUICE_INDEX_PREFIX`). */
+  prefix: string;
+  client?: Pick<Client, 'search' | 'scroll' | 'clearScroll'>;
   store?: Pick<S3TemplateStore, 'get'>;
 }
 
 /** The summaries' contributions of the tenant's `process` stage since a time (all pages). */
-async function contributionsSince(client: Client, tenant: string, sinceMs: number): Promise<SummaryDoc[]> {
+async function contributionsSince(client: NonNullable<TopOptions['client']>, prefix: string, tenant: string, sinceMs: number): Promise<SummaryDoc[]> {
   const docs: SummaryDoc[] = [];
   let res = await client.search({
-    index: SUMMARY_PATTERN,
+    index: indexNames(prefix).summaryPattern,
     scroll: '1m',
     size: 5000,
     ignore_unavailable: true,
@@ -87,7 +90,7 @@ export async function topTemplates(o: TopOptions): Promise<TopTemplate[]> {
   const tenant = assertTenantId(o.tenant);
   const client = o.client ?? (await getOpenSearch());
   const store = o.store ?? new S3TemplateStore();
-  const [docs, stored] = await Promise.all([contributionsSince(client, tenant, o.sinceMs), store.get(tenant)]);
+  const [docs, stored] = await Promise.all([contributionsSince(client, o.prefix, tenant, o.sinceMs), store.get(tenant)]);
   const state: MinerState | undefined = stored && stored !== 'unchanged' ? stored.state : undefined;
   const miner = state ? createMiner({ maxClusters: state.clusters.length + 1 }, state) : undefined;
   const totals = templateTotals(docs, (id) => miner?.get(id)?.templateId ?? id);
@@ -134,6 +137,7 @@ export async function templatesTopCommand(argv: string[], io: CommandIO): Promis
     tenant: values.tenant,
     sinceMs,
     limit,
+    prefix: config.indexPrefix(),
     ...(values.bucket ? { store: new S3TemplateStore({ bucket: values.bucket }) } : {}),
   });
   if (values.json) {

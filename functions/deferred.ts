@@ -3,12 +3,10 @@
  * due and the tenant has budget again; re-defers (attempts + 1, later not-before) or parks the
  * rest, never dropping and never spinning. See shared/budget/defer.ts.
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, MSKEvent } from 'aws-lambda';
+import * as config from '../shared/config.ts';
 import { processDeferred, type StageResult } from '../shared/process/index.ts';
-import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
+import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
 import { recordStage, stageSummary } from '../shared/metrics.ts';
 
@@ -20,4 +18,4 @@ export const deferred = async (event: MSKEvent, context: Context): Promise<Omit<
   return summary;
 };
 
-export const handler = middy(deferred).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = lambdaHandler(deferred, [config.stageSettings, config.tenantMetrics, config.kafka, config.opensearch, config.dynamodb, config.s3]);

@@ -3,12 +3,10 @@
  * writes summaries; throws (so the event source retries the batch) unless every record is
  * indexed, deferred, counted as archive-only or in the DLQ. See shared/process/stage.ts.
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, MSKEvent } from 'aws-lambda';
+import * as config from '../shared/config.ts';
 import { processRaw, type StageResult } from '../shared/process/index.ts';
-import { closeConnectionsAfterCliInvoke } from '../shared/middleware.ts';
+import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
 import { recordStage, stageSummary } from '../shared/metrics.ts';
 
@@ -20,4 +18,4 @@ export const processBatch = async (event: MSKEvent, context: Context): Promise<O
   return summary;
 };
 
-export const handler = middy(processBatch).use(closeConnectionsAfterCliInvoke()).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = lambdaHandler(processBatch, [config.stageSettings, config.tenantMetrics, config.kafka, config.opensearch, config.dynamodb, config.s3]);

@@ -6,6 +6,9 @@
  * It answers CloudFormation on every path, so a failure never leaves a deploy hanging.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import * as config from '../shared/config.ts';
+import { respond } from '../shared/adapters/cloudformation.ts';
+import { lambdaHandler } from '../shared/middleware.ts';
 import { logger } from '../shared/observability.ts';
 
 interface SetupProperties {
@@ -25,30 +28,17 @@ export async function setup(event: CloudFormationCustomResourceEvent): Promise<R
   const url = p.OpenSearchUrl || (p.OpenSearchDomainName ? await openSearchEndpoint(p.OpenSearchDomainName) : '');
   if (!brokers) throw new Error('setup needs MskClusterArn or KafkaBrokers');
   if (!url) throw new Error('setup needs OpenSearchDomainName or OpenSearchUrl');
-  process.env.KAFKA_BROKERS = brokers;
-  process.env.OPENSEARCH_URL = url;
+  // The other functions get these as environment; this one learns them now.
+  config.overrideSettings({ KAFKA_BROKERS: brokers, OPENSEARCH_URL: url });
   const { ensureIndexTemplates, ensureKafkaTopics } = await import('../shared/setup.ts');
-  await ensureKafkaTopics(Number(p.TopicReplicas ?? 3));
+  const replicas = Number(p.TopicReplicas ?? 3);
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`TopicReplicas=${JSON.stringify(p.TopicReplicas)} must be a whole number of at least 1`);
+  await ensureKafkaTopics(replicas);
   await ensureIndexTemplates();
   return { KafkaBrokers: brokers, OpenSearchUrl: url };
 }
 
-async function respond(event: CloudFormationCustomResourceEvent, status: 'SUCCESS' | 'FAILED', reason: string, data: Record<string, string>) {
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason.slice(0, 3000),
-    PhysicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : `sluice-setup-${event.LogicalResourceId}`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: data,
-  });
-  const res = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) } });
-  if (!res.ok) throw new Error(`CloudFormation did not take the response: ${res.status}`);
-}
-
-export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
-  logger.addContext(context);
+export const setupResource = async (event: CloudFormationCustomResourceEvent, _context: Context): Promise<void> => {
   try {
     const data = await setup(event);
     await respond(event, 'SUCCESS', 'ok', data);
@@ -58,3 +48,5 @@ export const handler = async (event: CloudFormationCustomResourceEvent, context:
     await respond(event, event.RequestType === 'Delete' ? 'SUCCESS' : 'FAILED', (err as Error).message, {});
   }
 };
+
+export const handler = lambdaHandler(setupResource, [config.topicPartitions, config.topicReplicas]);

@@ -19,15 +19,29 @@ import { startGateway } from './gateway.ts';
 import { lambdaContext } from './context.ts';
 import { seedDemoTenant } from './demo.ts';
 import { startKafkaPoller, startKinesisPoller, type Poller } from './pollers.ts';
+import type { RedeliveryPolicy } from './redelivery.ts';
+import { failedBatchesDir } from './failed-batches.ts';
 import * as config from '../shared/config.ts';
 import type { ArchiveOnceOptions } from '../functions/archive.ts';
 import type { ArchiveRunResult } from '../shared/archive/archiver.ts';
+import eventSources from '../deploy/event-sources.json' with { type: 'json' };
 
-// Batch sizes, windows and timeouts as in serverless.yml.
-export const PROCESS_DEFAULTS = { batchSize: 10_000, windowMs: 1_000, timeoutMs: 300_000 } as const;
-export const DEFERRED_DEFAULTS = { batchSize: 1_000, windowMs: 5_000, timeoutMs: 300_000 } as const;
-export const DRAIN_DEFAULTS = { batchSize: 500 } as const;
-export const ARCHIVE_TIMEOUT_MS = 300_000;
+// Batch sizes, windows, timeouts and memory from deploy/event-sources.json, which serverless.yml reads too.
+const local = (s: { batchSize: number; batchWindowSeconds: number; timeoutSeconds: number; memoryMb: number }) =>
+  ({ batchSize: s.batchSize, windowMs: s.batchWindowSeconds * 1000, timeoutMs: s.timeoutSeconds * 1000, memoryMb: s.memoryMb }) as const;
+export const PROCESS_DEFAULTS = local(eventSources.process);
+export const DEFERRED_DEFAULTS = local(eventSources.deferred);
+export const DRAIN_DEFAULTS = local(eventSources.drain);
+export const ARCHIVE_TIMEOUT_MS = eventSources.archive.timeoutSeconds * 1000;
+/** The MSK event sources' error-handling controls, applied by the local Kafka pollers. */
+const redelivery = (s: typeof eventSources.process): RedeliveryPolicy => ({
+  maximumRetryAttempts: s.maximumRetryAttempts,
+  maximumRecordAgeSeconds: s.maximumRecordAgeSeconds,
+  bisectBatchOnFunctionError: s.bisectBatchOnFunctionError,
+  reportBatchItemFailures: s.functionResponseTypes.includes('ReportBatchItemFailures'),
+});
+export const PROCESS_REDELIVERY = redelivery(eventSources.process);
+export const DEFERRED_REDELIVERY = redelivery(eventSources.deferred);
 
 export interface PipelineOptions {
   /** Port of the ingest URL on 127.0.0.1 (0 = any free port). Default: SLUICE_HTTP_PORT or 3000. */
@@ -37,7 +51,7 @@ export interface PipelineOptions {
   /** Batching window of the logs.raw -> process poller (1 s, as in serverless.yml). */
   processWindowMs?: number;
   processBatchSize?: number;
-  /** Batching window of the logs.deferred -> deferred poller (5 s). */
+  /** Batching window of the logs.deferred -> deferred poller (10 s, as deployed). */
   deferredWindowMs?: number;
   /** Longest backoff of a poller after a failed batch (30 s). */
   retryMaxMs?: number;
@@ -85,7 +99,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     import('../functions/drain.ts'),
     import('../functions/archive.ts'),
   ]);
-  const server: Server = await startGateway(opts.httpPort ?? Number(process.env.SLUICE_HTTP_PORT ?? 3000), ingest as never);
+  const server: Server = await startGateway(opts.httpPort ?? config.httpPort(), ingest as never);
   const port = (server.address() as AddressInfo).port;
   const topics = config.topics();
   const stage = config.stage();
@@ -95,14 +109,16 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const pollers: Poller[] = [
     startKafkaPoller({
       name: 'process', topic: topics.raw, groupId: `sluice-process-${stage}`, ...proc, ...retry, log,
-      handler: (event) => processBatch(event, lambdaContext('process', proc.timeoutMs, 1769)),
+      redelivery: PROCESS_REDELIVERY, failedDir: failedBatchesDir(),
+      handler: (event) => processBatch(event, lambdaContext('process', proc.timeoutMs, proc.memoryMb)),
     }),
     startKafkaPoller({
       name: 'deferred', topic: topics.deferred, groupId: `sluice-deferred-${stage}`, ...def, ...retry, log,
-      handler: (event) => deferred(event, lambdaContext('deferred', def.timeoutMs)),
+      redelivery: DEFERRED_REDELIVERY, failedDir: failedBatchesDir(),
+      handler: (event) => deferred(event, lambdaContext('deferred', def.timeoutMs, def.memoryMb)),
     }),
     startKinesisPoller({
-      name: 'drain', stream: config.kinesis().spillStream, ...DRAIN_DEFAULTS, ...retry, log,
+      name: 'drain', stream: config.kinesis().spillStream, batchSize: DRAIN_DEFAULTS.batchSize, ...retry, log,
       checkpointFile: join(services.stateDir(), 'drain-checkpoints.json'),
       handler: (event) => drain(event),
     }),
@@ -117,7 +133,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   };
   const archiveNow = (o?: Partial<ArchiveOnceOptions>): Promise<ArchiveSummary> =>
     serial(async () => {
-      if (!o) return archive({}, lambdaContext('archive', ARCHIVE_TIMEOUT_MS));
+      if (!o) return archive({}, lambdaContext('archive', ARCHIVE_TIMEOUT_MS, eventSources.archive.memoryMb));
       const { keys: _keys, ...summary } = await archiveOnce({ readDeadlineMs: Date.now() + ARCHIVE_TIMEOUT_MS - 60_000, ...o });
       return summary;
     });
@@ -129,7 +145,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       log(`[archive] run failed (${(err as Error).message}); the next run picks up from the committed offsets`);
     }
   };
-  const archiveEveryMs = opts.archiveEveryMs ?? Number(process.env.SLUICE_ARCHIVE_EVERY_S ?? 300) * 1000;
+  const archiveEveryMs = opts.archiveEveryMs ?? config.archiveEverySeconds() * 1000;
   let archiveTimer: NodeJS.Timeout | undefined;
   if (archiveEveryMs > 0) {
     // Each run starts a period after the previous one ended, so a slow run never queues up others.

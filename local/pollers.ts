@@ -1,8 +1,14 @@
 /**
  * Local event-source mappings: they do for `npm start` what Lambda's MSK and Kinesis event sources do
  * on AWS. A batch is at most `batchSize` records, gathered for up to `windowMs`, shaped exactly like
- * Lambda's event; offsets (or the shard position) advance only after the handler succeeded, and a
- * failed batch is retried with backoff, as Lambda retries until the records succeed.
+ * Lambda's event; offsets (or the shard position) advance only once the batch is done.
+ *
+ * Kafka: a failing batch is handled as the deployed MSK event source handles it with the
+ * error-handling controls of deploy/event-sources.json (local/redelivery.ts): bounded retries with
+ * backoff, bisection down to the failing record, partial batch responses (`batchItemFailures`)
+ * honoured, and what is given up written to the on-failure directory (local/failed-batches.ts), after
+ * which the poller commits past it. Kinesis (drain): a failed batch is retried with backoff until it
+ * succeeds, as its deployed event source does (maximumRetryAttempts -1).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +17,9 @@ import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type
 import { TopicReader, type TopicRecord } from '../shared/adapters/kafka-consumer.ts';
 import { getKinesis } from '../shared/adapters/kinesis.ts';
 import * as config from '../shared/config.ts';
-import { toMskEvent } from '../shared/msk.ts';
+import { toMskEvent, type MessageInput } from '../shared/msk.ts';
+import { writeFailedBatch } from './failed-batches.ts';
+import { deliver, type RedeliveryPolicy } from './redelivery.ts';
 
 export interface Poller {
   readonly name: string;
@@ -39,12 +47,37 @@ export interface KafkaPollerOptions {
   log?: (msg: string) => void;
   /** Longest wait between retries of a failed batch (backoff doubles from 1 s up to it; 30 s by default). */
   maxBackoffMs?: number;
+  /** The error-handling controls (default: retry for ever, no bisection: Lambda's defaults). */
+  redelivery?: RedeliveryPolicy;
+  /** The on-failure directory (required when the policy can give records up). */
+  failedDir?: string;
 }
+
+/** Lambda's defaults for a Kafka event source: retry for ever, never split, no partial responses. */
+export const RETRY_FOREVER: RedeliveryPolicy = { maximumRetryAttempts: -1, maximumRecordAgeSeconds: -1, bisectBatchOnFunctionError: false, reportBatchItemFailures: false };
+
+type PolledRecord = MessageInput & { timestamp: number };
 
 export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
   const ac = new AbortController();
   const log = opts.log ?? ((m: string) => console.log(m));
   const reader = new TopicReader({ topic: opts.topic, groupId: opts.groupId });
+  const policy = opts.redelivery ?? RETRY_FOREVER;
+  const deliverBatch = (records: PolledRecord[]) =>
+    deliver(records, policy, {
+      invoke: (rs) => opts.handler(toMskEvent(rs)),
+      giveUp: async (rs, condition, error, attempts) => {
+        if (!opts.failedDir) throw new Error(`[${opts.name}] has no on-failure directory; not giving up ${rs.length} record(s)`);
+        const file = writeFailedBatch(opts.failedDir, opts.name, rs, condition, error, attempts);
+        log(`[${opts.name}] gave up ${rs.length} record(s) (${condition}: ${error}); kept in ${file} (sluice failed redrive)`);
+      },
+      wait: async (attempt) => {
+        await sleep(backoff(attempt, opts.maxBackoffMs), ac.signal);
+        if (ac.signal.aborted) throw new Error('poller stopped'); // nothing of the batch is committed
+      },
+      now: Date.now,
+      log: (m) => log(`[${opts.name}] ${m}`),
+    });
   const loop = (async () => {
     let failures = 0;
     while (!ac.signal.aborted) {
@@ -70,20 +103,7 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
             },
           },
         );
-        if (records.length > 0) {
-          const event = toMskEvent(
-            records.map((r) => ({
-              topic: opts.topic,
-              partition: r.partition,
-              offset: Number(r.offset),
-              timestamp: Number(r.timestamp),
-              key: r.key,
-              value: r.value ?? Buffer.alloc(0),
-              headers: Object.fromEntries(r.headers.filter(([k]) => k).map(([k, v]) => [k!.toString('utf8'), v ?? Buffer.alloc(0)])),
-            })),
-          );
-          await opts.handler(event);
-        }
+        if (records.length > 0) await deliverBatch(records.map((r) => toMessage(opts.topic, r)));
         await reader.commit(reached);
         failures = 0;
       } catch (err) {
@@ -101,6 +121,18 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
       await loop;
       await reader.close();
     },
+  };
+}
+
+function toMessage(topic: string, r: TopicRecord): PolledRecord {
+  return {
+    topic,
+    partition: r.partition,
+    offset: Number(r.offset),
+    timestamp: Number(r.timestamp),
+    key: r.key,
+    value: r.value ?? Buffer.alloc(0),
+    headers: Object.fromEntries(r.headers.filter(([k]) => k).map(([k, v]) => [k!.toString('utf8'), v ?? Buffer.alloc(0)])),
   };
 }
 

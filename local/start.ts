@@ -14,8 +14,8 @@ import { DEMO_TENANT } from './demo.ts';
 import { startPipeline } from './pipeline.ts';
 import * as config from '../shared/config.ts';
 
-const HTTP_PORT = Number(process.env.SLUICE_HTTP_PORT ?? 3000);
-const ARCHIVE_EVERY_S = Number(process.env.SLUICE_ARCHIVE_EVERY_S ?? 300);
+const HTTP_PORT = config.httpPort();
+const ARCHIVE_EVERY_S = config.archiveEverySeconds();
 
 const say = (msg: string) => process.stdout.write(msg + '\n');
 

@@ -40,16 +40,8 @@ export interface TenantMetricsPolicy {
   maxTenants: number;
 }
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${JSON.stringify(raw)} is not a non-negative integer.`);
-  return n;
-}
-
 export function tenantMetricsPolicy(): TenantMetricsPolicy {
-  return { minEvents: envInt('SLUICE_TENANT_METRICS_MIN_EVENTS', 1000), maxTenants: envInt('SLUICE_TENANT_METRICS_MAX', 25) };
+  return config.tenantMetrics();
 }
 
 export interface TenantActivity {
@@ -162,4 +154,21 @@ export function recordStage(m: Metrics, tenantSink: Metrics, r: StageResult, pol
 export function stageSummary(r: StageResult): Omit<StageResult, 'byTenant' | 'bulkMs'> & { bulkMsMax: number } {
   const { byTenant: _t, bulkMs, ...rest } = r;
   return { ...rest, bulkMsMax: bulkMs.reduce((a, b) => (b > a ? b : a), 0) };
+}
+
+// --- archive and retention ----------------------------------------------------------------------
+
+export function recordArchive(m: Metrics, r: { records: number; objects: number; invalid: number; rawBytes: number; gzBytes: number; lag: string }): void {
+  m.addMetric('ArchivedEvents', MetricUnit.Count, r.records);
+  m.addMetric('ArchivedObjects', MetricUnit.Count, r.objects);
+  m.addMetric('ArchivedInvalidEvents', MetricUnit.Count, r.invalid);
+  m.addMetric('ArchivedRawBytes', MetricUnit.Bytes, r.rawBytes);
+  m.addMetric('ArchivedCompressedBytes', MetricUnit.Bytes, r.gzBytes);
+  m.addMetric('ArchiveLag', MetricUnit.Count, Number(r.lag));
+}
+
+export function recordRetention(m: Metrics, r: { deletedIndices: number; deletedDocuments: number; left: number }): void {
+  m.addMetric('RetentionDeletedIndices', MetricUnit.Count, r.deletedIndices);
+  m.addMetric('RetentionDeletedDocuments', MetricUnit.Count, r.deletedDocuments);
+  m.addMetric('RetentionActionsLeft', MetricUnit.Count, r.left);
 }

@@ -6,19 +6,18 @@
 import * as config from './config.ts';
 import { ensureTopics } from './adapters/kafka.ts';
 
-export const TOPIC_PARTITIONS = Number(process.env.SLUICE_TOPIC_PARTITIONS ?? 6);
-
 /**
  * An event may be 1 MB before its envelope, and JSON escaping can grow it, so records up to 8 MB are
  * allowed (the broker default is 1 MB).
  */
 export const TOPIC_CONFIGS = { 'max.message.bytes': String(8 * 1024 * 1024) };
 
-export async function ensureKafkaTopics(replicas = Number(process.env.SLUICE_TOPIC_REPLICAS ?? 1)): Promise<void> {
+export async function ensureKafkaTopics(replicas = config.topicReplicas()): Promise<void> {
   const t = config.topics();
+  const partitions = config.topicPartitions();
   await ensureTopics([
-    { name: t.raw, partitions: TOPIC_PARTITIONS, replicas, configs: TOPIC_CONFIGS },
-    { name: t.deferred, partitions: TOPIC_PARTITIONS, replicas, configs: TOPIC_CONFIGS },
+    { name: t.raw, partitions, replicas, configs: TOPIC_CONFIGS },
+    { name: t.deferred, partitions, replicas, configs: TOPIC_CONFIGS },
     { name: t.summary, partitions: 3, replicas, configs: { ...TOPIC_CONFIGS, 'cleanup.policy': 'compact' } },
     { name: t.dlq, partitions: 3, replicas, configs: TOPIC_CONFIGS },
   ]);

@@ -14,7 +14,7 @@ import { getDynamo } from './dynamodb.ts';
 import * as config from '../config.ts';
 import { grant, type BucketState, type Limit } from '../budget/bucket.ts';
 import type { Plan } from '../tenants/plans.ts';
-import type { BudgetLedger, LedgerGrant } from '../process/ports.ts';
+import type { BudgetLedger, LedgerGrant } from '../budget/ports.ts';
 
 const RECENT = 64;
 /** Items of tenants that stopped sending expire (the table's TTL attribute) after this long. */

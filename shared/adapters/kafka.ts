@@ -9,14 +9,10 @@
  */
 import { Admin, Producer, defaultPartitioner, type ProducerOptions } from '@platformatic/kafka';
 import * as config from '../config.ts';
+import type { KafkaRecord } from '../delivery/ports.ts';
 import { onClose } from './lifecycle.ts';
 
-export interface KafkaRecord {
-  topic: string;
-  key: string;
-  value: Buffer;
-  headers?: Record<string, Buffer>;
-}
+export type { KafkaRecord };
 
 type BufferProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
 

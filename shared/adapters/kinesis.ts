@@ -5,6 +5,7 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as config from '../config.ts';
+import type { SpillRecord } from '../delivery/ports.ts';
 import { onClose } from './lifecycle.ts';
 
 let client: KinesisClient | undefined;
@@ -32,10 +33,7 @@ export function getKinesis(): KinesisClient {
 const MAX_RECORDS = 500;
 const MAX_CALL_BYTES = 5 * 1024 * 1024;
 
-export interface SpillRecord {
-  partitionKey: string;
-  data: Buffer;
-}
+export type { SpillRecord };
 
 /**
  * Writes every record to the stream, resending the ones Kinesis rejected (throttling) with backoff.

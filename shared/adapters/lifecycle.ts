@@ -17,8 +17,3 @@ export async function closeAll(): Promise<void> {
   closers.clear();
   await Promise.allSettled(all.map(async (c) => c()));
 }
-
-/** True under `serverless invoke local`: a Lambda-like environment without the Lambda runtime API. */
-export function isCliInvoke(): boolean {
-  return Boolean(process.env.LAMBDA_TASK_ROOT) && !process.env.AWS_LAMBDA_RUNTIME_API;
-}

@@ -2,48 +2,78 @@
  * The stage's OpenSearch side: `_bulk` with a pre-built NDJSON body (the official client passes a
  * Buffer body through unchanged), per-item statuses only (`filter_path`), no client-side retries
  * (the stage retries per item, within the Lambda's time), and index + per-tenant alias creation
- * cached per instance. Also installs the index templates.
+ * cached per instance. Also installs the index templates, and turns off the automatic creation of
+ * the log indices (`action.auto_create_index`, see `disableLogIndexAutoCreate`): a write to a log
+ * index that was deleted under us then fails (404 `index_not_found_exception`) instead of making the
+ * index bare, without its aliases, and the stage makes it again with its aliases and retries.
  */
 import type { Client } from '@opensearch-project/opensearch';
 import { getOpenSearch } from './opensearch.ts';
 import { aliasFor, indexNames } from '../index/naming.ts';
 import { logsTemplate, summariesTemplate, type TemplateOptions } from '../index/template.ts';
-import type { BulkItemResult, IndexTargetSpec, SearchSink } from '../process/ports.ts';
+import type { BulkItemResult, IndexTargetSpec, SearchSink, TargetFailure } from '../index/ports.ts';
 
 type BulkResponseItem = Record<string, { status: number; error?: BulkItemResult['error'] } | undefined>;
 
 export class OpenSearchSink implements SearchSink {
   private readonly ensured = new Set<string>();
 
-  constructor(private readonly clientFn: () => Promise<Client> = getOpenSearch) {}
+  constructor(
+    private readonly clientFn: () => Promise<Client> = getOpenSearch,
+    private readonly prefix?: string,
+  ) {}
 
-  async ensureTargets(targets: readonly IndexTargetSpec[]): Promise<void> {
+  /**
+   * Per index: created WITH its tenants' aliases in the same request (never bare, not even for a
+   * moment); when it exists already, the aliases are added in one `_aliases` request. A failure
+   * concerns only that index's targets (returned, not thrown).
+   */
+  async ensureTargets(targets: readonly IndexTargetSpec[]): Promise<TargetFailure[]> {
     const todo = targets.filter((t) => !this.ensured.has(`${t.index}\u0000${t.tenant}`));
-    if (todo.length === 0) return;
+    if (todo.length === 0) return [];
     const client = await this.clientFn();
-    const indices = [...new Set(todo.map((t) => t.index))];
+    const byIndex = new Map<string, IndexTargetSpec[]>();
+    for (const t of todo) {
+      let l = byIndex.get(t.index);
+      if (!l) byIndex.set(t.index, (l = []));
+      l.push(t);
+    }
+    const failures: TargetFailure[] = [];
     await Promise.all(
-      indices.map(async (index) => {
+      [...byIndex].map(async ([index, list]) => {
         try {
-          await client.indices.create({ index }, { maxRetries: 0 });
+          await this.ensureIndex(client, index, list);
+          for (const t of list) this.ensured.add(`${t.index}\u0000${t.tenant}`);
         } catch (err) {
-          if (errorType(err) !== 'resource_already_exists_exception') throw err;
+          const error = describeError(err);
+          for (const target of list) failures.push({ target, error });
         }
       }),
     );
-    await Promise.all(
-      todo.map(async (t) => {
-        const alias = aliasFor(t.tenant, { index: t.index, ...(t.routing !== undefined ? { routing: t.routing } : {}) });
-        await client.indices.putAlias(
-          {
-            index: t.index,
-            name: alias.name,
-            body: { ...(alias.filter ? { filter: alias.filter } : {}), ...(alias.routing ? { routing: alias.routing } : {}) },
-          },
-          { maxRetries: 0 },
-        );
-        this.ensured.add(`${t.index}\u0000${t.tenant}`);
-      }),
+    return failures;
+  }
+
+  forget(indices: readonly string[]): void {
+    if (indices.length === 0) return;
+    const gone = new Set(indices);
+    for (const k of this.ensured) if (gone.has(k.slice(0, k.indexOf('\u0000')))) this.ensured.delete(k);
+  }
+
+  private async ensureIndex(client: Client, index: string, list: IndexTargetSpec[]): Promise<void> {
+    const aliases: Record<string, object> = {};
+    for (const t of list) {
+      const a = aliasFor(t.tenant, { index, ...(t.routing !== undefined ? { routing: t.routing } : {}) }, this.prefix);
+      aliases[a.name] = { ...(a.filter ? { filter: a.filter } : {}), ...(a.routing ? { routing: a.routing } : {}) };
+    }
+    try {
+      await client.indices.create({ index, body: { aliases } as never }, { maxRetries: 0 });
+      return;
+    } catch (err) {
+      if (errorType(err) !== 'resource_already_exists_exception') throw err;
+    }
+    await client.indices.updateAliases(
+      { body: { actions: Object.entries(aliases).map(([alias, def]) => ({ add: { index, alias, ...def } })) } as never },
+      { maxRetries: 0 },
     );
   }
 
@@ -68,6 +98,12 @@ export class OpenSearchSink implements SearchSink {
   }
 }
 
+function describeError(err: unknown): string {
+  const body = (err as { meta?: { body?: { error?: { type?: string; reason?: string } } } }).meta?.body;
+  const e = body?.error;
+  return e?.type ? `${e.type}: ${e.reason ?? ''}` : (err as Error).message;
+}
+
 function errorType(err: unknown): string | undefined {
   const body = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body;
   return body?.error?.type;
@@ -87,9 +123,37 @@ export async function putIndexTemplates(client?: Client, o: TemplateOptions = {}
   await c.indices.putIndexTemplate({ name: names.logsTemplate, body: logs as never });
   await c.indices.putIndexTemplate({ name: names.summaryTemplate, body: summaries as never });
   // Summary indices only: the log indices are `dynamic: false` (an unmapped field is kept, not refused).
+  await disableLogIndexAutoCreate(c, o.prefix);
   await c.indices.putMapping({
     index: summaries.index_patterns.join(','),
     allow_no_indices: true,
     body: { properties: summaries.template.mappings.properties } as never,
   });
+}
+
+/**
+ * Adds `-<prefix>-logs-*` in front of the cluster's `action.auto_create_index` (a dynamic cluster
+ * setting in OpenSearch 2.x, allowed on Amazon OpenSearch Service through `_cluster/settings`), so
+ * that only Sluice makes its log indices, always with their aliases; every other index keeps the
+ * behaviour it had (`true` becomes `-<prefix>-logs-*,+*`; `false` stays false; a pattern list keeps
+ * its patterns after ours). Idempotent.
+ */
+export async function disableLogIndexAutoCreate(client: Client, prefix?: string): Promise<string> {
+  const res = await client.cluster.getSettings({ include_defaults: true, flat_settings: true });
+  const body = res.body as Record<'persistent' | 'transient' | 'defaults', Record<string, unknown> | undefined>;
+  const current = String(body.transient?.['action.auto_create_index'] ?? body.persistent?.['action.auto_create_index'] ?? body.defaults?.['action.auto_create_index'] ?? 'true');
+  const next = autoCreateValue(current, indexNames(prefix).logsPattern);
+  if (next !== current) await client.cluster.putSettings({ body: { persistent: { 'action.auto_create_index': next } } });
+  return next;
+}
+
+/** The `action.auto_create_index` value that refuses `pattern` and keeps the rest of `current`. */
+export function autoCreateValue(current: string, pattern: string): string {
+  const v = current.trim();
+  if (v === 'false') return 'false';
+  const deny = `-${pattern}`;
+  if (v === 'true' || v === '') return `${deny},+*`;
+  const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.includes(deny)) return v;
+  return [deny, ...parts].join(',');
 }

@@ -15,7 +15,7 @@ import * as config from '../config.ts';
 import { getS3 } from './s3.ts';
 import { assertTenantId } from '../tenants/ids.ts';
 import type { MinerState } from '../templates/miner.ts';
-import type { StoredTemplates, TemplateStateStore } from '../process/ports.ts';
+import type { StoredTemplates, TemplateStateStore } from '../templates/ports.ts';
 
 export const TEMPLATES_PREFIX = 'templates/';
 

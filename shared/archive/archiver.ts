@@ -1,7 +1,7 @@
 /**
  * The archiver's core: read `logs.raw` from the group's committed offsets, write gzip NDJSON objects
  * per (partition, tenant, hour), then commit. It talks to Kafka and S3 only through the two small
- * interfaces below (wired to the real adapters in functions/archive.ts).
+ * interfaces below (wired to the real adapters in functions/archive.ts through run.ts).
  *
  * ## Invariant: the same offset range always gives the same objects
  *
@@ -30,6 +30,7 @@ import type { PartitionPosition, ReadRange, TopicRecord } from '../adapters/kafk
 import { Grouper, type ArchiveGroup } from './grouping.ts';
 import { manifestKey } from './keys.ts';
 import { encodeNdjsonGz } from './ndjson.ts';
+import { forEachLimit } from '../concurrency.ts';
 
 export interface ArchiveSource {
   readonly topic: string;
@@ -237,15 +238,4 @@ export function objectMetadata(g: ArchiveGroup): Record<string, string> {
     'max-received-at': new Date(g.maxReceivedAtMs).toISOString(),
     ...(g.invalid ? { invalid: String(g.invalid) } : {}),
   };
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

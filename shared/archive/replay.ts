@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { decodeNdjsonGz } from './ndjson.ts';
 import { listPrefixes, objectsInRange, type ArchiveObject, type ListedObject, type TimeRange } from './range.ts';
 import { tenantPrefix } from './keys.ts';
+import { REPLAY_HEADERS } from '../process/records.ts';
 
 export interface ReplayStore {
   list(prefix: string): Promise<ListedObject[]>;
@@ -17,6 +18,7 @@ export interface OutRecord {
   topic: string;
   key: string;
   value: Buffer;
+  headers?: Record<string, Buffer>;
 }
 
 export type ReplayProduce = (records: readonly OutRecord[]) => Promise<void>;
@@ -150,7 +152,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
         continue;
       }
       seen.add(info.id);
-      batch.push({ topic: o.topic, key: replayKey(o.tenant, info.id, o.spread ?? 1), value: line });
+      // Marked as a replay: the stage indexes it without counting or charging it again.
+      batch.push({ topic: o.topic, key: replayKey(o.tenant, info.id, o.spread ?? 1), value: line, headers: { ...REPLAY_HEADERS } });
       batchSize += line.length;
       summary.events++;
       summary.bytes += line.length;

@@ -1,7 +1,7 @@
 /**
  * Deferral policy: over-budget events go to `logs.deferred` (the envelope's bytes unchanged) with
- * two headers, and the `deferred` function indexes them once they are due and the tenant has
- * budget again; otherwise it re-defers them with the attempt count raised. Nothing is dropped, and
+ * these headers (their names and the record builders are in shared/process/records.ts), and the
+ * `deferred` function indexes them once they are due and the tenant has budget again; otherwise it re-defers them with the attempt count raised. Nothing is dropped, and
  * nothing hot-loops:
  *
  *   sluice-defer-attempts   how many times the event was refused (1 on the first deferral)
@@ -12,9 +12,13 @@
  * where backoff doubles from 1 s to 5 min with ±20 % jitter. Concurrency of the `deferred` function
  * is low, so it waits for the first not-yet-due record instead of spinning (see `parkPlan`).
  */
-export const HEADER_ATTEMPTS = 'sluice-defer-attempts';
-export const HEADER_NOT_BEFORE = 'sluice-not-before';
-export const HEADER_REASON = 'sluice-defer-reason';
+/** What a deferred record's headers say. */
+export interface DeferMeta {
+  attempts: number;
+  notBefore: number;
+  /** Times the deferred function parked it since it was last deferred (0 when absent). */
+  parks?: number;
+}
 
 export const MIN_BACKOFF_MS = 1_000;
 export const MAX_BACKOFF_MS = 5 * 60_000;
@@ -28,38 +32,33 @@ export function notBefore(now: number, attempts: number, retryAt: number | undef
   return Math.max(retryAt ?? 0, now + backoffMs(attempts, random));
 }
 
-export interface DeferMeta {
-  attempts: number;
-  notBefore: number;
-}
-
-/** Reads the deferral headers (absent or malformed -> attempts 0, due now). */
-export function readDeferMeta(headers: Record<string, Buffer>): DeferMeta {
-  const a = Number(headers[HEADER_ATTEMPTS]?.toString('utf8'));
-  const nb = Number(headers[HEADER_NOT_BEFORE]?.toString('utf8'));
-  return {
-    attempts: Number.isInteger(a) && a >= 0 ? a : 0,
-    notBefore: Number.isFinite(nb) && nb > 0 ? nb : 0,
-  };
-}
-
-export function deferHeaders(meta: DeferMeta, reason: string | undefined): Record<string, Buffer> {
-  const h: Record<string, Buffer> = {
-    [HEADER_ATTEMPTS]: Buffer.from(String(meta.attempts)),
-    [HEADER_NOT_BEFORE]: Buffer.from(String(meta.notBefore)),
-  };
-  if (reason) h[HEADER_REASON] = Buffer.from(reason);
-  return h;
-}
-
 /**
- * What the `deferred` function does with records not yet due: wait for the earliest one when it
- * falls within `maxWaitMs` (bounded by the time left), then look again; whatever is still not due
- * is re-produced unchanged (same attempts, same not-before). With `maxWaitMs` of a few minutes, an
- * event parked until tomorrow (daily quota) is rewritten a few hundred times a day, never in a loop.
+ * Parking: what the `deferred` function does with records not due yet. It re-produces them
+ * unchanged but for the park count (so nothing hot-loops and nothing is lost), paced by a schedule
+ * of growing waits, and never holds the partition for longer than the cap:
+ *
+ *  - a record written (produced or parked) at `writtenAt` (its Kafka timestamp) and parked `parks`
+ *    times before is looked at again (and rewritten) no sooner than
+ *        releaseAt = min(notBefore, writtenAt + parkIntervalMs(parks))
+ *    with intervals base, 2 base, 4 base, ... capped at `capMs` (base = maxParkMs, 2 min deployed;
+ *    cap 6 × base = 12 min, under the deferred function's 15-minute timeout): an event parked until
+ *    tomorrow is rewritten about 5 times an hour, not 30;
+ *  - a batch waits (within the time left) until the earliest releaseAt of its records, and not at
+ *    all when one of them is due: so a record R of another tenant written at t behind any backlog
+ *    is reached by t + capMs (every record ahead of it was written before t, so each batch ahead
+ *    waits at most until t + capMs), plus the time to re-produce the batches ahead.
  */
-export function parkWaitMs(earliestNotBefore: number, now: number, budgetMs: number, maxWaitMs: number): number {
-  const until = earliestNotBefore - now;
+export function parkIntervalMs(parks: number, baseMs: number, capMs: number): number {
+  return Math.min(capMs, baseMs * 2 ** Math.min(30, Math.max(0, parks)));
+}
+
+export function releaseAt(notBefore: number, writtenAt: number, parks: number, baseMs: number, capMs: number): number {
+  return Math.min(notBefore, writtenAt + parkIntervalMs(parks, baseMs, capMs));
+}
+
+/** How long a batch of not-due records waits: until the earliest release, within the time left. */
+export function parkWaitMs(earliestRelease: number, now: number, budgetMs: number, maxWaitMs = Infinity): number {
+  const until = earliestRelease - now;
   if (until <= 0) return 0;
   return Math.max(0, Math.min(until, maxWaitMs, budgetMs));
 }

@@ -18,7 +18,11 @@ import { trimEnd } from './draft.ts';
 import { levelFromWord } from './levels.ts';
 import { parseTimestampAt, TS } from './time.ts';
 
-const HEAP_RE = /(\d+)([KMGB])->(\d+)([KMGB])\((\d+)([KMGB])\)/g;
+// Every pattern that starts with a run of digits is anchored to the run's first digit by `(?<!\d)`:
+// a later start inside the same run sees the same suffix and could not match where the first failed,
+// so the matches are the same, but a long digit run is scanned once instead of once per digit
+// (quadratic: 64 KB of digits took ~9 s). See test/unit/classify/complexity.test.ts.
+const HEAP_RE = /(?<!\d)(\d+)([KMGB])->(\d+)([KMGB])\((\d+)([KMGB])\)/g;
 const UNIT_KB: Record<string, number> = { B: 1 / 1024, K: 1, M: 1024, G: 1024 * 1024 };
 
 function kb(v: string, unit: string): number {
@@ -117,7 +121,7 @@ function parseJdk8(line: string, rest: string, ref: number, d: Draft): boolean {
   }
   const timesAt = body.indexOf('[Times:');
   const head = timesAt >= 0 ? body.slice(0, timesAt) : body;
-  const secs = head.match(/(\d+\.\d+) secs\]/g);
+  const secs = head.match(/(?<!\d)(\d+\.\d+) secs\]/g);
   if (secs !== null && secs.length > 0) {
     const last = secs[secs.length - 1] ?? '';
     fields.pause_ms = Math.round(Number.parseFloat(last) * 1e6) / 1e3;
@@ -217,7 +221,7 @@ function parseUnified(line: string, rest: string, ref: number, d: Draft): boolea
       }
       if (groupsText.length > 0) fields.cause = groupsText.pop();
       fields.gc_type = groupsText.length > 0 ? `${typeText} (${groupsText.join(') (')})` : typeText;
-      const pm = /(\d+(?:\.\d+)?)ms\s*$/.exec(message.slice(hm.index));
+      const pm = /(?<!\d)(\d+(?:\.\d+)?)ms\s*$/.exec(message.slice(hm.index));
       if (pm !== null) fields.pause_ms = Number(pm[1]);
     }
     const using = /^Using (\S+(?: \S+)?)$/.exec(message);

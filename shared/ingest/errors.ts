@@ -15,9 +15,11 @@ export type IngestErrorCode =
   | 'bad_encoding' // 400: gzip/deflate/zstd data that does not decode
   | 'unsupported_encoding' // 415: Content-Encoding we do not know
   | 'invalid_idempotency_key' // 400
+  | 'too_many_events' // 413: more events in one request than the per-request cap
+  | 'over_ceiling' // 413: one request costs more than the tenant's ceiling allows in a whole window
+  | 'rate_limited' // 429 (Retry-After): past the tenant's hard ceiling; `reason` says which
   | 'malformed_request' // 400: a body that claims a protocol (OTLP, ES bulk, HEC, Loki, Firehose) and breaks it
   | 'unsupported_media_type' // 415: a protocol route given a Content-Type it does not speak
-  | 'rate_limited' // 429 (Retry-After)
   | 'unavailable' // 503 (Retry-After)
   | 'unsupported_event' // 500: the Lambda was wired to something that is not API Gateway v2 / ALB
   | 'internal'; // 500
@@ -27,6 +29,10 @@ export interface IngestErrorOptions {
   retryAfterSeconds?: number;
   /** Extra response headers (e.g. `Allow`, `WWW-Authenticate`). */
   headers?: Record<string, string>;
+  /** A named reason, sent in the body beside `error` (e.g. which ceiling a 429 hit). */
+  reason?: string;
+  /** More fields of the body (e.g. how many events a 503 stored). */
+  fields?: Record<string, string | number>;
   cause?: unknown;
 }
 
@@ -36,6 +42,8 @@ export class IngestError extends Error {
   readonly code: IngestErrorCode;
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly reason: string | undefined;
+  readonly fields: Readonly<Record<string, string | number>>;
 
   constructor(status: number, code: IngestErrorCode, message: string, options: IngestErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -49,13 +57,19 @@ export class IngestError extends Error {
       this.retryAfterSeconds = undefined;
     }
     this.headers = headers;
+    this.reason = options.reason;
+    this.fields = { ...options.fields };
   }
 
   /** The JSON body sent to the client. */
-  toBody(requestId?: string): { error: IngestErrorCode; message: string; requestId?: string } {
-    return requestId === undefined
-      ? { error: this.code, message: this.message }
-      : { error: this.code, message: this.message, requestId };
+  toBody(requestId?: string): { error: IngestErrorCode; reason?: string; message: string; requestId?: string } & Record<string, unknown> {
+    return {
+      error: this.code,
+      ...(this.reason !== undefined ? { reason: this.reason } : {}),
+      message: this.message,
+      ...this.fields,
+      ...(requestId !== undefined ? { requestId } : {}),
+    };
   }
 
   /** 401 for a token the tenant lookup does not know or that was revoked (the handler throws this). */
@@ -85,11 +99,21 @@ export class IngestError extends Error {
     });
   }
 
-  /** 429 with Retry-After. */
-  static rateLimited(retryAfterSeconds: number, detail = 'Too many requests for this tenant.'): IngestError {
+  /** 429 with Retry-After (and the named reason, e.g. `events_ceiling`). */
+  static rateLimited(retryAfterSeconds: number, detail = 'Too many requests for this tenant.', reason?: string): IngestError {
     return new IngestError(429, 'rate_limited', `${detail} Retry after ${Math.ceil(retryAfterSeconds)} s.`, {
       retryAfterSeconds,
+      ...(reason !== undefined ? { reason } : {}),
     });
+  }
+
+  /** 413: more events in one request than `max`. */
+  static tooManyEvents(max: number): IngestError {
+    return new IngestError(
+      413,
+      'too_many_events',
+      `More than ${max} events in one request; nothing was accepted. Split the batch (or send fewer, larger events).`,
+    );
   }
 }
 

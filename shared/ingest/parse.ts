@@ -17,11 +17,17 @@ export interface IngestLimits {
   maxBodyBytes: number;
   /** Max size of one event's raw; longer events are truncated (on a UTF-8 boundary) and flagged. */
   maxEventBytes: number;
+  /** Max events in one request: past it, 413 `too_many_events` (the split stops there). */
+  maxEventsPerRequest: number;
+  /** What an event costs at least in `cost.bytes`, whatever its size: tiny events cannot amplify. */
+  minEventBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<IngestLimits> = Object.freeze({
   maxBodyBytes: 6 * 1024 * 1024,
   maxEventBytes: 1024 * 1024,
+  maxEventsPerRequest: 100_000,
+  minEventBytes: 256,
 });
 
 export interface IngestContext {
@@ -50,6 +56,8 @@ export interface IngestSummary {
   bodyBytes: number;
   /** The Idempotency-Key used for the ids, if any. */
   idempotencyKey: string | undefined;
+  /** What the request costs against the tenant's ceiling: events, and bytes with each event at least `minEventBytes`. */
+  cost: { events: number; bytes: number };
 }
 
 /**
@@ -91,6 +99,8 @@ function checkLimit(name: string, v: number): number {
 export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResult {
   const maxBodyBytes = checkLimit('maxBodyBytes', ctx.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes);
   const maxEventBytes = checkLimit('maxEventBytes', ctx.limits?.maxEventBytes ?? DEFAULT_LIMITS.maxEventBytes);
+  const maxEvents = Math.min(MAX_EVENTS_PER_REQUEST, checkLimit('maxEventsPerRequest', ctx.limits?.maxEventsPerRequest ?? DEFAULT_LIMITS.maxEventsPerRequest));
+  const minEventBytes = checkLimit('minEventBytes', ctx.limits?.minEventBytes ?? DEFAULT_LIMITS.minEventBytes);
   const tenant = ctx.tenant;
   if (typeof tenant !== 'string' || tenant.length === 0) throw new TypeError('ctx.tenant is required');
 
@@ -124,6 +134,8 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
   const tailCut = ',"truncated":true,"originalBytes":';
   const end = `,"requestId":${JSON.stringify(requestId)}}`;
   const endInvalid = `,"invalidUtf8":true${end}`;
+  // What the tenant's metadata adds to every envelope (up to ~3 KB with 32 long tags): charged per event.
+  const metaBytes = Buffer.byteLength(mid) - `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
 
   // One object shape per request (no optional keys added or deleted per event).
   type Make = (id: string, raw: string, truncated: boolean, originalBytes: number) => RawEnvelope;
@@ -149,14 +161,13 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
   let flags = new Uint8Array(1024); // bit 0 truncated, bit 1 invalid UTF-8
   let truncated = 0;
   let invalidUtf8 = 0;
+  let costBytes = 0;
 
   // The event carried the body as text and nothing re-encoded it: no need to decode the Buffer again.
   const text = body === req.body && req.bodyText !== undefined && wellFormed(req.bodyText) ? req.bodyText : undefined;
   const maxLiteralBytes = 2 * maxEventBytes + 2;
-  const format = splitBody(body, { maxEventBytes, contentType: req.headers['content-type'], ...(text !== undefined ? { text } : {}) }, (raw, originalBytes, cut, invalid) => {
-    if (raws.length >= MAX_EVENTS_PER_REQUEST) {
-      throw new IngestError(413, 'body_too_large', `More than ${MAX_EVENTS_PER_REQUEST} events in one request. Split the batch.`);
-    }
+  const format = splitBody(body, { maxEventBytes, maxEvents, contentType: req.headers['content-type'], ...(text !== undefined ? { text } : {}) }, (raw, originalBytes, cut, invalid) => {
+    if (raws.length >= maxEvents) throw IngestError.tooManyEvents(maxEvents);
     const k = raws.length;
     if (k === sizes.length) {
       const s2 = new Uint32Array(k * 2);
@@ -176,6 +187,7 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
     }
     raws.push(raw);
     sizes[k] = originalBytes;
+    costBytes += (originalBytes < minEventBytes ? minEventBytes : originalBytes) + metaBytes;
     flags[k] = (cut ? 1 : 0) | (invalid ? 2 : 0);
     if (cut) truncated++;
     if (invalid) invalidUtf8++;
@@ -206,6 +218,7 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
     format,
     bodyBytes: body.length,
     idempotencyKey,
+    cost: { events: n, bytes: costBytes },
     get records(): IngestRecord[] {
       if (all === undefined) {
         const out: IngestRecord[] = new Array<IngestRecord>(n);

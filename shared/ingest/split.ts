@@ -5,8 +5,9 @@
  * application/x-www-form-urlencoded or application/octet-stream):
  *   ndjson      one event per non-blank line; each line's text is the raw (lines are NOT parsed: a line
  *               that is not JSON is simply an event whose raw is text)
- *   json-array  one event per element: strings as their value, anything else re-serialised with
- *               JSON.stringify (compact); elements are parsed one by one (see arrayElements)
+ *   json-array  one event per element: strings as their value, anything else as the exact text the
+ *               tenant sent (numbers past 2^53, `1.10`, `1e400`, duplicate keys, spacing: all kept);
+ *               elements are validated one by one, never parsed as a whole (see arraySpans)
  *   json        a single JSON value: the body text (trimmed) is the raw, unparsed/unchanged
  *   text        lines (LF or CRLF), joined by `joinMultiline` so a stack trace sent as lines is one event
  * A body that claims JSON but is not falls back to text lines: nothing is lost.
@@ -158,6 +159,11 @@ export interface SplitOptions {
   contentType: string | undefined;
   /** The body already as text (known to equal `body` decoded, and well-formed): skips the UTF-8 check and decode. */
   text?: string;
+  /**
+   * Past this many elements a JSON array's elements are only scanned, not validated: the caller
+   * refuses such a request (its sink throws at the cap), so validating them would be wasted work.
+   */
+  maxEvents?: number;
 }
 
 /** Splits `body` (decoded, non-empty) into events and feeds them to `sink`; returns the format used. */
@@ -179,7 +185,7 @@ export function splitBody(body: Buffer, opts: SplitOptions, sink: EventSink): Bo
 
   const declared = declaredFormat(opts.contentType);
   let format: BodyFormat;
-  let arrayRaws: string[] | undefined;
+  let spans: ArraySpans | undefined;
   if (declared === 'ndjson') format = 'ndjson';
   else if (declared === 'text') format = 'text';
   else {
@@ -188,11 +194,8 @@ export function splitBody(body: Buffer, opts: SplitOptions, sink: EventSink): Bo
     const first = str.charCodeAt(i);
     format = 'text';
     if (first === 0x5b /* [ */) {
-      const elements = arrayElements(str, i);
-      if (elements !== undefined) {
-        arrayRaws = elements;
-        format = 'json-array';
-      }
+      spans = arraySpans(str, i, opts.maxEvents ?? Infinity);
+      if (spans !== undefined) format = 'json-array';
     } else if (first === 0x7b /* { */) {
       const [l1, l2] = firstLines(str, i, 2);
       const o1 = l1 !== undefined && isPlainObject(parseOrUndefined(l1));
@@ -210,7 +213,7 @@ export function splitBody(body: Buffer, opts: SplitOptions, sink: EventSink): Bo
       emitSingle(str.trim(), valid, max, sink);
       break;
     case 'json-array':
-      for (const raw of arrayRaws!) emitOne(raw, Buffer.byteLength(raw), !valid && raw.includes('\uFFFD'), max, sink);
+      emitArray(str, spans!, valid, ascii, max, sink);
       break;
     case 'ndjson':
       if (valid) ndjsonFromString(str, ascii, max, sink);
@@ -362,38 +365,78 @@ function isBlankEvent(ev: string): boolean {
   return (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) && ev.trim().length === 0;
 }
 
+/** The validated elements of a JSON array body: element k is `str.slice(at[2k], at[2k+1])`. */
+export interface ArraySpans {
+  count: number;
+  at: Uint32Array;
+}
+
 /**
- * A JSON array body as one raw string per element, or undefined when the body is not a valid JSON array.
+ * The top-level elements of the JSON array body that opens at `open`, as source ranges, or undefined
+ * when the body is not a valid JSON array.
  *
- * The body is not JSON.parse'd as a whole: a scanner finds the top-level element boundaries (iterative,
- * any nesting depth) and each element is parsed on its own and re-serialised (strings as their value).
- * That keeps memory flat for a million tiny events (no million-object array alive at once) and lets an
- * element nested too deep for JSON.stringify (which recurses) keep its source text instead.
+ * The body is never JSON.parse'd as a whole (a million `{}` would be a million objects alive at once):
+ * a scanner finds the element boundaries (iterative, any nesting depth), each element is validated on
+ * its own (a string without escapes by the scanner, anything else by JSON.parse, whose result is
+ * dropped), and only the ranges are kept, two integers per element. Past `maxEvents` elements only
+ * the structure is checked.
  */
-export function arrayElements(str: string, open: number): string[] | undefined {
-  const out: string[] = [];
+export function arraySpans(str: string, open: number, maxEvents = Infinity): ArraySpans | undefined {
+  let at = new Uint32Array(2048);
+  let count = 0;
   const ok = topLevelElements(str, open, (start, end) => {
-    const text = str.slice(start, end);
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      return false;
+    if (count < maxEvents && !validElement(str, start, end)) return false;
+    if (2 * count + 2 > at.length) {
+      const grown = new Uint32Array(at.length * 2);
+      grown.set(at);
+      at = grown;
     }
-    if (typeof v === 'string') {
-      if (v.length > 0 && !blankStr(v)) out.push(v);
-      return true;
-    }
-    let raw: string;
-    try {
-      raw = JSON.stringify(v);
-    } catch {
-      raw = text;
-    }
-    out.push(raw);
+    at[2 * count] = start;
+    at[2 * count + 1] = end;
+    count++;
     return true;
   });
-  return ok ? out : undefined;
+  return ok ? { count, at } : undefined;
+}
+
+/** A string literal whose text needs no decoding: no backslash, no control character, closed at `end`. */
+function plainString(str: string, start: number, end: number): boolean {
+  if (end - start < 2 || str.charCodeAt(end - 1) !== 0x22) return false;
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = str.charCodeAt(i);
+    if (c === 0x5c || c === 0x22 || c < 0x20) return false;
+  }
+  return true;
+}
+
+function validElement(str: string, start: number, end: number): boolean {
+  if (str.charCodeAt(start) === 0x22 && plainString(str, start, end)) return true;
+  try {
+    JSON.parse(str.slice(start, end));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One event per element: a string element as its value (blank ones skipped), any other as its exact text. */
+function emitArray(str: string, spans: ArraySpans, valid: boolean, ascii: boolean, max: number, sink: EventSink): void {
+  const { count, at } = spans;
+  for (let k = 0; k < count; k++) {
+    const start = at[2 * k]!;
+    const end = at[2 * k + 1]!;
+    let raw: string;
+    let sliced = true;
+    if (str.charCodeAt(start) === 0x22) {
+      sliced = plainString(str, start, end);
+      raw = sliced ? str.slice(start + 1, end - 1) : (JSON.parse(str.slice(start, end)) as string);
+      if (raw.length === 0 || blankStr(raw)) continue;
+    } else {
+      raw = str.slice(start, end);
+    }
+    // A decoded escape (\u00e9) can make a string of an ASCII body non-ASCII: only slices may skip the count.
+    emitOne(raw, ascii && sliced ? raw.length : Buffer.byteLength(raw), !valid && raw.includes('\uFFFD'), max, sink);
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * The real adapters behind the stage's ports, one set per Lambda instance (warm invocations reuse
- * the Kafka producer, the OpenSearch client, the plan cache and the ensured-index cache).
+ * the Kafka producer, the OpenSearch client, the plan cache and the ensured-index cache). The
+ * stage's composition root: the only file of shared/process that imports adapters (the adapters
+ * import the ports, never the stage).
  */
 import * as config from '../config.ts';
 import { produce } from '../adapters/kafka.ts';
@@ -11,7 +13,7 @@ import { toDocument } from '../classify/index.ts';
 import { DEFAULT_MAX_BULK_BYTES } from '../index/bulk.ts';
 import { logger } from '../observability.ts';
 import { S3TemplateStore } from '../adapters/template-store.ts';
-import { CachedPlans } from './plans.ts';
+import { CachedPlans } from '../tenants/plan-cache.ts';
 import { TenantMiners } from './templates.ts';
 import type { StageDeps } from './ports.ts';
 
@@ -29,18 +31,20 @@ export function defaultDeps(): StageDeps {
       kafka: { produce },
       toDocument,
       templates: new TenantMiners(new S3TemplateStore(), {
-        maxClusters: Number(process.env.SLUICE_TEMPLATES_MAX_CLUSTERS ?? 2000),
-        maxTenants: Number(process.env.SLUICE_TEMPLATES_MAX_TENANTS ?? 500),
+        maxClusters: config.templatesMaxClusters(),
+        maxTenants: config.templatesMaxTenants(),
         warn: (msg, extra) => logger.warn(msg, extra),
       }),
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       topics: { deferred: t.deferred, dlq: t.dlq, summary: t.summary },
-      maxBulkBytes: Number(process.env.SLUICE_MAX_BULK_BYTES ?? DEFAULT_MAX_BULK_BYTES),
-      bulkConcurrency: Number(process.env.SLUICE_BULK_CONCURRENCY ?? 3),
-      maxParkMs: Number(process.env.SLUICE_DEFER_MAX_PARK_MS ?? 120_000),
+      maxBulkBytes: config.maxBulkBytes(),
+      bulkConcurrency: config.bulkConcurrency(),
+      maxParkMs: config.deferMaxParkMs(),
       random: Math.random,
       sampleFraction,
+      indexPrefix: config.indexPrefix(),
+      warn: (msg, extra) => logger.warn(msg, extra),
     };
   }
   return deps;

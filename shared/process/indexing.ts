@@ -8,9 +8,13 @@
  * as it is full, at most `concurrency` requests at a time, so OpenSearch indexes one body while the
  * stage classifies the next (the caller yields with `pump()` now and then so the requests progress).
  * `bulkWithRetry` is the same on a list of items.
+ *
+ * Invariant: every item added ends as `ok` or `rejected`, or `finish` throws; an outcome that
+ * accounts for fewer (or more) items than were added is a bug, and throws too (never an
+ * acknowledged batch with documents silently left out).
  */
-import { BulkChunker, describeItemError, itemOutcome, jitteredBackoff, serializeItem, type BulkChunk, type BulkItem } from '../index/bulk.ts';
-import type { SearchSink } from './ports.ts';
+import { BulkChunker, describeItemError, itemOutcome, jitteredBackoff, serializeItem, type BulkChunk, type BulkItem, type ItemOutcome } from '../index/bulk.ts';
+import type { BulkItemResult, SearchSink } from '../index/ports.ts';
 
 export class IndexingIncompleteError extends Error {
   override readonly name = 'IndexingIncompleteError';
@@ -40,6 +44,11 @@ export interface BulkRunOptions {
   concurrency?: number;
   /** Called (and awaited) before each request: e.g. create the indices the added items target. */
   beforeSend?: () => Promise<void>;
+  /**
+   * Overrides the verdict on a failed item (e.g. a 404 for an index deleted under us: make it again
+   * and retry; for an index that could not be made: reject with that reason). Undefined: the default.
+   */
+  judge?: (ref: number, r: BulkItemResult) => { outcome: ItemOutcome; error?: string } | undefined;
 }
 
 export class BulkPipeline {
@@ -61,6 +70,7 @@ export class BulkPipeline {
     private readonly sink: SearchSink,
     private readonly o: BulkRunOptions,
   ) {
+    // (A bad value, e.g. NaN, sends nothing: `finish` then throws rather than report nothing done.)
     this.concurrency = Math.max(1, o.concurrency ?? 1);
     this.chunker = new BulkChunker(o.maxBytes, (c) => {
       this.queue.push(c);
@@ -137,9 +147,14 @@ export class BulkPipeline {
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
       const ref = chunk.refs[i]!;
-      const verdict = itemOutcome(r.status);
+      let verdict = itemOutcome(r.status);
+      let error: string | undefined;
+      if (verdict !== 'ok' && this.o.judge) {
+        const j = this.o.judge(ref, r);
+        if (j) ({ outcome: verdict, error } = j);
+      }
       if (verdict === 'ok') this.out.ok.push(ref);
-      else if (verdict === 'reject') this.out.rejected.push({ ref, error: describeItemError(r.status, r.error) });
+      else if (verdict === 'reject') this.out.rejected.push({ ref, error: error ?? describeItemError(r.status, r.error) });
       else {
         this.lastError = describeItemError(r.status, r.error);
         this.pending.push(ref);
@@ -174,7 +189,18 @@ export class BulkPipeline {
       for (const ref of retry) this.chunker.addBytes(this.bufs[ref]!, this.starts[ref]!, this.ends[ref]!, ref);
       await this.drain();
     }
+    this.assertComplete();
     return this.out;
+  }
+
+  /** Every item added is ok or rejected, once. */
+  private assertComplete(): void {
+    const { ok, rejected } = this.out;
+    if (ok.length + rejected.length !== this.count || this.queue.length > 0 || this.chunker.pendingBytes > 0) {
+      throw new IndexingIncompleteError(
+        `bulk pipeline ended with ${ok.length} indexed and ${rejected.length} rejected of ${this.count} documents (${this.queue.length} bodies never sent): nothing acknowledged`,
+      );
+    }
   }
 }
 

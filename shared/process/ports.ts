@@ -1,73 +1,29 @@
 /**
  * What the stage's core needs from the outside world. The handlers wire the real adapters
- * (`defaultDeps()` in ./deps.ts); tests and the bench may pass their own (the integration tests
- * use the real ones against the local servers).
+ * (`defaultDeps()` in ./deps.ts); unit tests and the bench pass in-memory ones
+ * (test/support/memory.ts); the integration tests use the real ones against the local servers.
+ *
+ * The ports sit beside their capability: the plan source in shared/tenants/plan-cache.ts, the
+ * budget ledger in shared/budget/ports.ts, the search sink in shared/index/ports.ts, the template
+ * state store in shared/templates/ports.ts. Here: the stage's own (Kafka records, the miners) and
+ * the set it runs with.
  */
 import type { RawEnvelope } from '../envelope.ts';
-import type { Plan } from '../tenants/plans.ts';
-import type { Grant } from '../budget/bucket.ts';
-import type { ItemError } from '../index/bulk.ts';
-import type { KafkaRecord } from '../adapters/kafka.ts';
 import type { LogDocument } from '../classify/types.ts';
-import type { MinerState } from '../templates/miner.ts';
+import type { PlanSource } from '../tenants/plan-cache.ts';
+import type { BudgetLedger } from '../budget/ports.ts';
+import type { SearchSink } from '../index/ports.ts';
+import type { OutRecord } from './records.ts';
+import type { SlowShapes } from './slow.ts';
 
-export interface PlanSource {
-  /** The tenant's plan (the default plan, with a warning, when the registry does not know it). */
-  planFor(tenant: string): Promise<Plan>;
-}
-
-export interface LedgerGrant extends Grant {
-  /** True when this batch had already been granted (a retry or replay): nothing was consumed again. */
-  replayed: boolean;
-}
-
-export interface BudgetLedger {
-  /**
-   * Admits the longest prefix of events (sizes in bytes) the tenant's budget allows, as ONE
-   * conditional write per call. `batchKey` identifies the batch: the same key again returns the
-   * earlier grant without consuming anything.
-   */
-  take(tenant: string, plan: Plan, sizes: readonly number[], batchKey: string, now: () => number): Promise<LedgerGrant>;
-}
-
-export interface BulkItemResult {
-  status: number;
-  error?: ItemError | string;
-}
-
-export interface IndexTargetSpec {
-  index: string;
-  tenant: string;
-  routing?: string | undefined;
-}
-
-export interface SearchSink {
-  /** Makes sure each index exists with the tenant's alias on it (idempotent, cached per instance). */
-  ensureTargets(targets: readonly IndexTargetSpec[]): Promise<void>;
-  /** One `_bulk` request (an NDJSON body, UTF-8); the items' results in order. Throws when the request itself fails. */
-  bulk(body: Buffer, timeoutMs: number): Promise<BulkItemResult[]>;
-}
+export type { PlanSource } from '../tenants/plan-cache.ts';
+export type { BudgetLedger, LedgerGrant } from '../budget/ports.ts';
+export type { BulkItemResult, IndexTargetSpec, SearchSink, TargetFailure } from '../index/ports.ts';
+export type { StoredTemplates, TemplateStateStore } from '../templates/ports.ts';
 
 export interface RecordSink {
   /** Resolves once Kafka acknowledged every record. */
-  produce(records: readonly KafkaRecord[], timeoutMs: number): Promise<void>;
-}
-
-/** A tenant's persisted miner state and its version (an S3 ETag). */
-export interface StoredTemplates {
-  state: MinerState;
-  etag: string;
-}
-
-/** Where each tenant's miner state is kept between invocations (shared by every instance). */
-export interface TemplateStateStore {
-  /** The stored state; undefined when there is none; `'unchanged'` when its etag is still `ifNoneMatch`. */
-  get(tenant: string, ifNoneMatch?: string): Promise<StoredTemplates | undefined | 'unchanged'>;
-  /**
-   * Writes the state only if the stored one is still version `ifMatch` (undefined: only if there is
-   * none yet). The new version, or undefined when another writer came first (nothing written).
-   */
-  put(tenant: string, state: MinerState, ifMatch: string | undefined): Promise<string | undefined>;
+  produce(records: readonly OutRecord[], timeoutMs: number): Promise<void>;
 }
 
 /** The stage's view of the per-tenant template miners (see ./templates.ts). */
@@ -99,12 +55,22 @@ export interface StageDeps {
   streamBulkBytes?: number;
   /** Bulk requests in flight at once. Default 3. */
   bulkConcurrency?: number;
-  /** Longest wait of the `deferred` function for a record that is not due yet. */
+  /** The first wait of the `deferred` function for a record not due yet (doubling per park; see shared/budget/defer.ts). */
   maxParkMs: number;
+  /** The longest wait per park, and the bound on how long one tenant's parked backlog holds another's due events. Default 6 × maxParkMs. */
+  maxParkCapMs?: number;
   random: () => number;
   /**
    * Staging only: the share of raw events the process stage handles, chosen by a stable hash of the
    * event id (see ./sample.ts); the rest are acknowledged untouched. Default 1 (every event).
    */
   sampleFraction?: number;
+  /** Index prefix (default: the configured one, `SLUICE_INDEX_PREFIX`). */
+  indexPrefix?: string;
+  /** New indices per tenant per batch (see ./targets.ts). Default 8. */
+  maxNewIndicesPerTenant?: number;
+  /** The per-event time budget and the shapes that overran it (see ./slow.ts). Default: one per instance, 250 ms. */
+  slowShapes?: SlowShapes;
+  /** Warnings worth a log line (a tenant whose plan or budget could not be read). */
+  warn?: (msg: string, extra: Record<string, unknown>) => void;
 }

@@ -19,7 +19,8 @@
  */
 import { createMiner, type Miner, type MinerOptions, type MinerState } from '../templates/miner.ts';
 import { DEFAULT_MAX_CLUSTERS, mergeStates } from '../templates/merge.ts';
-import type { TemplateMiners, TemplateStateStore } from './ports.ts';
+import type { TemplateStateStore } from '../templates/ports.ts';
+import type { TemplateMiners } from './ports.ts';
 
 export interface TenantMinersOptions {
   /** Templates kept per tenant. Default 2000. */
@@ -229,39 +230,5 @@ export class TenantMiners implements TemplateMiners {
     } catch (err) {
       this.warn('template state not written, retrying next batch', { tenant, error: (err as Error).message });
     }
-  }
-}
-
-/**
- * A `TemplateStateStore` in memory with the same conditional semantics (versions instead of ETags):
- * for unit tests and the bench. Several `TenantMiners` sharing one behave like instances sharing S3.
- */
-export class MemoryTemplateStore implements TemplateStateStore {
-  private readonly objects = new Map<string, { json: string; etag: string }>();
-  private version = 0;
-  gets = 0;
-  puts = 0;
-
-  async get(tenant: string, ifNoneMatch?: string) {
-    this.gets++;
-    const o = this.objects.get(tenant);
-    if (!o) return undefined;
-    if (ifNoneMatch !== undefined && ifNoneMatch === o.etag) return 'unchanged' as const;
-    return { state: JSON.parse(o.json) as MinerState, etag: o.etag };
-  }
-
-  async put(tenant: string, state: MinerState, ifMatch: string | undefined) {
-    const o = this.objects.get(tenant);
-    if (ifMatch === undefined ? o !== undefined : o?.etag !== ifMatch) return undefined;
-    this.puts++;
-    const etag = `"v${++this.version}"`;
-    this.objects.set(tenant, { json: JSON.stringify(state), etag });
-    return etag;
-  }
-
-  /** The stored state (tests). */
-  stored(tenant: string): MinerState | undefined {
-    const o = this.objects.get(tenant);
-    return o ? (JSON.parse(o.json) as MinerState) : undefined;
   }
 }

@@ -17,6 +17,15 @@ export interface MinerOptions {
    * this many, templates that differ only there stay apart (`VM Started|Stopped`, `down true|false`). Default 4.
    */
   maxValues?: number;
+  /**
+   * Most clusters one leaf (same token count and first words) holds, so the candidates scanned per
+   * message are bounded; a new cluster in a full leaf evicts that leaf's least recently seen. Default 64.
+   */
+  maxCandidates?: number;
+  /** Longest template in characters; a longer message keeps its first tokens and ends in one `<*>`. Default 1024. */
+  maxTemplateChars?: number;
+  /** Most bytes of state (the snapshot's JSON, about) per miner; beyond it the least recently seen are evicted. Default 1 MiB. */
+  maxStateBytes?: number;
 }
 
 export interface MatchResult {
@@ -55,6 +64,10 @@ export interface Miner {
   snapshot(): MinerState;
   /** Number of live clusters. */
   readonly size: number;
+  /** Number of aliases (retired ids that resolve to a live cluster); at most `maxClusters`. */
+  readonly aliasCount: number;
+  /** Bytes of state, about the snapshot's JSON size; at most `maxStateBytes` after each `add`. */
+  readonly stateBytes: number;
 }
 
 interface Cluster {
@@ -69,14 +82,44 @@ interface Cluster {
   lastSeen: number;
   /** Creation order, for deterministic merges (the older survives). */
   seq: number;
+  /** Bytes this cluster adds to the state (its rendered template plus CLUSTER_OVERHEAD). */
+  bytes: number;
   key: string;
   template: string | null;
 }
 
-const DEFAULTS = { maxClusters: 2000, maxTokens: 96, similarity: 0.7, depth: 2, maxValues: 4 };
+const DEFAULTS = {
+  maxClusters: 2000,
+  maxTokens: 96,
+  similarity: 0.7,
+  depth: 2,
+  maxValues: 4,
+  maxCandidates: 64,
+  maxTemplateChars: 1024,
+  maxStateBytes: 1024 * 1024,
+};
+
+/** Bytes a cluster adds to the snapshot's JSON besides its template: id, count, last seen, brackets, quotes. */
+const CLUSTER_OVERHEAD = 48;
+/** Bytes of one alias in the snapshot: two ids, brackets, quotes. */
+const ALIAS_BYTES = 40;
 
 /** Longest word the closed-set rule considers (a state, a verb, a flag). */
 const MAX_PLAIN = 24;
+
+/** A message is tokenised up to this many times `maxTokens` tokens (its cost bounded, issue 15). */
+const TOKEN_LIMIT_FACTOR = 8;
+
+/** Index just past the last non-whitespace character of s (0 when blank). */
+function lastNonSpace(s: string): number {
+  let e = s.length;
+  while (e > 0) {
+    const c = s.charCodeAt(e - 1);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0b && c !== 0x0c && c !== 0xa0 && c !== 0x3000 && !(c >= 0x2000 && c <= 0x200b)) break;
+    e--;
+  }
+  return e;
+}
 
 /** Letters only, 1 to MAX_PLAIN of them. */
 function isPlainWord(w: string): boolean {
@@ -125,20 +168,28 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   const depth = options.depth ?? DEFAULTS.depth;
   const wantParams = options.params ?? false;
   const maxValues = Math.max(1, options.maxValues ?? DEFAULTS.maxValues);
+  const maxCandidates = Math.max(maxValues + 1, options.maxCandidates ?? DEFAULTS.maxCandidates);
+  const maxTemplateChars = Math.max(16, options.maxTemplateChars ?? DEFAULTS.maxTemplateChars);
+  const maxStateBytes = Math.max(4096, options.maxStateBytes ?? DEFAULTS.maxStateBytes);
+  /** Tokens read from a message at most: enough that collapsing runs rarely reaches it, bounded per message. */
+  const tokenLimit = TOKEN_LIMIT_FACTOR * maxTokens;
 
   const leaves = new Map<string, Cluster[]>();
   const byId = new Map<string, Cluster>();
   const aliases = new Map<string, string>();
   let tick = 0;
   let seq = 0;
+  /** Bytes of state: clusters' `bytes` plus ALIAS_BYTES per alias. */
+  let stateBytes = 0;
 
   function prepare(message: string): Tokens {
-    const t = tokenize(message, undefined, true);
-    if (t.tokens.length > maxTokens) {
-      // Keep the first maxTokens-1 tokens; the rest becomes one trailing variable.
-      const keep = maxTokens - 1;
+    const t = tokenize(message, undefined, true, tokenLimit);
+    const keep = kept(t);
+    if (keep < t.tokens.length) {
+      // Keep the first tokens; the rest becomes one trailing variable, which ends where the last
+      // token would have ended: at the last non-whitespace character.
       const start = t.starts[keep]!;
-      let end = t.ends[t.ends.length - 1]!;
+      let end = t.cut ? lastNonSpace(message) : t.ends[t.ends.length - 1]!;
       t.tokens.length = keep;
       t.kinds.length = keep;
       t.starts.length = keep;
@@ -150,6 +201,25 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
       t.ends.push(end);
     }
     return t;
+  }
+
+  /**
+   * How many of the message's tokens a template keeps: all when within maxTokens and maxTemplateChars
+   * (as rendered: separators capped, tokens as in the template), else the first ones within both
+   * bounds less one, the last position then being the trailing `<*>`.
+   */
+  function kept(t: Tokens): number {
+    const n = t.tokens.length;
+    let chars = 0;
+    // Tokens whose prefix leaves room for a separator and the trailing `<*>`.
+    let fit = 0;
+    for (let i = 0; i < n; i++) {
+      const from = i === 0 ? 0 : t.ends[i - 1]!;
+      chars += Math.min(8, t.starts[i]! - from) + t.tokens[i]!.length;
+      if (chars <= maxTemplateChars - 8 - WILDCARD.length) fit = i + 1;
+      else if (chars > maxTemplateChars) return Math.max(1, Math.min(fit, maxTokens - 1));
+    }
+    return n > maxTokens ? maxTokens - 1 : n;
   }
 
   function leafKey(t: { tokens: string[]; kinds: number[] }): string {
@@ -235,7 +305,9 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
       seq: seq++,
       key: key ?? leafKey(t),
       template: null,
+      bytes: 0,
     };
+    c.bytes = templateOf(c).length + CLUSTER_OVERHEAD;
     if (id === null) {
       // Stable id: a hash of the first-seen masked template; a collision with a live id gets a suffix.
       const base = hashId(templateOf(c));
@@ -245,12 +317,38 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     c.id = id;
     let list = leaves.get(c.key);
     if (!list) leaves.set(c.key, (list = []));
+    // A full leaf gives up its least recently seen cluster: the candidates scanned per message stay bounded.
+    // (Aliases to it stay until evict() or the alias cap drops them; `get` of one answers undefined.)
+    if (list.length >= maxCandidates) removeCluster(leastRecent(list));
     list.push(c);
     byId.set(id, c);
+    stateBytes += c.bytes;
     return c;
   }
 
+  /** The least recently seen cluster of a (non-empty) list; ties: the lowest count, then the oldest. */
+  function leastRecent(list: readonly Cluster[]): Cluster {
+    let worst = list[0]!;
+    for (const o of list) {
+      if (o.lastSeen < worst.lastSeen || (o.lastSeen === worst.lastSeen && o.count < worst.count)) worst = o;
+    }
+    return worst;
+  }
+
+  /** `retired` is now `survivor` (and so is every id that pointed at `retired`); at most maxClusters aliases, oldest dropped first. */
+  function addAlias(retired: string, survivor: string): void {
+    for (const [a, b] of aliases) if (b === retired) aliases.set(a, survivor);
+    if (!aliases.has(retired)) stateBytes += ALIAS_BYTES;
+    aliases.set(retired, survivor);
+    while (aliases.size > maxClusters) deleteAlias(aliases.keys().next().value!);
+  }
+
+  function deleteAlias(a: string): void {
+    if (aliases.delete(a)) stateBytes -= ALIAS_BYTES;
+  }
+
   function removeCluster(c: Cluster): void {
+    stateBytes -= c.bytes;
     byId.delete(c.id);
     const list = leaves.get(c.key);
     if (list) {
@@ -265,6 +363,9 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     let changed = false;
     for (let i = 0; i < c.tokens.length; i++) {
       if (c.tokens[i] !== WILDCARD && c.tokens[i] !== t.tokens[i]) {
+        const delta = WILDCARD.length - c.tokens[i]!.length;
+        c.bytes += delta;
+        if (byId.get(c.id) === c) stateBytes += delta;
         c.tokens[i] = WILDCARD;
         c.kinds[i] = KIND_VAR;
         c.constants--;
@@ -286,8 +387,7 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
       keep.count += drop.count;
       keep.lastSeen = Math.max(keep.lastSeen, drop.lastSeen);
       removeCluster(drop);
-      aliases.set(drop.id, keep.id);
-      for (const [a, b] of aliases) if (b === drop.id) aliases.set(a, keep.id);
+      addAlias(drop.id, keep.id);
       return keep;
     }
     return c;
@@ -309,25 +409,14 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   }
 
   function evict(): void {
-    if (byId.size <= maxClusters) return;
+    if (byId.size <= maxClusters && stateBytes <= maxStateBytes) return;
     // Evict in a batch (10%) the least recently seen, so eviction is amortised O(log n) per message.
     const all = [...byId.values()].sort((a, b) => a.lastSeen - b.lastSeen || a.count - b.count);
     const target = Math.floor(maxClusters * 0.9);
-    const dropped = new Set<string>();
-    for (let i = 0; i < all.length - target; i++) {
-      const c = all[i]!;
-      removeCluster(c);
-      dropped.add(c.id);
-    }
-    // Aliases are bounded too: keep only those pointing at a live cluster, at most maxClusters.
-    for (const [a, b] of aliases) if (dropped.has(b)) aliases.delete(a);
-    if (aliases.size > maxClusters) {
-      let extra = aliases.size - maxClusters;
-      for (const a of aliases.keys()) {
-        if (extra-- <= 0) break;
-        aliases.delete(a);
-      }
-    }
+    const targetBytes = Math.floor(maxStateBytes * 0.9);
+    for (let i = 0; i < all.length - 1 && (byId.size > target || stateBytes > targetBytes); i++) removeCluster(all[i]!);
+    // Aliases pointing at a cluster no longer live go with it.
+    for (const [a, b] of aliases) if (!byId.has(b)) deleteAlias(a);
   }
 
   function find(t: Tokens): Cluster | null {
@@ -416,7 +505,12 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
       const t = tokenize(template, { collapse: false });
       newCluster(t, id, count, lastSeen);
     }
-    for (const [a, b] of state.aliases) aliases.set(a, b);
+    for (const [a, b] of state.aliases) {
+      if (!byId.has(b) || aliases.has(a)) continue;
+      aliases.set(a, b);
+      stateBytes += ALIAS_BYTES;
+    }
+    while (aliases.size > maxClusters) deleteAlias(aliases.keys().next().value!);
     evict();
   }
 
@@ -443,6 +537,12 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     },
     get size() {
       return byId.size;
+    },
+    get aliasCount() {
+      return aliases.size;
+    },
+    get stateBytes() {
+      return stateBytes;
     },
   };
 }

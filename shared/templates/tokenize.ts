@@ -37,6 +37,8 @@ export interface Tokens {
   /** Offsets of each token in `text`: [starts[i], ends[i]). */
   starts: number[];
   ends: number[];
+  /** True when tokenising stopped at the token limit before the end of `text`. */
+  cut: boolean;
 }
 
 /** Original text of token i (the value of a VAR). */
@@ -397,13 +399,17 @@ function emptyVar(at: number): void {
 const PUNCT_STR: string[] = [];
 for (let c = 0; c < 128; c++) PUNCT_STR.push(String.fromCharCode(c));
 
-const scratch: Tokens = { text: '', tokens: [], kinds: [], starts: [], ends: [] };
+const scratch: Tokens = { text: '', tokens: [], kinds: [], starts: [], ends: [], cut: false };
 
 /**
  * Tokenise and mask one message. With `reuse`, the result lives in buffers shared by all calls and
  * is valid only until the next call (the miner's hot path: no allocation per message but the words).
+ * With `limit`, tokenising stops once that many tokens are out (`cut` is then true): the miner keeps
+ * only its first `maxTokens`, so a 64 KB run of punctuation costs it a bounded number of tokens, not
+ * 64 K of them (issue 15). Collapsing only ever shortens the run after the last variable, so the
+ * first tokens are the same as without a limit unless a single collapsible run is longer than it.
  */
-export function tokenize(text: string, options?: TokenizeOptions, reuse = false): Tokens {
+export function tokenize(text: string, options?: TokenizeOptions, reuse = false, limit = Number.POSITIVE_INFINITY): Tokens {
   sText = text;
   sCollapse = options?.collapse ?? true;
   if (reuse) {
@@ -421,7 +427,7 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false)
   sLastVar = -1;
   const n = text.length;
   let i = 0;
-  while (i < n) {
+  while (i < n && sTokens.length < limit) {
     let c = text.charCodeAt(i);
     if (charClass(c) === 2) {
       i++;
@@ -467,7 +473,7 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false)
       continue;
     }
     // Split the chunk on punctuation.
-    while (i < chunkEnd) {
+    while (i < chunkEnd && sTokens.length < limit) {
       c = text.charCodeAt(i);
       // A literal "<*>" (a rendered template read back) is a variable.
       if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
@@ -531,9 +537,20 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false)
     }
   }
   sText = '';
+  let cut = false;
+  if (i < n) {
+    // Stopped at the limit: cut only if non-whitespace text is left.
+    for (let j = i; j < n; j++) {
+      if (charClass(text.charCodeAt(j)) !== 2) {
+        cut = true;
+        break;
+      }
+    }
+  }
   if (reuse) {
     scratch.text = text;
+    scratch.cut = cut;
     return scratch;
   }
-  return { text, tokens: sTokens, kinds: sKinds, starts: sStarts, ends: sEnds };
+  return { text, tokens: sTokens, kinds: sKinds, starts: sStarts, ends: sEnds, cut };
 }

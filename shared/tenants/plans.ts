@@ -1,6 +1,7 @@
 /**
  * Plans: what a tenant may use. Budgets act downstream (process defers what is over budget); a
- * tenant's POST is never refused for budget reasons.
+ * tenant's POST is never refused for budget reasons, only past the hard ceiling far above the plan
+ * (shared/ingest/limits.ts: ten times its rate and burst).
  */
 export type IndexTier = 'shared' | 'daily' | 'hourly';
 

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../../local/bootstrap.ts';
 import { seedDemoTenant } from '../../local/demo.ts';
+import eventSources from '../../deploy/event-sources.json' with { type: 'json' };
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -34,6 +35,33 @@ const STAGING_PARAMS = [
   'sourceStage=prod', 'sampleFraction=0.1', 'topicSuffix=.staging', 'indexPrefix=sluice-staging', 'plansTable=sluice-tenants-prod',
 ].map((p) => `--param=${p}`);
 
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+
+/** The packaged batch sizes, windows, timeouts and memory are deploy/event-sources.json's (the local pipeline's). */
+function expectEventSourcesFromTheOneFile(template: Template): void {
+  const r = template.Resources;
+  for (const [fn, logical] of [['process', 'Process'], ['deferred', 'Deferred'], ['drain', 'Drain'], ['archive', 'Archive']] as const) {
+    const props = r[`${logical}LambdaFunction`]!.Properties!;
+    expect(props.Timeout, `${fn} timeout`).toBe(eventSources[fn].timeoutSeconds);
+    expect(props.MemorySize, `${fn} memory`).toBe(eventSources[fn].memoryMb);
+  }
+  for (const fn of ['process', 'deferred'] as const) {
+    const esm = r[`${fn === 'process' ? 'Process' : 'Deferred'}EventSourceMapping`]!.Properties!;
+    expect(esm.BatchSize).toBe(eventSources[fn].batchSize);
+    expect(esm.MaximumBatchingWindowInSeconds).toBe(eventSources[fn].batchWindowSeconds);
+    expect(esm).toMatchObject({
+      MaximumRetryAttempts: eventSources[fn].maximumRetryAttempts,
+      MaximumRecordAgeInSeconds: eventSources[fn].maximumRecordAgeSeconds,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ProvisionedPollerConfig: { MinimumPollers: eventSources[fn].minimumPollers, MaximumPollers: eventSources[fn].maximumPollers },
+    });
+  }
+  const kinesis = Object.values(r).find((x) => x.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(x.Properties).includes('SpillStream'))!.Properties!;
+  expect(kinesis.BatchSize).toBe(eventSources.drain.batchSize);
+  expect(kinesis.MaximumBatchingWindowInSeconds).toBe(eventSources.drain.batchWindowSeconds);
+}
+
 describe('serverless package', () => {
   for (const [stage, params] of [['local', []], ['prod', []], ['staging', STAGING_PARAMS]] as const) {
     it(`packages stage ${stage} offline, one bundle per function, and cfn-lint finds no errors`, async () => {
@@ -42,12 +70,13 @@ describe('serverless package', () => {
         await sls(['package', '--stage', stage, '--package', out, ...params]);
         for (const fn of FUNCTIONS) expect(existsSync(join(out, `${fn}.zip`)), `${fn}.zip`).toBe(true);
         const templatePath = join(out, 'cloudformation-template-update-stack.json');
-        const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string }> };
+        const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
         const types = Object.values(template.Resources).map((r) => r.Type);
         expect(types).toContain('AWS::Lambda::EventSourceMapping');
         expect(types).toContain('AWS::Kinesis::Stream');
         // One role per function; the optional Firehose shipping (condition ShipLogGroupToSluice) adds its own two.
         expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && !(r as { Condition?: string }).Condition).length).toBe(FUNCTIONS.length);
+        expectEventSourcesFromTheOneFile(template);
         if (stage === 'prod') {
           expect(types).toContain('AWS::MSK::ServerlessCluster');
           expect(types).toContain('AWS::OpenSearchService::Domain');

@@ -249,3 +249,81 @@ describe('process stage against Kafka, DynamoDB Local and OpenSearch', () => {
     expect((await budget.read(t))!.ver).toBe(invocations);
   });
 });
+
+describe('fault isolation against the real OpenSearch (issue 15)', () => {
+  const DAY = 86_400_000;
+  const batch = (envs: RawEnvelope[], offset = 0) =>
+    toMskEvent(envs.map((e, i) => ({ topic: TOPICS.raw, partition: 0, offset: offset + i, key: e.tenant, value: JSON.stringify(e) })));
+
+  it('an index that cannot be created fails only its tenant: its events go to the DLQ with the error, the others are indexed', async () => {
+    const bad = await addTenant('badindex', 'pro');
+    const good = await addTenant('goodindex', 'pro');
+    const index = logIndex(bad, 'daily', new Date().toISOString()).index;
+    // An alias with the index's name over two other indices: the index cannot be created, and a
+    // write to the name has no write index.
+    const holders = [`${index}-holder-a`, `${index}-holder-b`];
+    for (const h of holders) await os.indices.create({ index: h });
+    await os.indices.updateAliases({ body: { actions: holders.map((h) => ({ add: { index: h, alias: index } })) } });
+    try {
+      const envs = [envelope(bad, 'bad one'), envelope(good, 'good one'), envelope(bad, 'bad two'), envelope(good, 'good two')];
+      const r = await runStage(batch(envs, 2_000_000), ctx(), makeDeps({ search: new OpenSearchSink() }), 'process');
+      expect(r.byTenant[good]).toMatchObject({ indexed: 2, dlq: 0 });
+      expect(r.byTenant[bad]).toMatchObject({ indexed: 0, dlq: 2 });
+      expect((await docsOf(good)).map((d) => d._source['message']).sort()).toEqual(['good one', 'good two']);
+      const dlq = await readTopic(TOPICS.dlq, (rs) => rs.filter((x) => x.key?.toString() === bad).length >= 2);
+      const mine = dlq.filter((x) => x.key?.toString() === bad);
+      expect(mine.map((x) => x.headers['sluice-error-kind']?.toString())).toEqual(['index', 'index']);
+      expect(mine[0]!.headers['sluice-error']!.toString()).toMatch(/status 400/);
+    } finally {
+      await os.indices.delete({ index: holders.join(',') }).catch(() => undefined);
+    }
+  });
+
+  it('one event a day for ten years makes a handful of indices, and every event is searchable in the tenant alias', async () => {
+    const t = await addTenant('tenyears', 'pro', { eventsBurst: 1e9, bytesBurst: 1e12, dailyBytes: 1e12 });
+    const now = Date.now();
+    const envs = Array.from({ length: 3650 }, (_, i) => envelope(t, `${new Date(now - i * DAY).toISOString()} INFO day ${i}`));
+    const r = await runStage(batch(envs, 3_000_000), ctx(120_000), makeDeps(), 'process');
+    expect(r.indexed).toBe(3650);
+    const indices = (await os.cat.indices({ index: `sluice-logs-t_${t}_*`, format: 'json' })).body as Array<{ index: string }>;
+    expect(indices.length).toBeGreaterThan(0);
+    expect(indices.length).toBeLessThanOrEqual(9);
+    const docs = await docsOf(t);
+    expect(docs).toHaveLength(3650);
+    const old = docs.find((d) => d._source['message'] === 'day 3000')!;
+    expect(old._source['@timestamp']).toBe(new Date(now - 3000 * DAY).toISOString());
+    expect(old._source['flags']).toContain('index_resliced');
+  });
+
+  it('a 100 KB value and a 33 KB key are indexed (cut in the indexed copy, flagged)', async () => {
+    const t = await addTenant('largevalues', 'pro');
+    const raw = JSON.stringify({ msg: 'large', blob: 'v'.repeat(100_000), ['k'.repeat(33_000)]: 'x', small: 'kept' });
+    const e = envelope(t, raw);
+    const r = await runStage(batch([e], 4_000_000), ctx(), makeDeps(), 'process');
+    expect(r).toMatchObject({ indexed: 1, dlq: 0 });
+    const [doc] = await docsOf(t);
+    expect(doc!._source['flags']).toContain('value_cut');
+    const fields = doc!._source['fields'] as Record<string, string>;
+    expect(fields['small']).toBe('kept');
+    expect(fields['blob']!.length).toBe(8_192);
+    // Searchable by the cut value's field.
+    await os.indices.refresh({ index: tenantAlias(t) });
+    const hit = await os.search({ index: tenantAlias(t), body: { query: { term: { 'fields.small': 'kept' } } } });
+    expect((hit.body.hits.total as { value: number }).value).toBe(1);
+  });
+
+  it('an index deleted mid-run (ensure cache warm) is made again with its alias: a late event is searchable in the alias', async () => {
+    const t = await addTenant('deleted', 'pro');
+    const deps = makeDeps({ search: new OpenSearchSink() });
+    const first = envelope(t, 'first');
+    await runStage(batch([first], 5_000_000), ctx(), deps, 'process');
+    const index = logIndex(t, 'daily', new Date().toISOString()).index;
+    await os.indices.delete({ index });
+    const late = envelope(t, 'late');
+    const r = await runStage(batch([late], 5_000_010), ctx(), deps, 'process');
+    expect(r.indexed).toBe(1);
+    expect((await docsOf(t)).map((d) => d._source['message'])).toEqual(['late']);
+    const aliases = (await os.indices.getAlias({ index })).body as Record<string, { aliases: Record<string, unknown> }>;
+    expect(Object.keys(aliases[index]!.aliases)).toEqual([tenantAlias(t)]);
+  });
+});

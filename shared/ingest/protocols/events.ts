@@ -39,6 +39,8 @@ export interface ProtocolResult {
   accepted: number;
   truncated: number;
   bodyBytes: number;
+  /** What the request costs against the tenant's ceiling (as native ingest counts it). */
+  cost: { events: number; bytes: number };
   record(index: number): IngestRecord;
   batches(maxRecords?: number, maxBytes?: number): Generator<IngestRecord[], void, undefined>;
 }
@@ -75,9 +77,9 @@ interface Compact {
 
 /** Builds the records of `events` for the request `req` (its metadata headers are the defaults). */
 export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[], ctx: ProtocolContext, bodyBytes: number): ProtocolResult {
-  if (events.length > MAX_EVENTS_PER_REQUEST) {
-    throw new IngestError(413, 'body_too_large', `More than ${MAX_EVENTS_PER_REQUEST} events in one request. Split the batch.`);
-  }
+  const maxEvents = Math.min(ctx.limits.maxEventsPerRequest ?? MAX_EVENTS_PER_REQUEST, MAX_EVENTS_PER_REQUEST);
+  if (events.length > maxEvents) throw IngestError.tooManyEvents(maxEvents);
+  const minEventBytes = ctx.limits.minEventBytes ?? 0;
   const tenant = ctx.tenant;
   const max = ctx.limits.maxEventBytes;
   const md = readMetadata(req);
@@ -92,6 +94,8 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
   let lastHost: string | undefined;
   let lastTags: readonly string[] | undefined;
   let lastMid = '';
+  let costBytes = 0;
+  const baseMidLength = `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
 
   let truncated = 0;
   const compact: Compact[] = new Array<Compact>(events.length);
@@ -117,7 +121,10 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     const source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
     const host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
     const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
-    compact[i] = { raw, bytes, cut, source, host, tags, mid: midOf(source, host, tags) };
+    const mid = midOf(source, host, tags);
+    compact[i] = { raw, bytes, cut, source, host, tags, mid };
+    // As parse.ts charges the tenant's ceiling: the event (at least minEventBytes) plus its metadata.
+    costBytes += (bytes < minEventBytes ? minEventBytes : bytes) + mid.length - baseMidLength;
   }
 
   // The Kafka value by concatenation in RawEnvelope's field order, so it equals JSON.stringify(envelope)
@@ -157,6 +164,7 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     accepted: n,
     truncated,
     bodyBytes,
+    cost: { events: n, bytes: costBytes },
     record,
     *batches(maxRecords = 10_000, maxBytes = Infinity) {
       let batch: IngestRecord[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { grant, initialState, nextUtcMidnight, refill } from '../../../shared/budget/bucket.ts';
-import { backoffMs, notBefore, parkWaitMs, readDeferMeta, deferHeaders } from '../../../shared/budget/defer.ts';
+import { backoffMs, notBefore, parkWaitMs } from '../../../shared/budget/defer.ts';
+import { readDeferMeta, deferHeaders } from '../../../shared/process/records.ts';
 import { resolvePlan, type Plan } from '../../../shared/tenants/plans.ts';
 
 const plan = (o: Partial<Plan> = {}): Plan =>

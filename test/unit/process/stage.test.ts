@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { KafkaRecord } from '../../../shared/adapters/kafka.ts';
-import { grant, type BucketState } from '../../../shared/budget/bucket.ts';
-import { HEADER_ATTEMPTS, HEADER_NOT_BEFORE, readDeferMeta } from '../../../shared/budget/defer.ts';
-import { toDocument } from '../../../shared/classify/index.ts';
+import { HEADER_ATTEMPTS, HEADER_NOT_BEFORE, readDeferMeta } from '../../../shared/process/records.ts';
 import type { RawEnvelope } from '../../../shared/envelope.ts';
 import { decodeMskEvent, toMskEvent, type MessageInput } from '../../../shared/msk.ts';
-import type { BudgetLedger, BulkItemResult, LedgerGrant, SearchSink, StageDeps } from '../../../shared/process/ports.ts';
+import type { BulkItemResult, IndexTargetSpec, TargetFailure } from '../../../shared/index/ports.ts';
 import { IndexingIncompleteError } from '../../../shared/process/indexing.ts';
 import { runStage } from '../../../shared/process/stage.ts';
-import { MemoryTemplateStore, TenantMiners } from '../../../shared/process/templates.ts';
-import { resolvePlan, type Plan } from '../../../shared/tenants/plans.ts';
+import { resolvePlan } from '../../../shared/tenants/plans.ts';
+import { MemSearch, memoryDeps } from '../../support/memory.ts';
 
 const T0 = Date.UTC(2025, 4, 1, 12, 0, 0);
 
@@ -20,53 +17,8 @@ const rec = (e: RawEnvelope | string, offset: number, headers?: Record<string, s
   topic: 'logs.raw', partition: 0, offset, key: typeof e === 'string' ? 'x' : e.tenant, value: typeof e === 'string' ? e : JSON.stringify(e), headers,
 });
 
-class MemLedger implements BudgetLedger {
-  state = new Map<string, BucketState>();
-  async take(tenant: string, plan: Plan, sizes: readonly number[], _k: string, now: () => number): Promise<LedgerGrant> {
-    const g = grant(this.state.get(tenant), plan, sizes, now());
-    this.state.set(tenant, g.state);
-    return { ...g, replayed: false };
-  }
-}
-
-class MemSearch implements SearchSink {
-  docs = new Map<string, { index: string; routing?: string; doc: Record<string, unknown> }>();
-  calls = 0;
-  constructor(private readonly verdict: (id: string, call: number) => BulkItemResult = () => ({ status: 201 })) {}
-  async ensureTargets(): Promise<void> {}
-  async bulk(body: Buffer): Promise<BulkItemResult[]> {
-    this.calls++;
-    const lines = body.toString('utf8').split('\n');
-    const out: BulkItemResult[] = [];
-    for (let i = 0; i + 1 < lines.length; i += 2) {
-      const a = JSON.parse(lines[i]!).index;
-      const v = this.verdict(a._id, this.calls);
-      if (v.status < 300) this.docs.set(a._id, { index: a._index, routing: a.routing, doc: JSON.parse(lines[i + 1]!) });
-      out.push(v);
-    }
-    return out;
-  }
-}
-
-function deps({ plans: planMap = {}, ...o }: Partial<Omit<StageDeps, 'plans'>> & { plans?: Record<string, Plan> } = {}) {
-  const produced: KafkaRecord[] = [];
-  let clock = T0;
-  const d: StageDeps = {
-    plans: { planFor: async (t) => planMap[t] ?? resolvePlan('standard') },
-    budget: new MemLedger(),
-    search: new MemSearch(),
-    kafka: { produce: async (r) => void produced.push(...r) },
-    toDocument,
-    templates: new TenantMiners(new MemoryTemplateStore()),
-    now: () => clock,
-    sleep: async (ms) => void (clock += ms),
-    topics: { deferred: 'logs.deferred', dlq: 'logs.dlq', summary: 'logs.summary' },
-    maxBulkBytes: 5 * 1024 * 1024,
-    maxParkMs: 60_000,
-    random: () => 0.5,
-    ...o,
-  };
-  return { d, produced, advance: (ms: number) => void (clock += ms) };
+function deps(o: Parameters<typeof memoryDeps>[0] = {}) {
+  return memoryDeps({ clock: T0, ...o });
 }
 const ctx = (ms = 60_000) => ({ getRemainingTimeInMillis: () => ms });
 
@@ -196,13 +148,14 @@ describe('process stage (in-memory ports)', () => {
     expect(sum[0]).toMatchObject({ stage: 'deferred', events: 0, deferred_indexed: 1, redeferred: 1 });
   });
 
-  it('deferred stage: parks records not due within the wait, unchanged', async () => {
+  it('deferred stage: parks records not due within the wait, unchanged but for their park count', async () => {
     const { d, produced } = deps();
     const h = { [HEADER_ATTEMPTS]: '4', [HEADER_NOT_BEFORE]: String(T0 + 86_400_000) };
     const r = await runStage(toMskEvent([{ ...rec(env('acme', 1), 0, h), topic: 'logs.deferred' }]), ctx(), d, 'deferred');
     expect(r).toMatchObject({ indexed: 0, parked: 1 });
     const parked = produced.find((p) => p.topic === 'logs.deferred')!;
-    expect(readDeferMeta(parked.headers!)).toEqual({ attempts: 4, notBefore: T0 + 86_400_000 });
+    expect(readDeferMeta(parked.headers!)).toEqual({ attempts: 4, notBefore: T0 + 86_400_000, parks: 1 });
+    expect(parked.value.toString()).toBe(JSON.stringify(env('acme', 1)));
   });
 
   it('streams documents into several bulk requests (bounded concurrency), each target ensured before its first request', async () => {
@@ -210,8 +163,9 @@ describe('process stage (in-memory ports)', () => {
     class Checking extends MemSearch {
       inFlight = 0;
       maxInFlight = 0;
-      override async ensureTargets(...args: Array<readonly { index: string }[]>): Promise<void> {
-        for (const x of args[0] ?? []) ensured.add(x.index);
+      override async ensureTargets(targets: readonly IndexTargetSpec[]): Promise<TargetFailure[]> {
+        for (const x of targets) ensured.add(x.index);
+        return super.ensureTargets(targets);
       }
       override async bulk(body: Buffer): Promise<BulkItemResult[]> {
         for (const line of body.toString('utf8').split('\n').filter((_, i) => i % 2 === 0 && _)) {
@@ -239,5 +193,23 @@ describe('process stage (in-memory ports)', () => {
     expect(ids.size).toBe(1);
     const sums = produced.filter((p) => p.topic === 'logs.summary').map((p) => JSON.parse(p.value.toString()));
     expect(sums.find((s) => s.tenant === 'acme').templates).toEqual([{ key: [...ids][0], count: 1000 }]);
+  });
+});
+
+describe('bulk pipeline invariant', () => {
+  it('a concurrency that sends nothing (SLUICE_BULK_CONCURRENCY=three -> NaN) throws instead of acknowledging nothing indexed', async () => {
+    const { d, produced } = deps({ bulkConcurrency: Number('three') });
+    await expect(runStage(toMskEvent([0, 1, 2].map((i) => rec(env('acme', i), i))), ctx(), d, 'process')).rejects.toThrow(
+      /ended with 0 indexed and 0 rejected of 3 documents/,
+    );
+    expect(produced.filter((p) => p.topic === 'logs.summary')).toHaveLength(0);
+  });
+
+  it('every item ends indexed or rejected, exactly once', async () => {
+    const search = new MemSearch((id) => (id.endsWith('1') ? { status: 400, error: 'bad' } : { status: 201 }));
+    const { d } = deps({ search, streamBulkBytes: 300, bulkConcurrency: 2 });
+    const r = await runStage(toMskEvent([...Array(40)].map((_, i) => rec(env('acme', i), i))), ctx(), d, 'process');
+    expect(r.indexed + r.dlq).toBe(40);
+    expect(r.dlq).toBe(4); // acme-1, -11, -21, -31
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMiner, type MinerState } from '../../../shared/templates/miner.ts';
 import { boundState, mergeStates } from '../../../shared/templates/merge.ts';
-import { MemoryTemplateStore, TenantMiners } from '../../../shared/process/templates.ts';
-import type { TemplateStateStore } from '../../../shared/process/ports.ts';
+import { TenantMiners } from '../../../shared/process/templates.ts';
+import type { TemplateStateStore } from '../../../shared/templates/ports.ts';
+import { MemoryTemplateStore } from '../../support/memory.ts';
 
 const state = (clusters: MinerState['clusters'], aliases: MinerState['aliases'] = [], tick = 10): MinerState => ({ v: 1, tick, clusters, aliases });
 

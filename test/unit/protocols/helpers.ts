@@ -18,10 +18,19 @@ export function request(opts: Parameters<typeof apigwEvent>[0]): IngestRequest {
 }
 
 /** Services with an in-memory tenant map and a delivery that records what it was given (or fails). */
-export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; maxEventBytes?: number } = {}): ProtocolServices & { delivered: IngestRecord[]; envelopes(): RawEnvelope[] } {
+export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; maxEventBytes?: number; ceiling?: 'refuse' } = {}): ProtocolServices & { delivered: IngestRecord[]; envelopes(): RawEnvelope[]; admitted: Array<{ events: number; bytes: number }> } {
   const delivered: IngestRecord[] = [];
+  const admitted: Array<{ events: number; bytes: number }> = [];
   return {
     delivered,
+    admitted,
+    admit: async (_tenant, cost) => {
+      if (opts.ceiling === 'refuse') {
+        const { IngestError } = await import('../../../shared/ingest/errors.ts');
+        throw IngestError.rateLimited(30, 'Over the tenant\'s ceiling.');
+      }
+      admitted.push(cost);
+    },
     envelopes: () => delivered.map((r) => JSON.parse(r.value.toString('utf8')) as RawEnvelope),
     resolveTenant: async (token) => {
       if (opts.fail === 'registry') {
@@ -37,7 +46,7 @@ export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; ma
       }
       for (const b of batches) delivered.push(...b);
     },
-    limits: { maxBodyBytes: 6 * 1024 * 1024, maxEventBytes: opts.maxEventBytes ?? 1024 * 1024 },
+    limits: { maxBodyBytes: 6 * 1024 * 1024, maxEventBytes: opts.maxEventBytes ?? 1024 * 1024, maxEventsPerRequest: 100_000, minEventBytes: 256 },
     now: () => new Date('2026-12-01T10:00:00.000Z'),
   };
 }

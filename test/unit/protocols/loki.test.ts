@@ -82,7 +82,7 @@ describe('Loki push /loki/api/v1/push', () => {
   });
 
   it('a snappy body that declares more than the body limit is refused before it is inflated', async () => {
-    const svc = { ...memoryServices(), limits: { maxBodyBytes: 20_000, maxEventBytes: 1000 } };
+    const svc = { ...memoryServices(), limits: { ...memoryServices().limits, maxBodyBytes: 20_000, maxEventBytes: 1000 } };
     const big = Buffer.from(snappy.compress(Buffer.alloc(400_000, 0x61)));
     expect(big.length).toBeLessThan(20_000);
     const s = await serve(request({ path: '/loki/api/v1/push', headers: PB, body: big }), svc);

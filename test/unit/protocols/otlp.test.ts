@@ -296,4 +296,20 @@ describe('adversarial OTLP bodies', () => {
     expect(() => new Reader(Buffer.alloc(11, 0xff)).varint()).toThrow(/longer than 10 bytes/);
     expect(() => new Reader(Buffer.from([0x80])).varint()).toThrow(/truncated/);
   });
+
+  it("the tenant's ceiling is checked before delivery: 429 with Retry-After in each protocol's words, nothing stored", async () => {
+    const svc = memoryServices({ ceiling: 'refuse' });
+    const otlp = await serve(request({ path: '/v1/logs', headers: JSON_CT, body: otlpJson([{ body: { stringValue: 'x' } }]) }), svc);
+    expect([otlp.response.statusCode, JSON.parse(bodyOf(otlp.response).toString()).code]).toEqual([429, 8]);
+    expect(headersOf(otlp.response)['retry-after']).toBe('30');
+    const es = await serve(request({ path: '/es/_bulk', headers: auth, body: '{"index":{"_index":"a"}}\n{"m":1}\n' }), svc);
+    expect([es.response.statusCode, JSON.parse(es.response.body!).error.type]).toEqual([429, 'es_rejected_execution_exception']);
+    const hec = await serve(request({ path: '/services/collector/event', headers: auth, body: '{"event":"x"}' }), svc);
+    expect([hec.response.statusCode, JSON.parse(hec.response.body!)]).toEqual([429, { text: 'Server is busy', code: 9 }]);
+    expect(svc.delivered).toHaveLength(0);
+    const ok = memoryServices();
+    await serve(request({ path: '/v1/logs', headers: JSON_CT, body: otlpJson([{ body: { stringValue: 'x' } }]) }), ok);
+    expect(ok.admitted).toHaveLength(1);
+    expect(ok.admitted[0]!.events).toBe(1);
+  });
 });
