@@ -19,9 +19,11 @@ import { fitJsonLiteral, truncateUtf8 } from '../split.ts';
 export type EventDoc = Record<string, unknown> & { message?: string };
 
 export interface ProtocolEvent {
-  /** The event as an object (its JSON text is the raw), or a function making it (with `raw` already its JSON text). */
-  doc?: EventDoc | (() => EventDoc);
+  /** The event as an object: its JSON text is the raw. */
+  doc?: EventDoc;
+  /** The raw text; with `json`, it is the JSON text of a document (cut inside its message when too long, so it stays JSON). */
   raw?: string;
+  json?: boolean;
   source?: string | undefined;
   host?: string | undefined;
   tags?: string[] | undefined;
@@ -104,13 +106,13 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     let raw: string;
     let bytes: number;
     let cut: boolean;
-    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(typeof ev.doc === 'function' ? ev.doc() : ev.doc, max));
+    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(ev.doc, max));
     else {
       const text = ev.raw ?? '';
       bytes = Buffer.byteLength(text);
       cut = bytes > max;
       // Over the limit: a doc-backed raw is cut inside its message (it stays JSON), plain text on a character boundary.
-      raw = !cut ? text : typeof ev.doc === 'function' ? fitDoc(ev.doc(), max).raw : truncateUtf8(text, max);
+      raw = !cut ? text : ev.json === true ? fitDoc(JSON.parse(text) as EventDoc, max).raw : truncateUtf8(text, max);
     }
     const fitted = fitJsonLiteral(raw, 2 * max + 2);
     if (fitted !== raw) {

@@ -89,7 +89,7 @@ describe('OTLP/HTTP logs, protobuf from the OpenTelemetry JS SDK serializer', ()
     const records = await sdkRecords(2);
     for (const rl of parseOtlp(protobufOf(records), 'protobuf').concat(parseOtlp(Buffer.from(otlpJson([{ body: { arrayValue: { values: [{ intValue: '1' }] } }, eventName: 'e', droppedAttributesCount: 2, severityText: 'x"y' }])), 'json'))) {
       for (const sl of rl.scopeLogs) {
-        for (const r of sl.logRecords) expect(recordRaw(resourceJson(rl), scopeJson(sl), r, 'R')).toBe(JSON.stringify(recordDoc(rl, sl, r, 'R')));
+        for (const r of sl.logRecords) expect(recordRaw(resourceJson(rl.resource), scopeJson(sl.scope), r, 'R')).toBe(JSON.stringify(recordDoc(rl, sl, r, 'R')));
       }
     }
   });
