@@ -10,6 +10,7 @@
  *   await p.stop();
  */
 import type { Server } from 'node:http';
+import type { Context, KinesisStreamEvent, MSKEvent } from 'aws-lambda';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as services from './services/index.ts';
@@ -84,6 +85,36 @@ export interface Pipeline {
   stop(opts?: { stopServices?: boolean; finalArchive?: boolean }): Promise<void>;
 }
 
+/** The event sources of serverless.yml, locally: logs.raw -> process, logs.deferred -> deferred, spill stream -> drain. */
+function startPollers(
+  opts: PipelineOptions,
+  log: (msg: string) => void,
+  fns: { processBatch: (e: MSKEvent, c: Context) => Promise<unknown>; deferred: (e: MSKEvent, c: Context) => Promise<unknown>; drain: (e: KinesisStreamEvent) => Promise<unknown> },
+): Poller[] {
+  const topics = config.topics();
+  const stage = config.stage();
+  const proc = { ...PROCESS_DEFAULTS, ...(opts.processWindowMs !== undefined ? { windowMs: opts.processWindowMs } : {}), ...(opts.processBatchSize ? { batchSize: opts.processBatchSize } : {}) };
+  const def = { ...DEFERRED_DEFAULTS, ...(opts.deferredWindowMs !== undefined ? { windowMs: opts.deferredWindowMs } : {}) };
+  const retry = opts.retryMaxMs !== undefined ? { maxBackoffMs: opts.retryMaxMs } : {};
+  return [
+    startKafkaPoller({
+      name: 'process', topic: topics.raw, groupId: `sluice-process-${stage}`, ...proc, ...retry, log,
+      redelivery: PROCESS_REDELIVERY, failedDir: failedBatchesDir(),
+      handler: (event) => fns.processBatch(event, lambdaContext('process', proc.timeoutMs, proc.memoryMb)),
+    }),
+    startKafkaPoller({
+      name: 'deferred', topic: topics.deferred, groupId: `sluice-deferred-${stage}`, ...def, ...retry, log,
+      redelivery: DEFERRED_REDELIVERY, failedDir: failedBatchesDir(),
+      handler: (event) => fns.deferred(event, lambdaContext('deferred', def.timeoutMs, def.memoryMb)),
+    }),
+    startKinesisPoller({
+      name: 'drain', stream: config.kinesis().spillStream, batchSize: DRAIN_DEFAULTS.batchSize, ...retry, log,
+      checkpointFile: join(services.stateDir(), 'drain-checkpoints.json'),
+      handler: (event) => fns.drain(event),
+    }),
+  ];
+}
+
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
   const log = opts.log ?? ((m: string) => process.stdout.write(m + '\n'));
   let started: ServiceName[] = [];
@@ -101,28 +132,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   ]);
   const server: Server = await startGateway(opts.httpPort ?? config.httpPort(), ingest as never);
   const port = (server.address() as AddressInfo).port;
-  const topics = config.topics();
-  const stage = config.stage();
-  const proc = { ...PROCESS_DEFAULTS, ...(opts.processWindowMs !== undefined ? { windowMs: opts.processWindowMs } : {}), ...(opts.processBatchSize ? { batchSize: opts.processBatchSize } : {}) };
-  const def = { ...DEFERRED_DEFAULTS, ...(opts.deferredWindowMs !== undefined ? { windowMs: opts.deferredWindowMs } : {}) };
-  const retry = opts.retryMaxMs !== undefined ? { maxBackoffMs: opts.retryMaxMs } : {};
-  const pollers: Poller[] = [
-    startKafkaPoller({
-      name: 'process', topic: topics.raw, groupId: `sluice-process-${stage}`, ...proc, ...retry, log,
-      redelivery: PROCESS_REDELIVERY, failedDir: failedBatchesDir(),
-      handler: (event) => processBatch(event, lambdaContext('process', proc.timeoutMs, proc.memoryMb)),
-    }),
-    startKafkaPoller({
-      name: 'deferred', topic: topics.deferred, groupId: `sluice-deferred-${stage}`, ...def, ...retry, log,
-      redelivery: DEFERRED_REDELIVERY, failedDir: failedBatchesDir(),
-      handler: (event) => deferred(event, lambdaContext('deferred', def.timeoutMs, def.memoryMb)),
-    }),
-    startKinesisPoller({
-      name: 'drain', stream: config.kinesis().spillStream, batchSize: DRAIN_DEFAULTS.batchSize, ...retry, log,
-      checkpointFile: join(services.stateDir(), 'drain-checkpoints.json'),
-      handler: (event) => drain(event),
-    }),
-  ];
+  const pollers = startPollers(opts, log, { processBatch, deferred, drain });
 
   // Archive runs never overlap (the function has reserved concurrency 1 on AWS): one chain.
   let chain: Promise<unknown> = Promise.resolve();

@@ -20,7 +20,6 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as config from './config.ts';
-import type { StageResult } from './process/stage.ts';
 import type { IndexTier } from './tenants/plans.ts';
 
 export const NAMESPACE = 'Sluice';
@@ -114,13 +113,32 @@ export function recordIngestRefused(m: Metrics, status: number): void {
 
 // --- process and deferred -----------------------------------------------------------------------
 
+/**
+ * What the metrics read of a stage's result (shared/process's StageResult has these fields; kept
+ * structural here so this module does not import the stage).
+ */
+export interface StageFigures {
+  stage: 'process' | 'deferred';
+  records: number;
+  indexed: number;
+  deferred: number;
+  dlq: number;
+  archiveOnly: number;
+  sampledOut: number;
+  parked: number;
+  bulkRequests: number;
+  bulkRetries: number;
+  bulkMs: number[];
+  byTenant: Record<string, { records: number; indexed: number; deferred: number; dlq: number; archiveOnly: number; tier: IndexTier | undefined }>;
+}
+
 const STAGE_METRICS = {
   process: { prefix: 'Process', deferred: 'ProcessDeferred' },
   deferred: { prefix: 'Deferred', deferred: 'DeferredRedeferred' },
 } as const;
 
 /** The stage's per-function metrics on `m` (flushed by the handler's middleware) and its tenant records now. */
-export function recordStage(m: Metrics, tenantSink: Metrics, r: StageResult, policy = tenantMetricsPolicy()): void {
+export function recordStage(m: Metrics, tenantSink: Metrics, r: StageFigures, policy = tenantMetricsPolicy()): void {
   const n = STAGE_METRICS[r.stage];
   const p = n.prefix;
   m.addMetric(`${p}Records`, MetricUnit.Count, r.records);
@@ -151,7 +169,7 @@ export function recordStage(m: Metrics, tenantSink: Metrics, r: StageResult, pol
 }
 
 /** The result without the per-tenant and per-request detail (for a log line). */
-export function stageSummary(r: StageResult): Omit<StageResult, 'byTenant' | 'bulkMs'> & { bulkMsMax: number } {
+export function stageSummary<R extends Pick<StageFigures, 'byTenant' | 'bulkMs'>>(r: R): Omit<R, 'byTenant' | 'bulkMs'> & { bulkMsMax: number } {
   const { byTenant: _t, bulkMs, ...rest } = r;
   return { ...rest, bulkMsMax: bulkMs.reduce((a, b) => (b > a ? b : a), 0) };
 }

@@ -76,6 +76,13 @@ export class MskMessage implements KafkaMessage {
     return this.full().headers;
   }
 
+  /** True when the record carries a header of that name (read without decoding the key or value). */
+  hasHeader(name: string): boolean {
+    if (this.decoded !== undefined) return this.decoded.headers[name] !== undefined;
+    for (const h of this.record.headers ?? []) if (Object.hasOwn(h, name)) return true;
+    return false;
+  }
+
   /** Size of the value in bytes. */
   get valueBytes(): number {
     return base64Bytes(this.record.value);

@@ -11,7 +11,11 @@ import * as config from '../config.ts';
 import type { CeilingCounter, Cost } from '../ingest/ceiling.ts';
 
 export class DynamoCeilingCounter implements CeilingCounter {
-  constructor(private readonly table = config.dynamodb().budgetTable) {}
+  /** `timeoutMs`: a counter slower than this is treated as unreachable (the limiter then judges alone): it must not hold up ingest. */
+  constructor(
+    private readonly table = config.dynamodb().budgetTable,
+    private readonly timeoutMs = 1000,
+  ) {}
 
   async take(tenant: string, window: number, amount: Cost, limit: Cost, expiresAtSeconds: number): Promise<{ taken: boolean; counter: Cost }> {
     try {
@@ -32,6 +36,7 @@ export class DynamoCeilingCounter implements CeilingCounter {
           ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
       );
       return { taken: true, counter: { events: Number(out.Attributes?.ev ?? amount.events), bytes: Number(out.Attributes?.by ?? amount.bytes) } };
     } catch (err) {

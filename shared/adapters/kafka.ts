@@ -7,7 +7,7 @@
  * kafkajs has been unmaintained since 2023; @confluentinc/kafka-javascript needs librdkafka built
  * natively, which this project's build machines cannot do.
  */
-import { Admin, Producer, defaultPartitioner, type ProducerOptions } from '@platformatic/kafka';
+import { Producer, defaultPartitioner, type ProducerOptions } from '@platformatic/kafka';
 import * as config from '../config.ts';
 import type { KafkaRecord } from '../delivery/ports.ts';
 import { onClose } from './lifecycle.ts';
@@ -132,43 +132,5 @@ export async function produce(records: readonly KafkaRecord[], timeoutMs = confi
   }
 }
 
-export interface TopicSpec {
-  name: string;
-  partitions: number;
-  replicas?: number;
-  configs?: Record<string, string>;
-}
-
-/** Creates the topics that do not exist yet, and sets the given configs on the ones that do. */
-export async function ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-  const admin = new Admin(clientOptions('sluice-admin'));
-  try {
-    const existing = new Set(await admin.listTopics());
-    for (const spec of specs) {
-      if (existing.has(spec.name)) {
-        if (spec.configs) {
-          await admin.incrementalAlterConfigs({
-            resources: [
-              {
-                resourceType: 2, // TOPIC
-                resourceName: spec.name,
-                configs: Object.entries(spec.configs).map(([name, value]) => ({ name, value, configOperation: 0 as const /* SET */ })),
-              },
-            ],
-          });
-        }
-        continue;
-      }
-      await admin.createTopics({
-        topics: [spec.name],
-        partitions: spec.partitions,
-        replicas: spec.replicas ?? 1,
-        ...(spec.configs
-          ? { configs: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }
-          : {}),
-      });
-    }
-  } finally {
-    await admin.close();
-  }
-}
+// Topic administration lives in kafka-admin.ts (only `setup` and tests need the admin client).
+export { ensureTopics, type TopicSpec } from './kafka-admin.ts';

@@ -5,7 +5,8 @@
  */
 type Closer = () => unknown;
 
-const closers = new Set<Closer>();
+// On globalThis: a lazily loaded bundle file (deploy/esbuild.cjs) has its own copy of this module.
+const closers: Set<Closer> = ((globalThis as { [k: symbol]: Set<Closer> | undefined })[Symbol.for('sluice.closers')] ??= new Set<Closer>());
 
 /** Adapters register how to close what they opened. */
 export function onClose(closer: Closer): void {

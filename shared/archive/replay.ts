@@ -94,6 +94,25 @@ export function replayKey(tenant: string, id: string, spread: number): string {
   return `${tenant}#${createHash('sha1').update(id).digest().readUInt32BE(0) % s}`;
 }
 
+/**
+ * One archived line: its event id when it is to be replayed, else why not (another tenant's or not
+ * an envelope: foreign; outside the range: skipped; an id already replayed from this hour: duplicate).
+ */
+function judgeLine(line: Buffer, o: ReplayOptions, seen: Set<string>): string | { not: 'foreign' | 'skipped' | 'duplicates' } {
+  let info: LineInfo;
+  try {
+    info = JSON.parse(line.toString('utf8')) as LineInfo;
+  } catch {
+    return { not: 'foreign' };
+  }
+  if (info.tenant !== o.tenant || typeof info.id !== 'string' || typeof info.receivedAt !== 'string') return { not: 'foreign' };
+  const ms = Date.parse(info.receivedAt);
+  if (!(ms >= o.range.fromMs && ms < o.range.toMs)) return { not: 'skipped' };
+  if (seen.has(info.id)) return { not: 'duplicates' };
+  seen.add(info.id);
+  return info.id;
+}
+
 export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   const t0 = performance.now();
   const batchRecords = o.batchRecords ?? 1000;
@@ -131,29 +150,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     }
     for (const line of await decodeNdjsonGz(body)) {
       if (line.length === 0) continue;
-      let info: LineInfo;
-      try {
-        info = JSON.parse(line.toString('utf8')) as LineInfo;
-      } catch {
-        summary.foreign++;
+      const verdict = judgeLine(line, o, seen);
+      if (typeof verdict !== 'string') {
+        summary[verdict.not]++;
         continue;
       }
-      if (info.tenant !== o.tenant || typeof info.id !== 'string' || typeof info.receivedAt !== 'string') {
-        summary.foreign++;
-        continue;
-      }
-      const ms = Date.parse(info.receivedAt);
-      if (!(ms >= o.range.fromMs && ms < o.range.toMs)) {
-        summary.skipped++;
-        continue;
-      }
-      if (seen.has(info.id)) {
-        summary.duplicates++;
-        continue;
-      }
-      seen.add(info.id);
       // Marked as a replay: the stage indexes it without counting or charging it again.
-      batch.push({ topic: o.topic, key: replayKey(o.tenant, info.id, o.spread ?? 1), value: line, headers: { ...REPLAY_HEADERS } });
+      batch.push({ topic: o.topic, key: replayKey(o.tenant, verdict, o.spread ?? 1), value: line, headers: { ...REPLAY_HEADERS } });
       batchSize += line.length;
       summary.events++;
       summary.bytes += line.length;

@@ -7,11 +7,11 @@
  */
 import type { Draft } from './draft.ts';
 import { trimEnd } from './draft.ts';
-import { parseTimestampAt, TS } from './time.ts';
+import { parseTimestampAt } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
-/** Quoted string at s[i] === '"' with `\"` escapes; returns the raw inner text and sets `qEnd` past the quote. */
-let qEnd = 0;
-function quoted(s: string, i: number): string | undefined {
+/** Quoted string at s[i] === '"' with `\"` escapes; returns the raw inner text and sets `cur.qEnd` past the quote. */
+function quoted(cur: Cursor, s: string, i: number): string | undefined {
   if (s.charCodeAt(i) !== 0x22) return undefined;
   let j = i + 1;
   let escaped = false;
@@ -23,7 +23,7 @@ function quoted(s: string, i: number): string | undefined {
       continue;
     }
     if (c === 0x22) {
-      qEnd = j + 1;
+      cur.qEnd = j + 1;
       const inner = s.slice(i + 1, j);
       return escaped ? inner.replace(/\\(["\\])/g, '$1') : inner;
     }
@@ -46,7 +46,7 @@ function responseTime(v: string): number | undefined {
   return v.indexOf('.') >= 0 ? Math.round(n * 1e6) / 1e3 : n / 1000;
 }
 
-export function parseAccess(line: string, ref: number, d: Draft): boolean {
+export function parseAccess(cur: Cursor, line: string, ref: number, d: Draft): boolean {
   const c0 = line.charCodeAt(0);
   // host: starts with a letter, digit or ':' (IPv6).
   if (!((c0 >= 0x30 && c0 <= 0x3a) || ((c0 | 0x20) >= 0x61 && (c0 | 0x20) <= 0x7a))) return false;
@@ -58,13 +58,13 @@ export function parseAccess(line: string, ref: number, d: Draft): boolean {
   const e3 = token(line, e2 + 1);
   // The user field may contain spaces in broken logs; only the standard shape is accepted.
   if (e3 !== br) return false;
-  const t = parseTimestampAt(line, br + 1, ref);
+  const t = parseTimestampAt(cur, line, br + 1, ref);
   if (Number.isNaN(t)) return false;
-  let i = TS.end;
+  let i = cur.end;
   if (line.charCodeAt(i) !== 0x20) return false;
-  const request = quoted(line, i + 1);
+  const request = quoted(cur, line, i + 1);
   if (request === undefined) return false;
-  i = qEnd;
+  i = cur.qEnd;
   if (line.charCodeAt(i) !== 0x20) return false;
   const se = token(line, i + 1);
   if (se - i - 1 !== 3) return false;
@@ -95,14 +95,14 @@ export function parseAccess(line: string, ref: number, d: Draft): boolean {
   d.format = 'access_common';
   i = be;
   if (line.charCodeAt(i) === 0x20 && line.charCodeAt(i + 1) === 0x22) {
-    const ref1 = quoted(line, i + 1);
-    if (ref1 !== undefined && line.charCodeAt(qEnd) === 0x20) {
-      const ua = quoted(line, qEnd + 1);
+    const ref1 = quoted(cur, line, i + 1);
+    if (ref1 !== undefined && line.charCodeAt(cur.qEnd) === 0x20) {
+      const ua = quoted(cur, line, cur.qEnd + 1);
       if (ua !== undefined) {
         d.format = 'access_combined';
         if (ref1 !== '-') fields.referrer = ref1;
         if (ua !== '-') fields.user_agent = ua;
-        i = qEnd;
+        i = cur.qEnd;
       }
     }
   }
@@ -130,7 +130,7 @@ export function parseAccess(line: string, ref: number, d: Draft): boolean {
     }
   }
   d.t = t;
-  d.tRaw = line.slice(br + 2, TS.end - 1);
+  d.tRaw = line.slice(br + 2, cur.end - 1);
   d.fields = fields;
   d.message = trimEnd(line);
   return true;

@@ -9,6 +9,7 @@
 import type { Draft } from './draft.ts';
 import type { Level } from './types.ts';
 import { epochToMs, parseTimestampString } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
 function severityLevel(sev: string): Level | undefined {
   const n = Number(sev);
@@ -86,7 +87,7 @@ export function parseExtension(s: string, i: number): Record<string, string> {
   return out;
 }
 
-export function parseCef(line: string, start: number, ref: number, d: Draft): boolean {
+export function parseCef(cur: Cursor, line: string, start: number, ref: number, d: Draft): boolean {
   if (!line.startsWith('CEF:', start)) return false;
   const parts: string[] = [];
   let i = start + 4;
@@ -128,7 +129,7 @@ export function parseCef(line: string, start: number, ref: number, d: Draft): bo
     const v = ext[k];
     if (v === undefined) continue;
     const num = Number(v);
-    const t = v !== '' && Number.isFinite(num) ? epochToMs(num) : parseTimestampString(v, ref);
+    const t = v !== '' && Number.isFinite(num) ? epochToMs(num) : parseTimestampString(cur, v, ref);
     if (!Number.isNaN(t)) {
       d.t = t;
       d.tRaw = v;

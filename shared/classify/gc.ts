@@ -16,7 +16,8 @@
 import type { Draft } from './draft.ts';
 import { trimEnd } from './draft.ts';
 import { levelFromWord } from './levels.ts';
-import { parseTimestampAt, TS } from './time.ts';
+import { parseTimestampAt } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
 // Every pattern that starts with a run of digits is anchored to the run's first digit by `(?<!\d)`:
 // a later start inside the same run sees the same suffix and could not match where the first failed,
@@ -29,9 +30,8 @@ function kb(v: string, unit: string): number {
   return Math.round(Number(v) * (UNIT_KB[unit] ?? 1) * 1000) / 1000;
 }
 
-/** Text of the parenthesized group at s[i] === '(' (nesting allowed); sets `pEnd` past it. */
-let pEnd = 0;
-function paren(s: string, i: number): string | undefined {
+/** Text of the parenthesized group at s[i] === '(' (nesting allowed); sets `cur.pEnd` past it. */
+function paren(cur: Cursor, s: string, i: number): string | undefined {
   let depth = 0;
   for (let j = i; j < s.length && j - i < 200; j++) {
     const c = s.charCodeAt(j);
@@ -39,7 +39,7 @@ function paren(s: string, i: number): string | undefined {
     else if (c === 0x29) {
       depth--;
       if (depth === 0) {
-        pEnd = j + 1;
+        cur.pEnd = j + 1;
         return s.slice(i + 1, j);
       }
     }
@@ -47,19 +47,18 @@ function paren(s: string, i: number): string | undefined {
   return undefined;
 }
 
-/** Uptime like `441.482` followed by `: ` at i; returns seconds or NaN, sets `uEnd`. */
-let uEnd = 0;
-function uptimeColon(s: string, i: number): number {
+/** Uptime like `441.482` followed by `: ` at i; returns seconds or NaN, sets `cur.uEnd`. */
+function uptimeColon(cur: Cursor, s: string, i: number): number {
   let j = i;
   while (j < s.length && ((s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) || s.charCodeAt(j) === 0x2e)) j++;
   if (j === i || s.charCodeAt(j) !== 0x3a || s.charCodeAt(j + 1) !== 0x20) return NaN;
   const v = Number(s.slice(i, j));
   if (!Number.isFinite(v)) return NaN;
-  uEnd = j + 2;
+  cur.uEnd = j + 2;
   return v;
 }
 
-function parseJdk8(line: string, rest: string, ref: number, d: Draft): boolean {
+function parseJdk8(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   let i = 0;
   let t = NaN;
   let tRaw: string | undefined;
@@ -68,18 +67,18 @@ function parseJdk8(line: string, rest: string, ref: number, d: Draft): boolean {
     const k = line.indexOf('[');
     if (k < 0 || k > 64) return false;
     // Optional date stamp "...: ", then optional uptime "441.482: ".
-    const ts = parseTimestampAt(line, 0, ref);
-    if (!Number.isNaN(ts) && line.charCodeAt(TS.end) === 0x3a && line.charCodeAt(TS.end + 1) === 0x20) {
+    const ts = parseTimestampAt(cur, line, 0, ref);
+    if (!Number.isNaN(ts) && line.charCodeAt(cur.end) === 0x3a && line.charCodeAt(cur.end + 1) === 0x20) {
       t = ts;
-      tRaw = line.slice(0, TS.end);
-      i = TS.end + 2;
+      tRaw = line.slice(0, cur.end);
+      i = cur.end + 2;
     }
   }
-  const up = uptimeColon(line, i);
+  const up = uptimeColon(cur, line, i);
   const fields: Record<string, unknown> = {};
   if (!Number.isNaN(up)) {
     fields.uptime_s = up;
-    i = uEnd;
+    i = cur.uEnd;
   }
   let gcType: string;
   if (line.startsWith('[GC', i)) gcType = 'GC';
@@ -96,7 +95,7 @@ function parseJdk8(line: string, rest: string, ref: number, d: Draft): boolean {
   if (after !== 0x20 && after !== 0x2d && after !== 0x5d) return false;
   fields.gc_type = gcType;
   if (body.charCodeAt(j) === 0x20 && body.charCodeAt(j + 1) === 0x28) {
-    const cause = paren(body, j + 1);
+    const cause = paren(cur, body, j + 1);
     if (cause !== undefined) fields.cause = cause;
   }
   const coll = /\[([A-Za-z][\w ]*?): \d+[KMG]->/.exec(body);
@@ -146,7 +145,7 @@ function isTagChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2c || c === 0x20 || c === 0x5f;
 }
 
-function parseUnified(line: string, rest: string, ref: number, d: Draft): boolean {
+function parseUnified(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   let i = 0;
   let groups = 0;
   let level: Draft['level'];
@@ -175,7 +174,7 @@ function parseUnified(line: string, rest: string, ref: number, d: Draft): boolea
         } else if (fields.pid === undefined) fields.pid = Number(trimmed);
         else fields.tid = Number(trimmed);
       } else {
-        const ts = parseTimestampAt(inner, 0, ref);
+        const ts = parseTimestampAt(cur, inner, 0, ref);
         if (Number.isNaN(ts)) return false;
         if (Number.isNaN(t)) {
           t = ts;
@@ -214,10 +213,10 @@ function parseUnified(line: string, rest: string, ref: number, d: Draft): boolea
       const groupsText: string[] = [];
       const typeText = k < 0 ? between : between.slice(0, k).trim();
       while (k >= 0 && k < between.length) {
-        const g = paren(between, k);
+        const g = paren(cur, between, k);
         if (g === undefined) break;
         groupsText.push(g);
-        k = between.indexOf('(', pEnd);
+        k = between.indexOf('(', cur.pEnd);
       }
       if (groupsText.length > 0) fields.cause = groupsText.pop();
       fields.gc_type = groupsText.length > 0 ? `${typeText} (${groupsText.join(') (')})` : typeText;
@@ -237,11 +236,11 @@ function parseUnified(line: string, rest: string, ref: number, d: Draft): boolea
 }
 
 /** JVM GC line (either generation of the format)? Fills the draft and returns true. */
-export function parseGc(line: string, rest: string, ref: number, d: Draft): boolean {
+export function parseGc(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   const c = line.charCodeAt(0);
   if (c === 0x5b) {
-    if (line.charCodeAt(1) === 0x47 /* G */ || line.charCodeAt(1) === 0x46 /* F */) return parseJdk8(line, rest, ref, d);
-    return parseUnified(line, rest, ref, d);
+    if (line.charCodeAt(1) === 0x47 /* G */ || line.charCodeAt(1) === 0x46 /* F */) return parseJdk8(cur, line, rest, ref, d);
+    return parseUnified(cur, line, rest, ref, d);
   }
-  return parseJdk8(line, rest, ref, d);
+  return parseJdk8(cur, line, rest, ref, d);
 }

@@ -24,7 +24,8 @@ import type { Draft } from './draft.ts';
 import { isAllDigits, skipSpaces, trimEnd } from './draft.ts';
 import { isUpperWord, levelAt } from './levels.ts';
 import type { Level } from './types.ts';
-import { parseMonthDayCompact, parseTimestampAt, TS } from './time.ts';
+import { parseMonthDayCompact, parseTimestampAt } from './time.ts';
+import type { Cursor, HeaderState } from './cursor.ts';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -194,18 +195,17 @@ function isHeaderShaped(s: string, q: number, e: number): boolean {
   return marked || (n >= 2 && isUpperWord(s, q, e));
 }
 
-/** Result of `headerRun`: where the terminator starts, and the first timestamp met on the way. */
-const RUN = { t: NaN, tStart: 0, tEnd: 0, syslogStyle: false };
 const MAX_RUN = 9;
 
 /**
  * A run of header fields before a terminator: from q, up to MAX_RUN space-separated tokens, each a
  * timestamp (any form) or header-shaped, ending at an upper-case level word (`... RAS KERNEL INFO msg`)
- * or at a `name[pid]:` tag (`... host2 Mmm d hh:mm:ss host2/host2 prog[42]: msg`). Returns the
- * terminator's index (RUN holds the first timestamp read in the run, NaN if none), or -1.
+ * or at a `name[pid]:` tag (`... host2 Mmm d hh:mm:ss host2/host2 prog[42]: msg`), or (once the run
+ * holds a timestamp) at any `component:` tag. Returns the
+ * terminator's index (`cur.run*` hold the first timestamp read in the run, `runT` NaN if none), or -1.
  */
-function headerRun(s: string, q: number, ref: number): number {
-  RUN.t = NaN;
+function headerRun(cur: Cursor, s: string, q: number, ref: number): number {
+  cur.runT = NaN;
   const n = s.length;
   let k = q;
   for (let tok = 0; tok < MAX_RUN && k < n; tok++) {
@@ -214,16 +214,18 @@ function headerRun(s: string, q: number, ref: number): number {
     const e = tokenEnd(s, k);
     if (e - k >= 3 && e - k <= 13 && isUpperWord(s, k, e) && levelAt(s, k, e) !== undefined) return k;
     if (isPidTag(s, k, e)) return k;
-    const t = parseTimestampAt(s, k, ref);
-    if (!Number.isNaN(t) && TS.end > k) {
-      if (Number.isNaN(RUN.t)) {
-        RUN.t = t;
-        RUN.tStart = k;
-        RUN.tEnd = TS.end;
-        RUN.syslogStyle = TS.syslogStyle;
+    // A `component:` tag ends a run that already holds a timestamp (`- epoch date host Mmm d hh:mm:ss src@host prog: msg`).
+    if (!Number.isNaN(cur.runT) && s.charCodeAt(e - 1) === COLON && isComponent(s, k, e, false)) return k;
+    const t = parseTimestampAt(cur, s, k, ref);
+    if (!Number.isNaN(t) && cur.end > k) {
+      if (Number.isNaN(cur.runT)) {
+        cur.runT = t;
+        cur.runTStart = k;
+        cur.runTEnd = cur.end;
+        cur.runSyslogStyle = cur.syslogStyle;
       }
-      if (TS.end >= n || s.charCodeAt(TS.end) === SPACE) {
-        k = skipSp(s, TS.end);
+      if (cur.end >= n || s.charCodeAt(cur.end) === SPACE) {
+        k = skipSp(s, cur.end);
         continue;
       }
       // A date glued to more (`2005-06-03-15.42.50`): judged as a whole token below.
@@ -260,12 +262,12 @@ function isDottedLogger(s: string, q: number, e: number): boolean {
 }
 
 /** klog/glog: `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`. Fills the draft and returns true. */
-function parseKlog(line: string, rest: string, ref: number, d: Draft): boolean {
+function parseKlog(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   const lv = letterLevel(line.charCodeAt(0));
   if (lv === undefined || lv === 'trace' || lv === 'debug') return false;
-  const t = parseMonthDayCompact(line, 1, ref);
+  const t = parseMonthDayCompact(cur, line, 1, ref);
   if (Number.isNaN(t)) return false;
-  let p = skipSp(line, TS.end);
+  let p = skipSp(line, cur.end);
   const te = tokenEnd(line, p);
   if (te === p || !isAllDigits(line, p, te)) return false;
   const tid = line.slice(p, te);
@@ -275,7 +277,7 @@ function parseKlog(line: string, rest: string, ref: number, d: Draft): boolean {
   const colon = line.lastIndexOf(':', fe - 2);
   if (colon <= p || !isAllDigits(line, colon + 1, fe - 1)) return false;
   d.t = t;
-  d.tRaw = line.slice(1, TS.end);
+  d.tRaw = line.slice(1, cur.end);
   d.format = 'generic';
   d.level = lv;
   d.fields.thread = tid;
@@ -292,39 +294,67 @@ function wideGap(s: string, e: number): boolean {
   return c === SPACE && (s.charCodeAt(e + 1) === SPACE || s.charCodeAt(e + 1) === TAB);
 }
 
+/** What a header-token step did: not its kind of token (try the next step), read it (go on), or ended the header. */
+const NEXT = 0;
+const GO_ON = 1;
+const STOP = 2;
+
 /**
  * Reads `line` (an event's first line) as a generic header. On success fills the draft (message:
- * the first line's message plus `rest`, the event's following lines) and returns true.
+ * the first line's message plus `rest`, the event's following lines) and returns true. The steps, as
+ * in this file's header: klog's shape; the leading timestamp (or a header run holding one); the
+ * header tokens, one step per kind; the message.
  */
-export function parseGeneric(line: string, rest: string, ref: number, d: Draft): boolean {
+export function parseGeneric(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
+  const p = skipSpaces(line, 0);
+  if (p === 0 && line.length > 20 && line.charCodeAt(5) === SPACE && parseKlog(cur, line, rest, ref, d)) return true;
+  const g = cur.header;
+  g.reset();
+  if (!leadingTime(cur, g, line, p, ref, d)) return false;
   const n = line.length;
-  let p = skipSpaces(line, 0);
-  if (p === 0 && n > 20 && line.charCodeAt(5) === SPACE && parseKlog(line, rest, ref, d)) return true;
-  const t = parseTimestampAt(line, p, ref);
-  let hasTs = !Number.isNaN(t);
-  let syslogStyle = false;
-  /** The header-run rule was tried (it is tried once per line). */
-  let ranRun = false;
-  if (hasTs) {
+  while (g.tokens++ < MAX_TOKENS) {
+    const q = skipSp(line, g.p);
+    if (q >= n) {
+      commit(g, q);
+      break;
+    }
+    if (headerToken(cur, g, line, q, ref, d) === STOP) break;
+  }
+  if (!g.hasTs && g.level === undefined) return false;
+  d.format = 'generic';
+  d.level = g.level;
+  if (g.thread !== undefined) d.fields.thread = g.thread;
+  if (g.pid !== undefined && d.fields.pid === undefined) d.fields.pid = g.pid;
+  const first = trimEnd(line.slice(g.exact ? g.msgStart : skipSpaces(line, g.msgStart)));
+  d.message = rest.length === 0 ? first : first + rest;
+  return true;
+}
+
+/**
+ * The leading timestamp at p, or (none there) a header run holding one before it (`label epoch ...`,
+ * `file.log.1 2024-01-01 ...`). A timestamp must be followed by a separator or end the line: false
+ * when it is not (the line is not generic).
+ */
+function leadingTime(cur: Cursor, g: HeaderState, line: string, p: number, ref: number, d: Draft): boolean {
+  const t = parseTimestampAt(cur, line, p, ref);
+  g.hasTs = !Number.isNaN(t);
+  if (g.hasTs) {
     d.t = t;
-    d.tRaw = line.slice(p, TS.end);
-    syslogStyle = TS.syslogStyle;
-    p = TS.end;
+    d.tRaw = line.slice(p, cur.end);
+    g.syslogStyle = cur.syslogStyle;
+    p = cur.end;
   } else {
-    // Leading fields before the timestamp (`label epoch ...`, `file.log.1 2024-01-01 ...`): a header
-    // run holding a timestamp and ending at a level word or a pid tag.
-    ranRun = true;
-    const r = headerRun(line, p, ref);
-    if (r > p && !Number.isNaN(RUN.t)) {
-      hasTs = true;
-      d.t = RUN.t;
-      d.tRaw = line.slice(RUN.tStart, RUN.tEnd);
-      syslogStyle = RUN.syslogStyle;
+    g.ranRun = true;
+    const r = headerRun(cur, line, p, ref);
+    if (r > p && !Number.isNaN(cur.runT)) {
+      g.hasTs = true;
+      d.t = cur.runT;
+      d.tRaw = line.slice(cur.runTStart, cur.runTEnd);
+      g.syslogStyle = cur.runSyslogStyle;
       p = r;
     }
   }
-  // A timestamp must be followed by a separator (or end the line).
-  if (hasTs && !ranRun && p < n) {
+  if (g.hasTs && !g.ranRun && p < line.length) {
     const c = line.charCodeAt(p);
     if (c !== SPACE && c !== TAB && c !== PIPE && c !== RBRACK && c !== COLON && c !== MINUS && c !== 0x2c) {
       d.t = NaN;
@@ -333,282 +363,281 @@ export function parseGeneric(line: string, rest: string, ref: number, d: Draft):
     }
     if (c === RBRACK || c === COLON || c === 0x2c) p++;
   }
-
-  let level: Level | undefined;
-  let msgStart = p; // where the message starts if we stop now (after the last committed token)
-  let pendingThread: string | undefined;
-  let pendingPid: number | undefined;
-  let thread: string | undefined;
-  let pid: number | undefined;
-  let sep = 0; // field separator of a pipe/tab-separated header, once seen
-  let done = false;
-  let hostTaken = false;
-  let componentTaken = false;
-  let tokens = 0;
-  /** The last committed token was a dash separator or a bracketed level. */
-  let strict = false;
-  /** The message starts exactly at msgStart (no leading-space trim). */
-  let exact = false;
-  /** The last committed token was the level, followed by a wide gap (column-aligned header). */
-  let levelGap = false;
-  /** A dotted logger name was just taken: a `[...]` right after it is its context (request id). */
-  let contextNext = false;
-  let pendingTid: string | undefined;
-
-  const commit = (to: number): void => {
-    msgStart = to;
-    if (pendingThread !== undefined && thread === undefined) thread = pendingThread;
-    if (pendingPid !== undefined && pid === undefined) pid = pendingPid;
-    if (pendingTid !== undefined && thread === undefined) thread = pendingTid;
-    pendingThread = undefined;
-    pendingPid = undefined;
-    pendingTid = undefined;
-  };
-
-  while (!done && tokens++ < MAX_TOKENS) {
-    const q = skipSp(line, p);
-    if (q >= n) {
-      commit(q);
-      break;
-    }
-    const c = line.charCodeAt(q);
-    // Separators.
-    if (c === PIPE || c === TAB) {
-      sep = c;
-      commit(q + 1);
-      p = q + 1;
-      continue;
-    }
-    if (c === MINUS && (q + 1 >= n || line.charCodeAt(q + 1) === SPACE)) {
-      commit(q + 1);
-      p = q + 1;
-      strict = true;
-      continue;
-    }
-    if (sep !== 0) {
-      // Pipe/tab-separated header: a space-free field followed by the separator is a header field.
-      const next = line.indexOf(sep === PIPE ? '|' : '\t', q);
-      let fe = next;
-      while (fe > q && line.charCodeAt(fe - 1) === SPACE) fe--;
-      if (next < 0 || fe - q > 64 || fe <= q || line.slice(q, fe).includes(' ')) {
-        // The message (possibly containing the separator itself). With unpadded separators
-        // (`a|b|msg`) the message is exactly what follows the last one, leading spaces included.
-        msgStart = line.charCodeAt(p - 2) === SPACE ? q : p;
-        exact = true;
-        break;
-      }
-      const lv = bracketLevel(line, q, fe);
-      if (lv !== undefined && level === undefined) level = lv;
-      else if (isAllDigits(line, q, fe) && pid === undefined) pid = Number(line.slice(q, fe));
-      else if (!componentTaken) {
-        componentTaken = true;
-        d.fields.component = line.slice(q, fe);
-      } else {
-        // One component per header: a second free-text field is the message's start.
-        msgStart = line.charCodeAt(p - 2) === SPACE ? q : p;
-        exact = true;
-        break;
-      }
-      p = next; // the separator, handled next round
-      commit(next);
-      continue;
-    }
-    if (c === LBRACK) {
-      const close = closeBracket(line, q);
-      if (close < 0) break;
-      if (contextNext) {
-        // `logger.name [request-context] message`: the bracket is header; the message follows.
-        if (thread === undefined) thread = line.slice(q + 1, close);
-        commit(close + 1);
-        done = true;
-        break;
-      }
-      const lv = bracketLevel(line, q + 1, close);
-      if (lv !== undefined && level === undefined) {
-        level = lv;
-        commit(close + 1);
-        p = close + 1;
-        strict = true;
-        continue;
-      } else if (pendingThread === undefined && thread === undefined) {
-        pendingThread = line.slice(q + 1, close);
-      } else break;
-      p = close + 1;
-      continue;
-    }
-    if (c === LT) {
-      const close = line.indexOf('>', q);
-      if (close > q && close - q < 16) {
-        const lv = bracketLevel(line, q + 1, close);
-        if (lv !== undefined && level === undefined) {
-          level = lv;
-          commit(close + 1);
-          p = close + 1;
-          continue;
-        }
-      }
-      break;
-    }
-    const e = tokenEnd(line, q);
-    const last = line.charCodeAt(e - 1);
-    if (last === COLON && e - q >= 3) {
-      const lv = levelAt(line, q, e - 1);
-      if (lv !== undefined) {
-        if (level !== undefined) break;
-        level = lv;
-        commit(e);
-        p = e;
-        strict = false;
-        continue;
-      }
-      if (!componentTaken && isComponent(line, q, e, strict) && (hasTs || level !== undefined || pendingPid !== undefined)) {
-        componentTaken = true;
-        commit(e);
-        applyComponent(line, q, e, d);
-        done = true;
-        break;
-      }
-      break;
-    }
-    // "LEVEL:component:message" (Python's default format): level glued to a colon.
-    if (level === undefined) {
-      const lv = levelAt(line, q, e);
-      if (lv !== undefined && (isUpperWord(line, q, e) || strongGap(line, e))) {
-        level = lv;
-        commit(e);
-        p = e;
-        strict = false;
-        levelGap = wideGap(line, e);
-        continue;
-      }
-      // logcat: `pid tid L tag: message`, a single-letter level between the ids and the tag.
-      if (e - q === 1 && pendingTid !== undefined && pendingPid !== undefined) {
-        const ll = letterLevel(line.charCodeAt(q));
-        const q2 = skipSp(line, e);
-        const e2 = tokenEnd(line, q2);
-        if (ll !== undefined && q2 > e && isComponent(line, q2, e2, false)) {
-          level = ll;
-          commit(e);
-          p = e;
-          continue;
-        }
-      }
-      const colon = line.indexOf(':', q);
-      if (colon > q && colon < e) {
-        const lv2 = levelAt(line, q, colon);
-        if (lv2 !== undefined && isUpperWord(line, q, colon)) {
-          level = lv2;
-          commit(colon + 1);
-          p = colon + 1;
-          // Then "name:" glued too.
-          const c2 = line.indexOf(':', colon + 1);
-          if (c2 > colon + 1 && c2 < e && !componentTaken) {
-            componentTaken = true;
-            d.fields.component = line.slice(colon + 1, c2);
-            commit(c2 + 1);
-            done = true;
-          }
-          break;
-        }
-      }
-    }
-    if (isAllDigits(line, q, e)) {
-      if (pendingPid !== undefined && pendingTid === undefined && level === undefined && e - q <= 15) {
-        // A second id after the pid: a thread id (logcat `pid tid`), tentative like the pid.
-        pendingTid = line.slice(q, e);
-        p = e;
-        continue;
-      }
-      if (pendingPid !== undefined || pid !== undefined) break;
-      pendingPid = e - q <= 15 ? Number(line.slice(q, e)) : undefined;
-      if (pendingPid === undefined) break;
-      p = e;
-      continue;
-    }
-    // host followed by a tag ("combo sshd[42]:", "host kernel:").
-    if (hasTs && !hostTaken && level === undefined && pendingPid === undefined && pendingThread === undefined && tokens === 1) {
-      const q2 = skipSp(line, e);
-      if (q2 > e && q2 < n) {
-        const e2 = tokenEnd(line, q2);
-        if (isComponent(line, q2, e2, false) && (syslogStyle || line.charCodeAt(e2 - 2) === RBRACK) && e - q <= 64) {
-          hostTaken = true;
-          d.host = line.slice(q, e);
-          commit(e);
-          p = e;
-          continue;
-        }
-        // `host prog[42] (note): message`: a pid tag with a parenthesised note before the colon.
-        const noteEnd = pidTagNote(line, q2, e2);
-        if (noteEnd > 0 && e - q <= 64) {
-          d.host = line.slice(q, e);
-          const open = line.lastIndexOf('[', e2 - 2);
-          d.service = line.slice(q2, open);
-          d.fields.pid = Number(line.slice(open + 1, e2 - 1));
-          componentTaken = true;
-          commit(noteEnd);
-          done = true;
-          break;
-        }
-      }
-    }
-    // "component - message"
-    if (
-      !componentTaken &&
-      e + 2 < n &&
-      line.charCodeAt(e) === SPACE &&
-      line.charCodeAt(e + 1) === MINUS &&
-      line.charCodeAt(e + 2) === SPACE &&
-      e - q <= MAX_COMPONENT &&
-      (hasTs || level !== undefined) &&
-      !isCapitalisedWord(line, q, e) &&
-      !isUpperWord(line, q, e)
-    ) {
-      componentTaken = true;
-      d.fields.component = line.slice(q, e);
-      commit(e);
-      p = e;
-      continue;
-    }
-    if (level !== undefined && !componentTaken) {
-      // Column-aligned header (`Info      CBS    message`): right after a level padded by a wide gap,
-      // a space-free field padded the same way is the component.
-      if (levelGap && msgStart === p && e - q <= 64 && wideGap(line, e) && line.charCodeAt(e - 1) !== COLON) {
-        componentTaken = true;
-        d.fields.component = line.slice(q, e);
-        commit(e);
-        p = e;
-        continue;
-      }
-      // `LEVEL logger.name [context] message` / `LEVEL [thread] logger.name message`.
-      if (isDottedLogger(line, q, e) && e < n && line.charCodeAt(e) === SPACE) {
-        componentTaken = true;
-        d.fields.component = line.slice(q, e);
-        commit(e);
-        p = e;
-        contextNext = true;
-        continue;
-      }
-    }
-    if (hasTs && !ranRun && level === undefined && !componentTaken && pendingThread === undefined) {
-      // More header fields after the timestamp (ids, hosts, a second date), up to a level word or a
-      // pid tag: `ts 2005.06.03 R02-M1-N0 RAS KERNEL INFO msg`, `ts host Mmm d hh:mm:ss prog[42]: msg`.
-      ranRun = true;
-      const r = headerRun(line, q, ref);
-      if (r > q) {
-        commit(r);
-        p = r;
-        continue;
-      }
-    }
-    break;
-  }
-
-  if (!hasTs && level === undefined) return false;
-  d.format = 'generic';
-  d.level = level;
-  if (thread !== undefined) d.fields.thread = thread;
-  if (pid !== undefined && d.fields.pid === undefined) d.fields.pid = pid;
-  const first = trimEnd(line.slice(exact ? msgStart : skipSpaces(line, msgStart)));
-  d.message = rest.length === 0 ? first : first + rest;
+  g.p = p;
+  g.msgStart = p;
   return true;
+}
+
+/** The message starts at `to` if the header stops now; tentative thread/pid/tid become header. */
+function commit(g: HeaderState, to: number): void {
+  g.msgStart = to;
+  if (g.pendingThread !== undefined && g.thread === undefined) g.thread = g.pendingThread;
+  if (g.pendingPid !== undefined && g.pid === undefined) g.pid = g.pendingPid;
+  if (g.pendingTid !== undefined && g.thread === undefined) g.thread = g.pendingTid;
+  g.pendingThread = undefined;
+  g.pendingPid = undefined;
+  g.pendingTid = undefined;
+}
+
+/** One header token at q (not a space): each kind's step in turn. */
+function headerToken(cur: Cursor, g: HeaderState, line: string, q: number, ref: number, d: Draft): number {
+  const c = line.charCodeAt(q);
+  let r = separatorToken(g, line, q, c);
+  if (r !== NEXT) return r;
+  if (g.sep !== 0) return separatedField(g, line, q, d);
+  if (c === LBRACK) return bracketToken(g, line, q);
+  if (c === LT) return angleToken(g, line, q);
+  const e = tokenEnd(line, q);
+  if (line.charCodeAt(e - 1) === COLON && e - q >= 3) return colonToken(g, line, q, e, d);
+  if (g.level === undefined) {
+    r = levelToken(g, line, q, e, d);
+    if (r !== NEXT) return r;
+  }
+  if (isAllDigits(line, q, e)) return numberToken(g, line, q, e);
+  r = hostToken(g, line, q, e, d);
+  if (r !== NEXT) return r;
+  r = componentToken(g, line, q, e, d);
+  if (r !== NEXT) return r;
+  return headerRunToken(cur, g, line, q, ref);
+}
+
+/** `|`, a tab (then the header is pipe/tab-separated), or ` - `. */
+function separatorToken(g: HeaderState, line: string, q: number, c: number): number {
+  if (c === PIPE || c === TAB) {
+    g.sep = c;
+    commit(g, q + 1);
+    g.p = q + 1;
+    return GO_ON;
+  }
+  if (c === MINUS && (q + 1 >= line.length || line.charCodeAt(q + 1) === SPACE)) {
+    commit(g, q + 1);
+    g.p = q + 1;
+    g.strict = true;
+    return GO_ON;
+  }
+  return NEXT;
+}
+
+/** Pipe/tab-separated header: a space-free field followed by the separator is a header field. */
+function separatedField(g: HeaderState, line: string, q: number, d: Draft): number {
+  const next = line.indexOf(g.sep === PIPE ? '|' : '\t', q);
+  let fe = next;
+  while (fe > q && line.charCodeAt(fe - 1) === SPACE) fe--;
+  if (next < 0 || fe - q > 64 || fe <= q || line.slice(q, fe).includes(' ')) return separatedMessage(g, line, q);
+  const lv = bracketLevel(line, q, fe);
+  if (lv !== undefined && g.level === undefined) g.level = lv;
+  else if (isAllDigits(line, q, fe) && g.pid === undefined) g.pid = Number(line.slice(q, fe));
+  else if (!g.componentTaken) {
+    g.componentTaken = true;
+    d.fields.component = line.slice(q, fe);
+  } else return separatedMessage(g, line, q); // one component per header: a second free-text field starts the message
+  g.p = next; // the separator, handled next round
+  commit(g, next);
+  return GO_ON;
+}
+
+/**
+ * The message of a separated header (possibly containing the separator itself). With unpadded
+ * separators (`a|b|msg`) it is exactly what follows the last one, leading spaces included.
+ */
+function separatedMessage(g: HeaderState, line: string, q: number): number {
+  g.msgStart = line.charCodeAt(g.p - 2) === SPACE ? q : g.p;
+  g.exact = true;
+  return STOP;
+}
+
+/** `[level]`, `[thread]` (tentative), or a logger's `[context]`. */
+function bracketToken(g: HeaderState, line: string, q: number): number {
+  const close = closeBracket(line, q);
+  if (close < 0) return STOP;
+  if (g.contextNext) {
+    // `logger.name [request-context] message`: the bracket is header; the message follows.
+    if (g.thread === undefined) g.thread = line.slice(q + 1, close);
+    commit(g, close + 1);
+    return STOP;
+  }
+  const lv = bracketLevel(line, q + 1, close);
+  if (lv !== undefined && g.level === undefined) {
+    g.level = lv;
+    commit(g, close + 1);
+    g.p = close + 1;
+    g.strict = true;
+    return GO_ON;
+  }
+  if (g.pendingThread !== undefined || g.thread !== undefined) return STOP;
+  g.pendingThread = line.slice(q + 1, close);
+  g.p = close + 1;
+  return GO_ON;
+}
+
+/** `<level>`; any other `<` ends the header. */
+function angleToken(g: HeaderState, line: string, q: number): number {
+  const close = indexIn(line, GT, q, q + 16);
+  if (close > q) {
+    const lv = bracketLevel(line, q + 1, close);
+    if (lv !== undefined && g.level === undefined) {
+      g.level = lv;
+      commit(g, close + 1);
+      g.p = close + 1;
+      return GO_ON;
+    }
+  }
+  return STOP;
+}
+
+/** `level:` or `component:` (which ends the header); any other `word:` ends it too. */
+function colonToken(g: HeaderState, line: string, q: number, e: number, d: Draft): number {
+  const lv = levelAt(line, q, e - 1);
+  if (lv !== undefined) {
+    if (g.level !== undefined) return STOP;
+    g.level = lv;
+    commit(g, e);
+    g.p = e;
+    g.strict = false;
+    return GO_ON;
+  }
+  if (!g.componentTaken && isComponent(line, q, e, g.strict) && (g.hasTs || g.level !== undefined || g.pendingPid !== undefined)) {
+    g.componentTaken = true;
+    commit(g, e);
+    applyComponent(line, q, e, d);
+  }
+  return STOP;
+}
+
+/**
+ * While no level was read: a level word (upper-case, or any case before a strong gap), logcat's
+ * single-letter level between `pid tid` and a tag, or `LEVEL:component:message` (Python's default).
+ */
+function levelToken(g: HeaderState, line: string, q: number, e: number, d: Draft): number {
+  const lv = levelAt(line, q, e);
+  if (lv !== undefined && (isUpperWord(line, q, e) || strongGap(line, e))) {
+    g.level = lv;
+    commit(g, e);
+    g.p = e;
+    g.strict = false;
+    g.levelGap = wideGap(line, e);
+    return GO_ON;
+  }
+  if (e - q === 1 && g.pendingTid !== undefined && g.pendingPid !== undefined) {
+    const ll = letterLevel(line.charCodeAt(q));
+    const q2 = skipSp(line, e);
+    const e2 = tokenEnd(line, q2);
+    if (ll !== undefined && q2 > e && isComponent(line, q2, e2, false)) {
+      g.level = ll;
+      commit(g, e);
+      g.p = e;
+      return GO_ON;
+    }
+  }
+  const colon = indexIn(line, COLON, q, e);
+  if (colon <= q) return NEXT;
+  const lv2 = levelAt(line, q, colon);
+  if (lv2 === undefined || !isUpperWord(line, q, colon)) return NEXT;
+  g.level = lv2;
+  commit(g, colon + 1);
+  g.p = colon + 1;
+  // Then "name:" glued too.
+  const c2 = indexIn(line, COLON, colon + 1, e);
+  if (c2 > colon + 1 && !g.componentTaken) {
+    g.componentTaken = true;
+    d.fields.component = line.slice(colon + 1, c2);
+    commit(g, c2 + 1);
+  }
+  return STOP;
+}
+
+/** A bare number: the pid (tentative), then a thread id after it (logcat `pid tid`). */
+function numberToken(g: HeaderState, line: string, q: number, e: number): number {
+  if (g.pendingPid !== undefined && g.pendingTid === undefined && g.level === undefined && e - q <= 15) {
+    g.pendingTid = line.slice(q, e);
+    g.p = e;
+    return GO_ON;
+  }
+  if (g.pendingPid !== undefined || g.pid !== undefined || e - q > 15) return STOP;
+  g.pendingPid = Number(line.slice(q, e));
+  g.p = e;
+  return GO_ON;
+}
+
+/** First token after the timestamp: a host followed by a tag (`combo sshd[42]:`, `host prog[42] (note):`). */
+function hostToken(g: HeaderState, line: string, q: number, e: number, d: Draft): number {
+  if (!g.hasTs || g.hostTaken || g.level !== undefined || g.pendingPid !== undefined || g.pendingThread !== undefined || g.tokens !== 1) return NEXT;
+  const q2 = skipSp(line, e);
+  if (q2 <= e || q2 >= line.length) return NEXT;
+  const e2 = tokenEnd(line, q2);
+  if (isComponent(line, q2, e2, false) && (g.syslogStyle || line.charCodeAt(e2 - 2) === RBRACK) && e - q <= 64) {
+    g.hostTaken = true;
+    d.host = line.slice(q, e);
+    commit(g, e);
+    g.p = e;
+    return GO_ON;
+  }
+  // `host prog[42] (note): message`: a pid tag with a parenthesised note before the colon.
+  const noteEnd = pidTagNote(line, q2, e2);
+  if (noteEnd <= 0 || e - q > 64) return NEXT;
+  d.host = line.slice(q, e);
+  const open = line.lastIndexOf('[', e2 - 2);
+  d.service = line.slice(q2, open);
+  d.fields.pid = Number(line.slice(open + 1, e2 - 1));
+  g.componentTaken = true;
+  commit(g, noteEnd);
+  return STOP;
+}
+
+/** `component - message`; after a level: a column-aligned component, or a dotted logger name. */
+function componentToken(g: HeaderState, line: string, q: number, e: number, d: Draft): number {
+  if (g.componentTaken) return NEXT;
+  const n = line.length;
+  const dashAfter = e + 2 < n && line.charCodeAt(e) === SPACE && line.charCodeAt(e + 1) === MINUS && line.charCodeAt(e + 2) === SPACE;
+  const dashComponent = dashAfter && e - q <= MAX_COMPONENT && (g.hasTs || g.level !== undefined) && !isCapitalisedWord(line, q, e) && !isUpperWord(line, q, e);
+  // Column-aligned header (`Info      CBS    message`): right after a level padded by a wide gap,
+  // a space-free field padded the same way is the component.
+  const aligned = g.level !== undefined && g.levelGap && g.msgStart === g.p && e - q <= 64 && wideGap(line, e) && line.charCodeAt(e - 1) !== COLON;
+  // `LEVEL logger.name [context] message` / `LEVEL [thread] logger.name message`.
+  const dotted = g.level !== undefined && !aligned && isDottedLogger(line, q, e) && e < n && line.charCodeAt(e) === SPACE;
+  if (!dashComponent && !aligned && !dotted) return pairThenDash(g, line, q, e, d);
+  g.componentTaken = true;
+  d.fields.component = line.slice(q, e);
+  commit(g, e);
+  g.p = e;
+  if (dotted && !dashComponent) g.contextNext = true;
+  return GO_ON;
+}
+
+/**
+ * Right after the timestamp, two header-shaped fields then ` - ` (`program.exe *64 - message`,
+ * `worker-3 pid:42 - message`): both are the component. Plain words are prose, not fields.
+ */
+function pairThenDash(g: HeaderState, line: string, q: number, e: number, d: Draft): number {
+  if (!g.hasTs || g.tokens !== 1 || g.level !== undefined || line.charCodeAt(e) !== SPACE) return NEXT;
+  const q2 = e + 1;
+  const e2 = tokenEnd(line, q2);
+  if (e2 - q2 > 16 || e2 + 2 >= line.length || line.charCodeAt(e2) !== SPACE || line.charCodeAt(e2 + 1) !== MINUS || line.charCodeAt(e2 + 2) !== SPACE) return NEXT;
+  if (e - q > 64 || !isHeaderShaped(line, q, e) || !isHeaderShaped(line, q2, e2)) return NEXT;
+  g.componentTaken = true;
+  d.fields.component = line.slice(q, e2);
+  commit(g, e2);
+  g.p = e2;
+  return GO_ON;
+}
+
+/**
+ * More header fields after the timestamp (ids, hosts, a second date), up to a level word or a pid
+ * tag: `ts 2005.06.03 R02-M1-N0 RAS KERNEL INFO msg`, `ts host Mmm d hh:mm:ss prog[42]: msg`. Tried once.
+ */
+function headerRunToken(cur: Cursor, g: HeaderState, line: string, q: number, ref: number): number {
+  if (!g.hasTs || g.ranRun || g.level !== undefined || g.componentTaken || g.pendingThread !== undefined) return STOP;
+  g.ranRun = true;
+  const r = headerRun(cur, line, q, ref);
+  if (r <= q) return STOP;
+  commit(g, r);
+  g.p = r;
+  return GO_ON;
+}
+
+/** Index of char code c in s[from, to), or -1. */
+function indexIn(s: string, c: number, from: number, to: number): number {
+  const lim = Math.min(s.length, to);
+  for (let i = from; i < lim; i++) if (s.charCodeAt(i) === c) return i;
+  return -1;
 }

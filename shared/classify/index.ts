@@ -14,16 +14,24 @@ import { parseLogfmt } from './logfmt.ts';
 import { parseSyslog } from './syslog.ts';
 import { plausible, toIso } from './time.ts';
 import type { Classified, Format, Level, LogDocument } from './types.ts';
+import { Cursor } from './cursor.ts';
 
 export type { Classified, Flag, Format, Level, LogDocument } from './types.ts';
 export { LEVELS } from './types.ts';
 export { joinMultiline, MultilineJoiner } from './multiline.ts';
 export { FUTURE_LIMIT_MS, PAST_LIMIT_MS } from './time.ts';
+export { Cursor } from './cursor.ts';
+
+/**
+ * The cursor `classify` and `toDocument` use when given none: they are synchronous, so one per module
+ * is enough; its memos (the last date, second and receive time) carry over from one call to the next.
+ */
+const CURSOR = new Cursor();
 
 /** Events longer than this are classified on their first MAX_SCAN characters' first line only. */
 const MAX_FIRST_LINE = 64 * 1024;
 
-function dispatch(raw: string, ref: number, d: Draft): void {
+function dispatch(cur: Cursor, raw: string, ref: number, d: Draft): void {
   // First non-blank character.
   let i = 0;
   const n = raw.length;
@@ -37,7 +45,7 @@ function dispatch(raw: string, ref: number, d: Draft): void {
     return;
   }
   const c = raw.charCodeAt(i);
-  if (c === 0x7b /* { */ && parseJson(raw, i, ref, d)) return;
+  if (c === 0x7b /* { */ && parseJson(cur, raw, i, ref, d)) return;
 
   let nl = raw.indexOf('\n', i);
   if (nl < 0) nl = n;
@@ -45,16 +53,16 @@ function dispatch(raw: string, ref: number, d: Draft): void {
   const line = raw.slice(i, lineEnd);
   const rest = nl < n ? trimEnd(raw.slice(nl)) : '';
 
-  if (c === 0x3c /* < */ && parseSyslog(line, rest, ref, d)) return;
-  if (c === 0x43 /* C */ && line.startsWith('CEF:') && parseCef(line, 0, ref, d)) return;
+  if (c === 0x3c /* < */ && parseSyslog(cur, line, rest, ref, d)) return;
+  if (c === 0x43 /* C */ && line.startsWith('CEF:') && parseCef(cur, line, 0, ref, d)) return;
   if (c === 0x5b /* [ */ || (c >= 0x30 && c <= 0x39)) {
-    if (parseGc(line, rest, ref, d)) return;
+    if (parseGc(cur, line, rest, ref, d)) return;
   }
-  if (parseAccess(line, ref, d)) {
+  if (parseAccess(cur, line, ref, d)) {
     if (rest.length > 0) d.message += rest;
     return;
   }
-  if (parseGeneric(line, rest, ref, d)) {
+  if (parseGeneric(cur, line, rest, ref, d)) {
     // A CEF payload behind a generic (syslog-like) header: "<time> [host] CEF:0|...".
     const cefAt = d.message.startsWith('CEF:') ? 0 : d.format === 'generic' && !Number.isNaN(d.t) ? hostThenCef(d.message) : -1;
     if (cefAt > 0) {
@@ -67,7 +75,7 @@ function dispatch(raw: string, ref: number, d: Draft): void {
       const tRaw = d.tRaw;
       const save = d.fields;
       d.fields = {};
-      if (parseCef(d.message, 0, ref, d)) {
+      if (parseCef(cur, d.message, 0, ref, d)) {
         if (d.host === undefined) d.host = host;
         if (!Number.isNaN(t)) {
           d.t = t;
@@ -79,7 +87,7 @@ function dispatch(raw: string, ref: number, d: Draft): void {
     }
     return;
   }
-  if (parseLogfmt(line, ref, d)) {
+  if (parseLogfmt(cur, line, ref, d)) {
     if (rest.length > 0) d.message += rest;
     return;
   }
@@ -99,19 +107,19 @@ function hostThenCef(m: string): number {
  * Classifies one event (possibly several lines, joined by `joinMultiline`). `receivedAt` is the
  * receive time: the fallback event time and the reference for year-less and relative timestamps.
  */
-export function classify(raw: string, receivedAt: Date): Classified {
+export function classify(raw: string, receivedAt: Date, cur: Cursor = CURSOR): Classified {
   let ref = receivedAt.getTime();
   if (Number.isNaN(ref)) ref = 0;
-  return classifyAt(raw, ref);
+  return classifyAt(cur, raw, ref);
 }
 
 /** `classify` with the receive time in epoch ms (not NaN). */
-function classifyAt(raw: string, ref: number): Classified {
+function classifyAt(cur: Cursor, raw: string, ref: number): Classified {
   const flags: string[] = [];
-  const d = classifyDraft(raw, ref, flags);
+  const d = classifyDraft(cur, raw, ref, flags);
   const out: Classified = {
-    timestamp: draftTimestamp,
-    timestampFallback: draftFallback,
+    timestamp: cur.timestamp,
+    timestampFallback: cur.fallback,
     message: d.message,
     format: d.format,
     fields: d.fields,
@@ -123,15 +131,11 @@ function classifyAt(raw: string, ref: number): Classified {
   return out;
 }
 
-/** The event time (ISO) and fallback flag of the last `classifyDraft` (read right after it). */
-let draftTimestamp = '';
-let draftFallback = false;
-
-/** Parses the event into a draft, pushes the classification's flags, sets `draftTimestamp` and `draftFallback`. */
-function classifyDraft(raw: string, ref: number, flags: string[]): Draft {
+/** Parses the event into a draft, pushes the classification's flags, sets `cur.timestamp` and `cur.fallback`. */
+function classifyDraft(cur: Cursor, raw: string, ref: number, flags: string[]): Draft {
   const d = newDraft();
   try {
-    dispatch(typeof raw === 'string' ? raw : String(raw), ref, d);
+    dispatch(cur, typeof raw === 'string' ? raw : String(raw), ref, d);
   } catch {
     // Defensive: a parser bug must not lose the event.
     const r = typeof raw === 'string' ? raw : '';
@@ -147,7 +151,7 @@ function classifyDraft(raw: string, ref: number, flags: string[]): Draft {
   let timestamp: string;
   let fallback = false;
   if (!Number.isNaN(d.t) && plausible(d.t, ref)) {
-    timestamp = toIso(d.t);
+    timestamp = toIso(cur, d.t);
   } else {
     fallback = true;
     flags.push('timestamp_fallback');
@@ -158,22 +162,18 @@ function classifyDraft(raw: string, ref: number, flags: string[]): Draft {
     timestamp = Number.isNaN(ref) ? new Date(0).toISOString() : safeIso(ref);
   }
   if (d.message.indexOf('\n') >= 0) flags.push('multiline');
-  draftTimestamp = timestamp;
-  draftFallback = fallback;
+  cur.timestamp = timestamp;
+  cur.fallback = fallback;
   return d;
 }
 
-/** The last receive time parsed (a batch's envelopes mostly share one): its text and epoch ms. */
-let lastReceived = '1970-01-01T00:00:00.000Z';
-let lastReceivedMs = 0;
-
-/** `Date.parse(receivedAt)`, or now when unparseable; the last one parsed is remembered. */
-function receivedMs(receivedAt: string): number {
-  if (receivedAt === lastReceived) return lastReceivedMs;
+/** `Date.parse(receivedAt)`, or now when unparseable; the last one parsed is remembered in the cursor. */
+function receivedMs(cur: Cursor, receivedAt: string): number {
+  if (receivedAt === cur.lastReceived) return cur.lastReceivedMs;
   const received = Date.parse(receivedAt);
   if (Number.isNaN(received)) return Date.now();
-  lastReceived = receivedAt;
-  lastReceivedMs = received;
+  cur.lastReceived = receivedAt;
+  cur.lastReceivedMs = received;
   return received;
 }
 
@@ -187,12 +187,12 @@ function safeIso(ms: number): string {
  * envelope's tenant, id, source, tags and receive time. The event's own host wins over the
  * envelope's `host` (a forwarder's header names the forwarder, the event names its origin).
  */
-export function toDocument(envelope: RawEnvelope, c?: Classified): LogDocument {
+export function toDocument(envelope: RawEnvelope, c?: Classified, cur: Cursor = CURSOR): LogDocument {
   if (c !== undefined) return assemble(envelope, c.timestamp, c, c.flags.slice());
   // Classifying here: the document is built from the draft, with no `Classified` in between.
   const flags: string[] = [];
-  const d = classifyDraft(envelope.raw, receivedMs(envelope.receivedAt), flags);
-  return assemble(envelope, draftTimestamp, d, flags);
+  const d = classifyDraft(cur, envelope.raw, receivedMs(cur, envelope.receivedAt), flags);
+  return assemble(envelope, cur.timestamp, d, flags);
 }
 
 /** What a document takes from the classification (a `Classified` or the parser's draft). */

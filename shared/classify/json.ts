@@ -7,6 +7,7 @@ import type { Draft } from './draft.ts';
 import { trimEnd } from './draft.ts';
 import { levelFromValue } from './levels.ts';
 import { epochToMs, parseTimestampString } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
 const TIME_KEYS = ['@timestamp', 'timestamp', 'time', 'ts', 'datetime', 'date', 't', 'eventTime', 'time_local'];
 const LEVEL_KEYS = ['level', 'severity', 'lvl', 'loglevel', 'log_level', 'levelname', 'severity_text', 'SeverityText', 'level_name', 'log.level', '@l'];
@@ -134,10 +135,10 @@ function cap(v: unknown, depth: number): unknown {
   return o;
 }
 
-function timeFrom(v: unknown, ref: number): number {
+function timeFrom(cur: Cursor, v: unknown, ref: number): number {
   if (typeof v === 'number') return epochToMs(v);
   if (typeof v !== 'string' || v.length > 64) return NaN;
-  const t = parseTimestampString(v, ref);
+  const t = parseTimestampString(cur, v, ref);
   if (!Number.isNaN(t)) return t;
   // Numeric strings: epoch.
   const c = v.charCodeAt(0);
@@ -154,7 +155,7 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
-export function parseJson(raw: string, start: number, ref: number, d: Draft): boolean {
+export function parseJson(cur: Cursor, raw: string, start: number, ref: number, d: Draft): boolean {
   const text = start === 0 ? trimEnd(raw) : trimEnd(raw.slice(start));
   if (text.charCodeAt(text.length - 1) !== 0x7d /* } */) return false;
   let o: unknown;
@@ -169,7 +170,7 @@ export function parseJson(raw: string, start: number, ref: number, d: Draft): bo
   const gone: string[] = [];
   const tk = take(o, TIME_KEYS);
   if (tk !== undefined) {
-    const t = timeFrom(tk[1], ref);
+    const t = timeFrom(cur, tk[1], ref);
     if (!Number.isNaN(t)) {
       d.t = t;
       d.tRaw = tk[1];

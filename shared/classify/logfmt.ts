@@ -7,6 +7,7 @@
 import type { Draft } from './draft.ts';
 import { levelFromValue } from './levels.ts';
 import { parseTimestampString } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
 const TIME_KEYS = new Set(['time', 'ts', 'timestamp', '@timestamp', 't', 'date', 'datetime']);
 const LEVEL_KEYS = new Set(['level', 'lvl', 'severity', 'loglevel', 'log_level']);
@@ -96,7 +97,7 @@ export function readPairs(s: string, i: number): Map<string, string> | null {
   return out;
 }
 
-export function parseLogfmt(line: string, ref: number, d: Draft): boolean {
+export function parseLogfmt(cur: Cursor, line: string, ref: number, d: Draft): boolean {
   // Cheap pre-check: the first token must be key=.
   let i = 0;
   while (i < line.length && isKeyChar(line.charCodeAt(i))) i++;
@@ -113,7 +114,7 @@ export function parseLogfmt(line: string, ref: number, d: Draft): boolean {
       continue;
     }
     if (Number.isNaN(d.t) && (roles & R_TIME) !== 0) {
-      const t = parseTimestampString(v, ref);
+      const t = parseTimestampString(cur, v, ref);
       if (!Number.isNaN(t)) {
         d.t = t;
         d.tRaw = v;

@@ -9,7 +9,8 @@ import { trimEnd } from './draft.ts';
 import { parseGeneric } from './generic.ts';
 import { levelFromSyslogSeverity } from './levels.ts';
 import { parseCef } from './cef.ts';
-import { parseTimestampAt, TS } from './time.ts';
+import { parseTimestampAt } from './time.ts';
+import type { Cursor } from './cursor.ts';
 
 const FACILITIES = [
   'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp',
@@ -17,19 +18,17 @@ const FACILITIES = [
   'local5', 'local6', 'local7',
 ];
 
-/** Reads a space-delimited header field; `-` (NILVALUE) is undefined. Sets `fieldEnd`. */
-let fieldEnd = 0;
-function field(s: string, i: number): string | undefined {
+/** Reads a space-delimited header field; `-` (NILVALUE) is undefined. Sets `cur.fieldEnd`. */
+function field(cur: Cursor, s: string, i: number): string | undefined {
   let j = i;
   while (j < s.length && s.charCodeAt(j) !== 0x20) j++;
-  fieldEnd = j;
+  cur.fieldEnd = j;
   if (j === i || (j === i + 1 && s.charCodeAt(i) === 0x2d)) return undefined;
   return s.slice(i, j);
 }
 
-/** RFC 5424 STRUCTURED-DATA at i: `[id k="v" ...]...` -> object; sets `sdEnd`. null when malformed. */
-let sdEnd = 0;
-function structuredData(s: string, i: number): Record<string, Record<string, string>> | null {
+/** RFC 5424 STRUCTURED-DATA at i: `[id k="v" ...]...` -> object; sets `cur.sdEnd`. null when malformed. */
+function structuredData(cur: Cursor, s: string, i: number): Record<string, Record<string, string>> | null {
   const out: Record<string, Record<string, string>> = {};
   const n = s.length;
   while (i < n && s.charCodeAt(i) === 0x5b /* [ */) {
@@ -74,11 +73,11 @@ function structuredData(s: string, i: number): Record<string, Record<string, str
     out[id] = params;
     i = j + 1;
   }
-  sdEnd = i;
+  cur.sdEnd = i;
   return out;
 }
 
-export function parseSyslog(line: string, rest: string, ref: number, d: Draft): boolean {
+export function parseSyslog(cur: Cursor, line: string, rest: string, ref: number, d: Draft): boolean {
   // <PRI>: 1-3 digits, 0..191.
   let i = 1;
   let pri = 0;
@@ -101,28 +100,28 @@ export function parseSyslog(line: string, rest: string, ref: number, d: Draft): 
     let t = NaN;
     if (line.charCodeAt(k) === 0x2d && line.charCodeAt(k + 1) === 0x20) k += 1;
     else {
-      t = parseTimestampAt(line, k, ref);
-      if (Number.isNaN(t)) return parseBsd(line, i, rest, ref, d, facility, level);
-      d.tRaw = line.slice(k, TS.end);
-      k = TS.end;
+      t = parseTimestampAt(cur, line, k, ref);
+      if (Number.isNaN(t)) return parseBsd(cur, line, i, rest, ref, d, facility, level);
+      d.tRaw = line.slice(k, cur.end);
+      k = cur.end;
     }
-    if (line.charCodeAt(k) !== 0x20) return parseBsd(line, i, rest, ref, d, facility, level);
-    const host = field(line, k + 1);
-    const app = field(line, fieldEnd + 1);
-    const procid = field(line, fieldEnd + 1);
-    const msgid = field(line, fieldEnd + 1);
-    k = fieldEnd + 1;
+    if (line.charCodeAt(k) !== 0x20) return parseBsd(cur, line, i, rest, ref, d, facility, level);
+    const host = field(cur, line, k + 1);
+    const app = field(cur, line, cur.fieldEnd + 1);
+    const procid = field(cur, line, cur.fieldEnd + 1);
+    const msgid = field(cur, line, cur.fieldEnd + 1);
+    k = cur.fieldEnd + 1;
     const fields: Record<string, unknown> = {};
     if (facility !== undefined) fields.facility = facility;
     if (procid !== undefined) fields.procid = procid;
     if (msgid !== undefined) fields.msgid = msgid;
     if (line.charCodeAt(k) === 0x2d /* - */) k++;
     else if (line.charCodeAt(k) === 0x5b) {
-      const sd = structuredData(line, k);
-      if (sd === null) return parseBsd(line, i, rest, ref, d, facility, level);
+      const sd = structuredData(cur, line, k);
+      if (sd === null) return parseBsd(cur, line, i, rest, ref, d, facility, level);
       fields.sd = sd;
-      k = sdEnd;
-    } else if (k < line.length) return parseBsd(line, i, rest, ref, d, facility, level);
+      k = cur.sdEnd;
+    } else if (k < line.length) return parseBsd(cur, line, i, rest, ref, d, facility, level);
     if (line.charCodeAt(k) === 0x20) k++;
     if (line.charCodeAt(k) === 0xfeff) k++; // BOM before a UTF-8 MSG
     d.format = 'syslog5424';
@@ -132,13 +131,13 @@ export function parseSyslog(line: string, rest: string, ref: number, d: Draft): 
     d.service = app;
     d.fields = fields;
     d.message = trimEnd(line.slice(k)) + rest;
-    cefPayload(d, ref);
+    cefPayload(cur, d, ref);
     return true;
   }
-  return parseBsd(line, i, rest, ref, d, facility, level);
+  return parseBsd(cur, line, i, rest, ref, d, facility, level);
 }
 
-function parseBsd(
+function parseBsd(cur: Cursor, 
   line: string,
   i: number,
   rest: string,
@@ -149,7 +148,7 @@ function parseBsd(
 ): boolean {
   const body = line.slice(i);
   d.fields = {};
-  if (!parseGeneric(body, rest, ref, d)) {
+  if (!parseGeneric(cur, body, rest, ref, d)) {
     d.t = NaN;
     d.tRaw = undefined;
     d.message = trimEnd(body) + rest;
@@ -158,18 +157,18 @@ function parseBsd(
   // PRI's severity is authoritative.
   d.level = level;
   if (facility !== undefined) d.fields.facility = facility;
-  cefPayload(d, ref);
+  cefPayload(cur, d, ref);
   return true;
 }
 
 /** A CEF record as the syslog message: parse it, keeping the syslog time and host. */
-function cefPayload(d: Draft, ref: number): void {
+function cefPayload(cur: Cursor, d: Draft, ref: number): void {
   if (!d.message.startsWith('CEF:')) return;
   const { t, tRaw, host, service } = d;
   const facility = d.fields.facility;
   const save = d.fields;
   d.fields = {};
-  if (!parseCef(d.message, 0, ref, d)) {
+  if (!parseCef(cur, d.message, 0, ref, d)) {
     d.fields = save;
     return;
   }

@@ -12,12 +12,41 @@
 
 const DAY_MS = 86_400_000;
 
-/** Scratch results of the last successful read (reused: the readers allocate nothing). */
-export const TS = {
-  end: 0,
+/**
+ * The readers' scratch state, passed in explicitly: the results of the last successful read (`end`,
+ * `syslogStyle`), the inner readers' out-values, and two memos (the last day computed, the last second
+ * formatted). One cursor is reused for every call (the readers allocate nothing); it is not shared
+ * between concurrent callers, who each hold their own (`new TimeCursor()`).
+ */
+export class TimeCursor {
+  /** Index just past the timestamp last read. */
+  end = 0;
   /** The form had a month name first and no year (BSD syslog style). */
-  syslogStyle: false,
-};
+  syslogStyle = false;
+  /** `monthAt`: index past the month name. */
+  monthEnd = 0;
+  /** `readNum`: index past the digits. */
+  numEnd = 0;
+  /** `readTime`: hours, minutes, seconds, milliseconds, and the index past the time. */
+  h = 0;
+  m = 0;
+  s = 0;
+  ms = 0;
+  tEnd = 0;
+  /** `readZone`: index past the zone. */
+  zEnd = 0;
+  /** `utc`'s memo: the last date computed and its `Date.UTC` (a batch's lines mostly share their date). */
+  dayY = NaN;
+  dayMo = NaN;
+  dayD = NaN;
+  dayMs = NaN;
+  /** `isoOf`'s memo: the second last formatted and its `YYYY-MM-DDTHH:MM:SS.`. */
+  lastSec = NaN;
+  lastPrefix = '';
+  /** `toIso`'s memo: the last few results, by second and millisecond. */
+  readonly isoT: number[] = new Array<number>(16).fill(NaN);
+  readonly isoS: string[] = new Array<string>(16).fill('');
+}
 
 const enum C {
   SPACE = 0x20,
@@ -54,9 +83,8 @@ function isLetter(c: number): boolean {
   return l >= 0x61 && l <= 0x7a;
 }
 
-/** Month number at s[i..i+3) (3-letter English abbreviation, any case), or 0. Skips a full name's tail via `monthEnd`. */
-let monthEnd = 0;
-function monthAt(s: string, i: number): number {
+/** Month number at s[i..i+3) (3-letter English abbreviation, any case), or 0. Skips a full name's tail via `cur.monthEnd`. */
+function monthAt(cur: TimeCursor, s: string, i: number): number {
   if (i + 3 > s.length) return 0;
   const m = MONTHS.get(key3(s, i));
   if (m === undefined) return 0;
@@ -64,13 +92,12 @@ function monthAt(s: string, i: number): number {
   // Full month names ("December", "Sept"): skip the remaining letters.
   while (j < s.length && isLetter(s.charCodeAt(j)) && j - i < 10) j++;
   // A 3-letter prefix of a longer word that is not a month ("Mayday") is rejected by the caller's separator check.
-  monthEnd = j;
+  cur.monthEnd = j;
   return m;
 }
 
-/** Reads 1..max digits at i; returns the value, sets `numEnd`; -1 when no digit. */
-let numEnd = 0;
-function readNum(s: string, i: number, max: number): number {
+/** Reads 1..max digits at i; returns the value, sets `cur.numEnd`; -1 when no digit. */
+function readNum(cur: TimeCursor, s: string, i: number, max: number): number {
   let v = 0;
   let j = i;
   const lim = Math.min(s.length, i + max);
@@ -81,7 +108,7 @@ function readNum(s: string, i: number, max: number): number {
     j++;
   }
   if (j === i) return -1;
-  numEnd = j;
+  cur.numEnd = j;
   return v;
 }
 
@@ -97,30 +124,23 @@ function fixed(s: string, i: number, n: number): number {
   return v;
 }
 
-// Time-of-day reader results.
-let tH = 0;
-let tM = 0;
-let tS = 0;
-let tMs = 0;
-let tEnd = 0;
-
 /**
  * `H:MM[:SS][(.|,)fff...]` with 1-2 digit fields (and `:fff` milliseconds, as some Android-style
  * loggers write). Returns false when not a time.
  */
-function readTime(s: string, i: number): boolean {
-  const h = readNum(s, i, 2);
+function readTime(cur: TimeCursor, s: string, i: number): boolean {
+  const h = readNum(cur, s, i, 2);
   if (h < 0 || h > 24) return false;
-  let j = numEnd;
+  let j = cur.numEnd;
   if (s.charCodeAt(j) !== C.COLON) return false;
-  const m = readNum(s, j + 1, 2);
+  const m = readNum(cur, s, j + 1, 2);
   if (m < 0 || m > 59) return false;
-  j = numEnd;
+  j = cur.numEnd;
   let sec = 0;
   if (s.charCodeAt(j) === C.COLON) {
-    sec = readNum(s, j + 1, 2);
+    sec = readNum(cur, s, j + 1, 2);
     if (sec < 0 || sec > 60) return false;
-    j = numEnd;
+    j = cur.numEnd;
   }
   let ms = 0;
   const c = s.charCodeAt(j);
@@ -136,31 +156,30 @@ function readTime(s: string, i: number): boolean {
     ms = Math.floor(ms);
     j = k;
   } else if (c === C.COLON && isDigit(s.charCodeAt(j + 1))) {
-    const v = readNum(s, j + 1, 3);
-    if (isDigit(s.charCodeAt(numEnd))) return false;
+    const v = readNum(cur, s, j + 1, 3);
+    if (isDigit(s.charCodeAt(cur.numEnd))) return false;
     ms = v;
-    j = numEnd;
+    j = cur.numEnd;
   }
-  tH = h;
-  tM = m;
-  tS = sec;
-  tMs = ms;
-  tEnd = j;
+  cur.h = h;
+  cur.m = m;
+  cur.s = sec;
+  cur.ms = ms;
+  cur.tEnd = j;
   return true;
 }
 
 /**
  * Zone after a time: `Z`, `±hh:mm`, `±hhmm`, `±hh`, or one space then `±hhmm`/`UTC`/`GMT`.
- * Returns the offset in minutes (east positive) and sets `zEnd`; 0 and zEnd = i when none.
+ * Returns the offset in minutes (east positive) and sets `cur.zEnd`; 0 and cur.zEnd = i when none.
  */
-let zEnd = 0;
-function readZone(s: string, i: number): number {
-  zEnd = i;
+function readZone(cur: TimeCursor, s: string, i: number): number {
+  cur.zEnd = i;
   if (i >= s.length) return 0;
   let c = s.charCodeAt(i);
   let j = i;
   if (c === C.Z) {
-    zEnd = i + 1;
+    cur.zEnd = i + 1;
     return 0;
   }
   if (c === C.SPACE) {
@@ -169,7 +188,7 @@ function readZone(s: string, i: number): number {
     if ((c === 0x55 || c === 0x47) && j + 3 <= s.length) {
       const k = s.slice(j, j + 3);
       if ((k === 'UTC' || k === 'GMT') && !isLetter(s.charCodeAt(j + 3))) {
-        zEnd = j + 3;
+        cur.zEnd = j + 3;
         return 0;
       }
       return 0;
@@ -178,7 +197,7 @@ function readZone(s: string, i: number): number {
     if ((c === C.PLUS || c === C.MINUS) && fixed(s, j + 1, 4) >= 0 && !isDigit(s.charCodeAt(j + 5))) {
       const v = fixed(s, j + 1, 4);
       const off = Math.floor(v / 100) * 60 + (v % 100);
-      zEnd = j + 5;
+      cur.zEnd = j + 5;
       return c === C.MINUS ? -off : off;
     }
     return 0;
@@ -197,34 +216,28 @@ function readZone(s: string, i: number): number {
     k += 2;
   }
   if (isDigit(s.charCodeAt(k))) return 0;
-  zEnd = k;
+  cur.zEnd = k;
   const off = hh * 60 + mm;
   return c === C.MINUS ? -off : off;
 }
-
-/** The last day computed by `utc` (`Date.UTC` of its date): lines of a batch mostly share their date. */
-let dayY = NaN;
-let dayMo = NaN;
-let dayD = NaN;
-let dayMs = NaN;
 
 /**
  * `Date.UTC(y, mo - 1, d, h, mi, sec, ms)` (NaN for an invalid month or day), with the date's part
  * remembered: MakeDate(day, MakeTime(h, mi, sec, ms)) is day * msPerDay + the time, so adding the
  * time to `Date.UTC(y, mo - 1, d)` gives the same number (arguments are integers here; TimeClip kept).
  */
-function utc(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
+function utc(cur: TimeCursor, y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
-  if (y !== dayY || mo !== dayMo || d !== dayD) {
-    dayMs = Date.UTC(y, mo - 1, d);
-    dayY = y;
-    dayMo = mo;
-    dayD = d;
+  if (y !== cur.dayY || mo !== cur.dayMo || d !== cur.dayD) {
+    cur.dayMs = Date.UTC(y, mo - 1, d);
+    cur.dayY = y;
+    cur.dayMo = mo;
+    cur.dayD = d;
   }
-  if (!Number.isInteger(h) || !Number.isInteger(mi) || !Number.isInteger(sec) || !Number.isInteger(ms) || Number.isNaN(dayMs)) {
+  if (!Number.isInteger(h) || !Number.isInteger(mi) || !Number.isInteger(sec) || !Number.isInteger(ms) || Number.isNaN(cur.dayMs)) {
     return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
   }
-  const t = dayMs + (h * 3_600_000 + mi * 60_000 + sec * 1_000 + ms);
+  const t = cur.dayMs + (h * 3_600_000 + mi * 60_000 + sec * 1_000 + ms);
   return Math.abs(t) > 8.64e15 ? NaN : t;
 }
 
@@ -233,17 +246,17 @@ function twoDigitYear(yy: number): number {
 }
 
 /** Optional time after a date at i (`T` or space, then a time, then a zone). Returns ms or NaN. */
-function dateThenTime(s: string, i: number, y: number, mo: number, d: number): number {
+function dateThenTime(cur: TimeCursor, s: string, i: number, y: number, mo: number, d: number): number {
   const c = s.charCodeAt(i);
-  if ((c === C.T || c === C.SPACE || c === C.MINUS || c === C.COLON) && readTime(s, i + 1)) {
+  if ((c === C.T || c === C.SPACE || c === C.MINUS || c === C.COLON) && readTime(cur, s, i + 1)) {
     // A time is two fields at least: "2024-01-01 12" is not read as a time.
-    const off = readZone(s, tEnd);
-    TS.end = zEnd;
-    return utc(y, mo, d, tH, tM, tS, tMs) - off * 60_000;
+    const off = readZone(cur, s, cur.tEnd);
+    cur.end = cur.zEnd;
+    return utc(cur, y, mo, d, cur.h, cur.m, cur.s, cur.ms) - off * 60_000;
   }
   // Date only.
-  TS.end = i;
-  return utc(y, mo, d, 0, 0, 0, 0);
+  cur.end = i;
+  return utc(cur, y, mo, d, 0, 0, 0, 0);
 }
 
 /** Of two readings, the one closest to the receive time, preferring one not in the future (> 1 day ahead). */
@@ -260,28 +273,28 @@ function closest(ref: number, a: number, b: number): number {
  * A time at i after a year-less month/day (`mm-dd`, `mm.dd`, `mm/dd`, klog's `mmdd`): the receive
  * year, or the year before when that would be more than a day in the future (as for syslog dates).
  */
-function monthDayTime(s: string, i: number, ref: number, mo: number, d: number): number {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !readTime(s, i)) return NaN;
-  const off = readZone(s, tEnd);
-  TS.end = zEnd;
+function monthDayTime(cur: TimeCursor, s: string, i: number, ref: number, mo: number, d: number): number {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !readTime(cur, s, i)) return NaN;
+  const off = readZone(cur, s, cur.tEnd);
+  cur.end = cur.zEnd;
   const y = new Date(ref).getUTCFullYear();
-  let t = utc(y, mo, d, tH, tM, tS, tMs) - off * 60_000;
-  if (t > ref + DAY_MS) t = utc(y - 1, mo, d, tH, tM, tS, tMs) - off * 60_000;
+  let t = utc(cur, y, mo, d, cur.h, cur.m, cur.s, cur.ms) - off * 60_000;
+  if (t > ref + DAY_MS) t = utc(cur, y - 1, mo, d, cur.h, cur.m, cur.s, cur.ms) - off * 60_000;
   return t;
 }
 
 /** klog/glog date and time: `mmdd hh:mm:ss.uuuuuu` at i (the severity letter before it is not read here). */
-export function parseMonthDayCompact(s: string, i: number, ref: number): number {
+export function parseMonthDayCompact(cur: TimeCursor, s: string, i: number, ref: number): number {
   const md = fixed(s, i, 4);
   if (md < 0 || s.charCodeAt(i + 4) !== C.SPACE) return NaN;
-  const t = monthDayTime(s, i + 5, ref, Math.floor(md / 100), md % 100);
+  const t = monthDayTime(cur, s, i + 5, ref, Math.floor(md / 100), md % 100);
   if (Number.isNaN(t)) return NaN;
-  const e = s.charCodeAt(TS.end);
+  const e = s.charCodeAt(cur.end);
   if (isLetter(e) || isDigit(e)) return NaN;
   return t;
 }
 
-function parseNumeric(s: string, i: number, ref: number): number {
+function parseNumeric(cur: TimeCursor, s: string, i: number, ref: number): number {
   let j = i;
   while (j < s.length && isDigit(s.charCodeAt(j)) && j - i < 20) j++;
   const n = j - i;
@@ -289,11 +302,11 @@ function parseNumeric(s: string, i: number, ref: number): number {
   if (n === 4 && (sep === C.MINUS || sep === C.SLASH || sep === C.DOT)) {
     // yyyy-mm-dd, yyyy/mm/dd, yyyy.mm.dd
     const y = fixed(s, i, 4);
-    const mo = readNum(s, j + 1, 2);
-    if (mo < 1 || s.charCodeAt(numEnd) !== sep) return NaN;
-    const d = readNum(s, numEnd + 1, 2);
+    const mo = readNum(cur, s, j + 1, 2);
+    if (mo < 1 || s.charCodeAt(cur.numEnd) !== sep) return NaN;
+    const d = readNum(cur, s, cur.numEnd + 1, 2);
     if (d < 1) return NaN;
-    return dateThenTime(s, numEnd, y, mo, d);
+    return dateThenTime(cur, s, cur.numEnd, y, mo, d);
   }
   if (n === 8) {
     // yyyymmdd, then -, T or space and a time (hh:mm:ss or hhmmss).
@@ -303,11 +316,11 @@ function parseNumeric(s: string, i: number, ref: number): number {
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
     if ((sep === C.T || sep === C.MINUS) && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
       const hms = fixed(s, j + 1, 6);
-      const off = readZone(s, j + 7);
-      TS.end = zEnd;
-      return utc(y, mo, d, Math.floor(hms / 10000), Math.floor(hms / 100) % 100, hms % 100, 0) - off * 60_000;
+      const off = readZone(cur, s, j + 7);
+      cur.end = cur.zEnd;
+      return utc(cur, y, mo, d, Math.floor(hms / 10000), Math.floor(hms / 100) % 100, hms % 100, 0) - off * 60_000;
     }
-    return dateThenTime(s, j, y, mo, d);
+    return dateThenTime(cur, s, j, y, mo, d);
   }
   if (n === 6 && sep === C.SPACE && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
     // yymmdd hhmmss
@@ -317,52 +330,52 @@ function parseNumeric(s: string, i: number, ref: number): number {
     const mi = Math.floor(hms / 100) % 100;
     const sec = hms % 100;
     if (h > 23 || mi > 59 || sec > 60) return NaN;
-    TS.end = j + 7;
-    return utc(twoDigitYear(Math.floor(ymd / 10000)), Math.floor(ymd / 100) % 100, ymd % 100, h, mi, sec, 0);
+    cur.end = j + 7;
+    return utc(cur, twoDigitYear(Math.floor(ymd / 10000)), Math.floor(ymd / 100) % 100, ymd % 100, h, mi, sec, 0);
   }
   if (n === 1 || n === 2) {
     const a = n === 1 ? s.charCodeAt(i) - C.D0 : fixed(s, i, 2);
     if (sep === C.COLON) {
       // Time of day only: the receive date.
-      if (!readTime(s, i)) return NaN;
-      const off = readZone(s, tEnd);
-      TS.end = zEnd;
+      if (!readTime(cur, s, i)) return NaN;
+      const off = readZone(cur, s, cur.tEnd);
+      cur.end = cur.zEnd;
       const day = Math.floor(ref / DAY_MS) * DAY_MS;
-      let t = day + ((tH * 60 + tM) * 60 + tS) * 1000 + tMs - off * 60_000;
+      let t = day + ((cur.h * 60 + cur.m) * 60 + cur.s) * 1000 + cur.ms - off * 60_000;
       if (t > ref + DAY_MS / 2) t -= DAY_MS;
       return t;
     }
     if (sep === C.SLASH || sep === C.MINUS || sep === C.DOT || sep === C.SPACE) {
       if (isLetter(s.charCodeAt(j + 1))) {
         // dd/Mon/yyyy:hh:mm:ss zone (Common Log Format), dd-Mon-yyyy hh:mm:ss, dd Mon yyyy hh:mm:ss
-        const mo = monthAt(s, j + 1);
-        if (mo === 0 || s.charCodeAt(monthEnd) !== sep) return NaN;
-        const y = fixed(s, monthEnd + 1, 4);
+        const mo = monthAt(cur, s, j + 1);
+        if (mo === 0 || s.charCodeAt(cur.monthEnd) !== sep) return NaN;
+        const y = fixed(s, cur.monthEnd + 1, 4);
         if (y < 0) return NaN;
-        return dateThenTime(s, monthEnd + 5, y, mo, a);
+        return dateThenTime(cur, s, cur.monthEnd + 5, y, mo, a);
       }
       if (sep === C.SPACE) return NaN;
       // a/b/c numeric.
-      const b = readNum(s, j + 1, 2);
+      const b = readNum(cur, s, j + 1, 2);
       if (b < 0) return NaN;
-      if (s.charCodeAt(numEnd) === C.SPACE && n === 2 && numEnd - j === 3) {
+      if (s.charCodeAt(cur.numEnd) === C.SPACE && n === 2 && cur.numEnd - j === 3) {
         // Month and day without a year, then a time: "03-17 16:13:38.811" (logcat), "10.30 16:49:06".
-        return monthDayTime(s, numEnd + 1, ref, a, b);
+        return monthDayTime(cur, s, cur.numEnd + 1, ref, a, b);
       }
-      if (s.charCodeAt(numEnd) !== sep) return NaN;
-      const cStart = numEnd + 1;
-      let c = readNum(s, cStart, 4);
+      if (s.charCodeAt(cur.numEnd) !== sep) return NaN;
+      const cStart = cur.numEnd + 1;
+      let c = readNum(cur, s, cStart, 4);
       if (c < 0) return NaN;
-      const cDigits = numEnd - cStart;
+      const cDigits = cur.numEnd - cStart;
       if (cDigits !== 2 && cDigits !== 4) return NaN;
-      const afterDate = numEnd;
+      const afterDate = cur.numEnd;
       // Time (if any) is the same for every reading: read it once via a dummy date.
-      const base = dateThenTime(s, afterDate, 1970, 1, 1);
+      const base = dateThenTime(cur, s, afterDate, 1970, 1, 1);
       if (Number.isNaN(base)) return NaN;
       if (cDigits === 4) {
         // dd/mm/yyyy or mm/dd/yyyy (dots: always dd.mm.yyyy).
-        const dm = utc(c, b, a, 0, 0, 0, 0);
-        const md = sep === C.DOT ? NaN : utc(c, a, b, 0, 0, 0, 0);
+        const dm = utc(cur, c, b, a, 0, 0, 0, 0);
+        const md = sep === C.DOT ? NaN : utc(cur, c, a, b, 0, 0, 0, 0);
         const day = closest(ref, b <= 12 ? dm : NaN, a <= 12 ? md : NaN);
         return Number.isNaN(day) ? NaN : day + base;
       }
@@ -370,10 +383,10 @@ function parseNumeric(s: string, i: number, ref: number): number {
       c = c + 0;
       let best = NaN;
       if (b <= 12) {
-        best = closest(ref, best, utc(twoDigitYear(a), b, c, 0, 0, 0, 0) + base);
-        best = closest(ref, best, utc(twoDigitYear(c), b, a, 0, 0, 0, 0) + base);
+        best = closest(ref, best, utc(cur, twoDigitYear(a), b, c, 0, 0, 0, 0) + base);
+        best = closest(ref, best, utc(cur, twoDigitYear(c), b, a, 0, 0, 0, 0) + base);
       }
-      if (a <= 12) best = closest(ref, best, utc(twoDigitYear(c), a, b, 0, 0, 0, 0) + base);
+      if (a <= 12) best = closest(ref, best, utc(cur, twoDigitYear(c), a, b, 0, 0, 0, 0) + base);
       return best;
     }
     return NaN;
@@ -396,13 +409,13 @@ function parseNumeric(s: string, i: number, ref: number): number {
     if (isLetter(s.charCodeAt(k))) return NaN;
     // 2000-01-01 .. 2100-01-01 only, so that long ids are not read as times.
     if (v < 946_684_800_000 || v > 4_102_444_800_000) return NaN;
-    TS.end = k;
+    cur.end = k;
     return Math.floor(v);
   }
   return NaN;
 }
 
-function parseAlpha(s: string, i: number, ref: number): number {
+function parseAlpha(cur: TimeCursor, s: string, i: number, ref: number): number {
   let j = i;
   // Optional weekday: "Sun ", "Sun, ", "Sunday, ".
   if (j + 4 <= s.length && WEEKDAYS.has(key3(s, j))) {
@@ -413,19 +426,19 @@ function parseAlpha(s: string, i: number, ref: number): number {
     j++;
     if (isDigit(s.charCodeAt(j))) {
       // RFC 2822: "Sun, 04 Dec 2005 04:47:44 +0000"
-      return parseNumeric(s, j, ref);
+      return parseNumeric(cur, s, j, ref);
     }
   }
-  const mo = monthAt(s, j);
+  const mo = monthAt(cur, s, j);
   if (mo === 0) return NaN;
-  j = monthEnd;
+  j = cur.monthEnd;
   if (s.charCodeAt(j) === C.DOT) j++;
   if (s.charCodeAt(j) !== C.SPACE) return NaN;
   j++;
   if (s.charCodeAt(j) === C.SPACE) j++; // "Jun  3"
-  const d = readNum(s, j, 2);
+  const d = readNum(cur, s, j, 2);
   if (d < 1 || d > 31) return NaN;
-  j = numEnd;
+  j = cur.numEnd;
   let c = s.charCodeAt(j);
   if (c === C.COMMA) {
     j++;
@@ -436,13 +449,13 @@ function parseAlpha(s: string, i: number, ref: number): number {
   // "Dec 04 2005 04:47:44" / "Dec 4, 2005 4:47:44 PM"
   if (fixed(s, j, 4) >= 0 && s.charCodeAt(j + 4) === C.SPACE) {
     const y = fixed(s, j, 4);
-    if (!readTime(s, j + 5)) {
-      TS.end = j + 4;
-      TS.syslogStyle = false;
-      return utc(y, mo, d, 0, 0, 0, 0);
+    if (!readTime(cur, s, j + 5)) {
+      cur.end = j + 4;
+      cur.syslogStyle = false;
+      return utc(cur, y, mo, d, 0, 0, 0, 0);
     }
-    let h = tH;
-    let k = tEnd;
+    let h = cur.h;
+    let k = cur.tEnd;
     // 12-hour clock.
     if (s.charCodeAt(k) === C.SPACE) {
       const ap = s.charCodeAt(k + 1) | 0x20;
@@ -452,72 +465,72 @@ function parseAlpha(s: string, i: number, ref: number): number {
         k += 3;
       }
     }
-    const off = readZone(s, k);
-    TS.end = zEnd;
-    TS.syslogStyle = false;
-    return utc(y, mo, d, h, tM, tS, tMs) - off * 60_000;
+    const off = readZone(cur, s, k);
+    cur.end = cur.zEnd;
+    cur.syslogStyle = false;
+    return utc(cur, y, mo, d, h, cur.m, cur.s, cur.ms) - off * 60_000;
   }
-  if (!readTime(s, j)) return NaN;
-  let k = tEnd;
-  const h = tH;
-  const mi = tM;
-  const sec = tS;
-  const ms = tMs;
-  let off = readZone(s, k);
-  k = zEnd;
+  if (!readTime(cur, s, j)) return NaN;
+  let k = cur.tEnd;
+  const h = cur.h;
+  const mi = cur.m;
+  const sec = cur.s;
+  const ms = cur.ms;
+  let off = readZone(cur, s, k);
+  k = cur.zEnd;
   // ctime: "Sun Dec 04 04:47:44 2005" (year after the time), possibly with a zone before or after it.
   if (s.charCodeAt(k) === C.SPACE && fixed(s, k + 1, 4) >= 1970 && !isDigit(s.charCodeAt(k + 5))) {
     const y = fixed(s, k + 1, 4);
     k += 5;
     if (off === 0) {
-      off = readZone(s, k);
-      k = zEnd;
+      off = readZone(cur, s, k);
+      k = cur.zEnd;
     }
-    TS.end = k;
-    TS.syslogStyle = false;
-    return utc(y, mo, d, h, mi, sec, ms) - off * 60_000;
+    cur.end = k;
+    cur.syslogStyle = false;
+    return utc(cur, y, mo, d, h, mi, sec, ms) - off * 60_000;
   }
   // No year: the receive year, or the year before when that would be in the future.
-  TS.end = k;
-  TS.syslogStyle = true;
+  cur.end = k;
+  cur.syslogStyle = true;
   const y = new Date(ref).getUTCFullYear();
-  let t = utc(y, mo, d, h, mi, sec, ms) - off * 60_000;
-  if (t > ref + DAY_MS) t = utc(y - 1, mo, d, h, mi, sec, ms) - off * 60_000;
+  let t = utc(cur, y, mo, d, h, mi, sec, ms) - off * 60_000;
+  if (t > ref + DAY_MS) t = utc(cur, y - 1, mo, d, h, mi, sec, ms) - off * 60_000;
   return t;
 }
 
 /**
  * Reads a timestamp in any supported form at s[i] (optionally in square brackets). Returns epoch ms
- * or NaN; on success `TS.end` is the index after it (after the closing bracket if bracketed).
+ * or NaN; on success `cur.end` is the index after it (after the closing bracket if bracketed).
  */
-export function parseTimestampAt(s: string, i: number, ref: number): number {
+export function parseTimestampAt(cur: TimeCursor, s: string, i: number, ref: number): number {
   if (i >= s.length) return NaN;
-  TS.syslogStyle = false;
+  cur.syslogStyle = false;
   const c = s.charCodeAt(i);
   if (c === C.LBRACK) {
-    const t = parseTimestampAt(s, i + 1, ref);
-    if (Number.isNaN(t) || s.charCodeAt(TS.end) !== C.RBRACK) return NaN;
-    TS.end++;
+    const t = parseTimestampAt(cur, s, i + 1, ref);
+    if (Number.isNaN(t) || s.charCodeAt(cur.end) !== C.RBRACK) return NaN;
+    cur.end++;
     return t;
   }
   let t: number;
-  if (isDigit(c)) t = parseNumeric(s, i, ref);
-  else if (isLetter(c)) t = parseAlpha(s, i, ref);
+  if (isDigit(c)) t = parseNumeric(cur, s, i, ref);
+  else if (isLetter(c)) t = parseAlpha(cur, s, i, ref);
   else return NaN;
   if (Number.isNaN(t)) return NaN;
   // A timestamp ends at a boundary (not inside a word or number).
-  const e = s.charCodeAt(TS.end);
+  const e = s.charCodeAt(cur.end);
   if (isLetter(e) || isDigit(e)) return NaN;
   return t;
 }
 
 /** A whole string as a timestamp (e.g. a JSON `time` value); NaN when it is not one. */
-export function parseTimestampString(s: string, ref: number): number {
+export function parseTimestampString(cur: TimeCursor, s: string, ref: number): number {
   let i = 0;
   while (i < s.length && s.charCodeAt(i) === C.SPACE) i++;
-  const t = parseTimestampAt(s, i, ref);
+  const t = parseTimestampAt(cur, s, i, ref);
   if (Number.isNaN(t)) return NaN;
-  let e = TS.end;
+  let e = cur.end;
   while (e < s.length && s.charCodeAt(e) === C.SPACE) e++;
   return e === s.length ? t : NaN;
 }
@@ -539,31 +552,25 @@ export function plausible(t: number, ref: number): boolean {
   return t <= ref + FUTURE_LIMIT_MS && t >= ref - PAST_LIMIT_MS;
 }
 
-/** The second `isoOf` last formatted, and its `YYYY-MM-DDTHH:MM:SS.` (consecutive lines share it). */
-let lastSec = NaN;
-let lastPrefix = '';
-/** The last few results, by second and millisecond (a batch's lines share few times, often interleaved). */
-const isoT: number[] = new Array<number>(16).fill(NaN);
-const isoS: string[] = new Array<string>(16).fill('');
 
 /** ISO 8601 with milliseconds, UTC; memoized (above). */
-export function toIso(t: number): string {
+export function toIso(cur: TimeCursor, t: number): string {
   const sec = Math.floor(t / 1000);
   const k = (sec ^ (t - sec * 1000)) & 15;
-  if (isoT[k] === t) return isoS[k]!;
-  const s = isoOf(t);
-  isoT[k] = t;
-  isoS[k] = s;
+  if (cur.isoT[k] === t) return cur.isoS[k]!;
+  const s = isoOf(cur, t);
+  cur.isoT[k] = t;
+  cur.isoS[k] = s;
   return s;
 }
 
-function isoOf(t: number): string {
+function isoOf(cur: TimeCursor, t: number): string {
   const sec = Math.floor(t / 1000);
   const ms = t - sec * 1000;
-  if (sec !== lastSec) {
+  if (sec !== cur.lastSec) {
     const iso = new Date(sec * 1000).toISOString();
-    lastPrefix = iso.slice(0, 20);
-    lastSec = sec;
+    cur.lastPrefix = iso.slice(0, 20);
+    cur.lastSec = sec;
   }
-  return lastPrefix + (ms < 10 ? '00' + ms : ms < 100 ? '0' + ms : ms) + 'Z';
+  return cur.lastPrefix + (ms < 10 ? '00' + ms : ms < 100 ? '0' + ms : ms) + 'Z';
 }

@@ -7,7 +7,13 @@
  * mappings); the event's own key-values are in `fields`, a `flat_object` (one mapping whatever the
  * keys, searchable by dot path), so no tenant can blow up the mapping. Keywords carry `ignore_above`
  * so an overlong value is kept in `_source` instead of failing the document (Lucene's term limit is
- * 32,766 bytes).
+ * 32,766 bytes); `flat_object` has no such setting, so the stage cuts overlong `fields` values and
+ * key paths in the indexed copy (shared/process/documents.ts).
+ *
+ * The templates give no aliases (a tenant's alias is per tenant): a log index is only ever made by
+ * the stage, with its aliases in the same request, and automatic creation of the log indices is
+ * turned off (`disableLogIndexAutoCreate` in shared/adapters/opensearch-bulk.ts), so a write to a
+ * deleted index fails instead of re-creating it bare.
  */
 import { indexNames } from './naming.ts';
 

@@ -7,8 +7,9 @@
  *     const route = matchRoute(req);              // 404 / 405
  *     const token = extractToken(req, route);     // 401 missing / malformed, 400 conflicting
  *     const tenant = await lookup(token);         // throw IngestError.invalidToken('revoked') etc.
- *     const r = parseIngest(req, { tenant: tenant.id, receivedAt: new Date(), limits, spread: tenant.spread });
- *     await produce(r.records);                   // IngestError.unavailable(5) when Kafka and the spill both fail
+ *     const r = await parseWithinCeiling(req, tenant, new Date(), { ceiling, body, settings });
+ *                                                 // limits read once; 413 too_many_events / over_ceiling, 429 past the ceiling
+ *     await deliverInBatches(r, topic, deliver);  // 503 saying how many events were stored when Kafka and the spill both fail
  *     return acceptedResponse(req.shape, r, req.requestId);
  *   } catch (e) { return errorResponse(req.shape, e, req.requestId); }
  */
@@ -41,3 +42,7 @@ export {
   type IngestRecord,
   type IngestResult,
 } from './parse.ts';
+export { ceilingOf, requestLimits, type Ceiling, type CeilingSettings, type BodyLimits, type RequestLimits } from './limits.ts';
+export { CeilingLimiter, refusal, type CeilingCounter, type Cost, type Admission, type RefusalReason } from './ceiling.ts';
+export { parseWithinCeiling, admitCost, type AdmitDeps } from './admit.ts';
+export { deliverInBatches, notStored, type OutRecord, type BatchOptions } from './deliver.ts';

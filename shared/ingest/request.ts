@@ -13,15 +13,20 @@ import type { Tenant, TenantResolver } from '../tenants/registry.ts';
 import { IngestError, isIngestError } from './errors.ts';
 import { acceptedResponse, errorResponse, normalizeRequest, type IngestRequest, type LambdaHttpEvent, type LambdaHttpResult } from './http.ts';
 import type { IngestResult } from './parse.ts';
-import type { ProtocolServices, Served } from './protocols/serve.ts';
 import { extractToken, matchRoute } from './routes.ts';
 
 type Log = (message: string, data: Record<string, unknown>) => void;
 
+/** A shipper protocol's answer (protocols/serve.ts's Served; structural, so ingest does not import protocols). */
+export interface ServedAnswer {
+  response: LambdaHttpResult;
+  error?: { status: number; code: string } | undefined;
+}
+
 export interface IngestPorts {
   tenants: TenantResolver;
   /** A shipper protocol's answer, or undefined when the request is not one. */
-  serveProtocol(req: IngestRequest): Promise<Served | undefined>;
+  serveProtocol(req: IngestRequest): Promise<ServedAnswer | undefined>;
   parse(req: IngestRequest, tenant: Tenant, receivedAt: Date): Promise<IngestResult>;
   deliver(result: IngestResult): Promise<{ to: string; spilled: number; kafkaError?: string }>;
   isDeliveryFailure(err: unknown): boolean;
@@ -63,39 +68,4 @@ export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, r
     ports.refused(res.statusCode ?? 500);
     return res;
   }
-}
-
-/**
- * What the shippers' protocols (protocols/serve.ts) need, on the same registry and delivery: a
- * registry or delivery failure is answered 503 with what to do, as for the plain routes.
- */
-export function shipperServices(o: {
-  tenants: TenantResolver;
-  deliver: ProtocolServices['deliver'];
-  isDeliveryFailure(err: unknown): boolean;
-  limits: () => ProtocolServices['limits'];
-  log: { error: Log };
-  /** The tenant's ceiling for a decoded request (admit.ts admitCost). */
-  admit?: (tenant: Tenant, cost: { events: number; bytes: number }) => Promise<void>;
-}): ProtocolServices {
-  const admit = o.admit;
-  return {
-    ...(admit ? { admit: (t: { ref?: unknown }, cost: { events: number; bytes: number }) => admit(t.ref as Tenant, cost) } : {}),
-    resolveTenant: async (token) => {
-      const t = await o.tenants.resolve(token).catch((err: unknown) => {
-        o.log.error('tenant registry unreachable', { error: err as Error });
-        throw IngestError.unavailable(5, 'Sluice could not check the token right now; nothing was accepted.');
-      });
-      return t && { id: t.id, spread: t.plan.spread, ref: t };
-    },
-    deliver: (batches) =>
-      o.deliver(batches).catch((err: unknown) => {
-        if (!o.isDeliveryFailure(err)) throw err;
-        o.log.error('neither Kafka nor the spill stream took the request', { error: (err as Error).message });
-        throw IngestError.unavailable(5, 'Sluice could not store the events; nothing of this request was accepted. Retry it.');
-      }),
-    get limits() {
-      return o.limits();
-    },
-  };
 }

@@ -18,7 +18,7 @@
  * A UTF-8 BOM at the start of the body is dropped.
  */
 import { isUtf8 } from 'node:buffer';
-import { joinMultiline } from '../classify/multiline.ts';
+import { joinMultiline, MultilineJoiner } from '../classify/multiline.ts';
 
 export type BodyFormat = 'ndjson' | 'json-array' | 'json' | 'text';
 
@@ -295,7 +295,12 @@ function forEachByteLine(buf: Buffer, max: number, fn: (l: Line) => void, keepBl
  */
 function emitText(buf: Buffer, str: string, valid: boolean, ascii: boolean, max: number, sink: EventSink): void {
   if (valid) {
-    const lines: string[] = [];
+    // Streamed: each event reaches the sink as soon as the joiner closes it (a sink that refuses at
+    // the per-request cap stops the split there), and no array of every line is held.
+    const joiner = new MultilineJoiner((ev) => {
+      if (isBlankEvent(ev)) return;
+      emitOne(ev, ascii ? ev.length : Buffer.byteLength(ev), false, max, sink);
+    });
     const n = str.length;
     let pos = 0;
     while (pos < n) {
@@ -303,14 +308,10 @@ function emitText(buf: Buffer, str: string, valid: boolean, ascii: boolean, max:
       if (nl < 0) nl = n;
       let end = nl;
       if (end > pos && str.charCodeAt(end - 1) === 0x0d) end--;
-      lines.push(str.slice(pos, end));
+      joiner.push(str.slice(pos, end));
       pos = nl + 1;
     }
-    for (const ev of joinMultiline(lines)) {
-      if (isBlankEvent(ev)) continue;
-      const bytes = ascii ? ev.length : Buffer.byteLength(ev);
-      emitOne(ev, bytes, false, max, sink);
-    }
+    joiner.end();
     return;
   }
   // Invalid UTF-8 somewhere: keep per-line flags and sizes, and map the joined events back to lines.

@@ -25,7 +25,7 @@ export function decodeRecords(b: Batch): Item[] {
     }
     if (!r.ok) {
       if (r.tenant) tally.seen(r.tenant, m.valueBytes);
-      const slot = r.tenant && r.receivedAt && m.headers[HEADER_REPLAY] === undefined ? summary.slot(m.topic, m.partition, r.tenant, r.receivedAt) : undefined;
+      const slot = r.tenant && r.receivedAt && !m.hasHeader(HEADER_REPLAY) ? summary.slot(m.topic, m.partition, r.tenant, r.receivedAt) : undefined;
       toDlq(b, m, 'decode', r.error, r.tenant, slot);
       continue;
     }
@@ -33,7 +33,7 @@ export function decodeRecords(b: Batch): Item[] {
     tally.seen(env.tenant, m.valueBytes);
     items.push({
       msg: m, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
-      verdict: Verdict.Index, plan: undefined, slot: undefined, defer: undefined, replay: m.headers[HEADER_REPLAY] !== undefined,
+      verdict: Verdict.Index, plan: undefined, slot: undefined, defer: undefined, replay: m.hasHeader(HEADER_REPLAY),
     });
   }
   return items;

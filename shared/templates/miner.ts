@@ -121,10 +121,11 @@ function lastNonSpace(s: string): number {
   return e;
 }
 
-/** Letters only, 1 to MAX_PLAIN of them. */
+/** Letters only, 1 to MAX_PLAIN of them; a sentence's final `.` after them does not count. */
 function isPlainWord(w: string): boolean {
-  if (w.length === 0 || w.length > MAX_PLAIN) return false;
-  for (let i = 0; i < w.length; i++) {
+  const n = w.length > 1 && w.charCodeAt(w.length - 1) === 46 ? w.length - 1 : w.length;
+  if (n === 0 || n > MAX_PLAIN) return false;
+  for (let i = 0; i < n; i++) {
     const c = w.charCodeAt(i) | 32;
     if (c < 97 || c > 122) return false;
   }

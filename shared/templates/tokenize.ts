@@ -90,6 +90,8 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
   if (i > s && i + 2 < e && text.charCodeAt(i) === 58 && text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) {
     return true;
   }
+  // An absolute path with a query string (`/a/b?k=v&k2=v2`): the request target of a URL, one value.
+  if (text.charCodeAt(s) === 47 && isPathWithQuery(text, s, e)) return true;
   // Groups of hex digits joined by ':' (IPv6, MAC), at least 3 groups, with a digit somewhere.
   let groups = 1;
   let digit = false;
@@ -113,6 +115,17 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
   return false;
 }
 
+/** `/seg/seg?query`: a `/` start, another `/` before a `?`, and the `?` followed by a `=`. */
+function isPathWithQuery(text: string, s: number, e: number): boolean {
+  let slashes = 0;
+  for (let j = s; j < e; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 47) slashes++;
+    else if (c === 63) return slashes >= 2 && text.indexOf('=', j) > j && text.indexOf('=', j) < e;
+    else if (c === 32 || c === 34 || c === 39) return false;
+  }
+  return false;
+}
 
 const DATE_WORDS = new Set(
   'jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday'.split(
@@ -215,8 +228,8 @@ const UNITS = new Set(
 const DATE_TABLE = wordTable(DATE_WORDS);
 const UNIT_TABLE = wordTable(UNITS);
 
-function endsInDigit(v: number): boolean {
-  return isDigit(sText.charCodeAt(sEnds[v]! - 1));
+function endsInDigit(st: TokenCursor, v: number): boolean {
+  return isDigit(st.text.charCodeAt(st.ends[v]! - 1));
 }
 
 /** Byte sizes: b kb mb gb tb pb, kib mib gib tib. */
@@ -227,11 +240,11 @@ function isSizeUnit(text: string, s: number, e: number): boolean {
 }
 
 /** Is VAR token v a number that is a bound (`<1`) or opens a parenthesised group (`(18.4`)? */
-function boundedOrGrouped(v: number): boolean {
-  if (!isDigit(sText.charCodeAt(sEnds[v]! - 1))) return false;
-  const first = sText.charCodeAt(sStarts[v]!);
+function boundedOrGrouped(st: TokenCursor, v: number): boolean {
+  if (!isDigit(st.text.charCodeAt(st.ends[v]! - 1))) return false;
+  const first = st.text.charCodeAt(st.starts[v]!);
   if (first === 60 || first === 62) return true;
-  return v > 0 && sKinds[v - 1] === KIND_PUNCT && sTokens[v - 1] === '(' && sEnds[v - 1] === sStarts[v];
+  return v > 0 && st.kinds[v - 1] === KIND_PUNCT && st.tokens[v - 1] === '(' && st.ends[v - 1] === st.starts[v];
 }
 
 function isUnit(text: string, s: number, e: number): boolean {
@@ -253,24 +266,30 @@ function collapsible(p: string): boolean {
   return p === ':' || p === ',' || p === ';' || p === '=' || p === '|';
 }
 
-// Tokeniser state, module-level so the per-character helpers are not closures created per call
-// (tokenize is synchronous and not re-entrant).
-let sText = '';
-let sCollapse = true;
-let sTokens: string[] = [];
-let sKinds: number[] = [];
-let sStarts: number[] = [];
-let sEnds: number[] = [];
-/** Token index of the last VAR (-1 = none). */
-let sLastVar = -1;
+/**
+ * The tokeniser's state, passed explicitly to every step: the message, the option, the token arrays
+ * being built and the index of the last variable. It is also the result (`Tokens`). The miner's hot
+ * path reuses one (`tokenize(..., reuse = true)`): no allocation per message but the words.
+ */
+class TokenCursor implements Tokens {
+  text = '';
+  collapse = true;
+  tokens: string[] = [];
+  kinds: number[] = [];
+  starts: number[] = [];
+  ends: number[] = [];
+  cut = false;
+  /** Token index of the last VAR (-1 = none). */
+  lastVar = -1;
+}
 
-function truncateTo(k: number): void {
+function truncateTo(st: TokenCursor, k: number): void {
   // pop(), not `length = k`: setting the length is a runtime call, ten times slower for the few
   // elements dropped here.
-  const tokens = sTokens;
-  const kinds = sKinds;
-  const starts = sStarts;
-  const ends = sEnds;
+  const tokens = st.tokens;
+  const kinds = st.kinds;
+  const starts = st.starts;
+  const ends = st.ends;
   for (let n = tokens.length; n > k; n--) {
     tokens.pop();
     kinds.pop();
@@ -279,58 +298,58 @@ function truncateTo(k: number): void {
   }
 }
 
-function emit(kind: number, start: number, end: number): void {
-  const text = sText;
-  const kinds = sKinds;
-  let len = sTokens.length;
-  if (sCollapse && kind === KIND_WORD && sLastVar >= 0 && sLastVar === len - 1) {
+function emit(st: TokenCursor, kind: number, start: number, end: number): void {
+  const text = st.text;
+  const kinds = st.kinds;
+  let len = st.tokens.length;
+  if (st.collapse && kind === KIND_WORD && st.lastVar >= 0 && st.lastVar === len - 1) {
     // "17 Jun", "2005 Fri": a month or weekday name next to a number is part of a date;
     // "384.0 B", "12.3 MB": a size unit after a number is part of the value (it varies with the
     // magnitude); "<1 sec", "(5 ms)": so is any unit after a bound or a number in parentheses.
-    if (isDateWord(text, start, end) || (isUnit(text, start, end) && (isSizeUnit(text, start, end) ? endsInDigit(len - 1) : boundedOrGrouped(len - 1)))) {
+    if (isDateWord(text, start, end) || (isUnit(text, start, end) && (isSizeUnit(text, start, end) ? endsInDigit(st, len - 1) : boundedOrGrouped(st, len - 1)))) {
       kind = KIND_VAR;
     }
   }
-  if (kind === KIND_VAR && sCollapse && len >= 2 && sKinds[len - 1] === KIND_PUNCT && sTokens[len - 1] === ':') {
+  if (kind === KIND_VAR && st.collapse && len >= 2 && st.kinds[len - 1] === KIND_PUNCT && st.tokens[len - 1] === ':') {
     // "www.example.com:443": a dotted host name with a port is one address.
     const h = len - 2;
-    if (sKinds[h] === KIND_WORD && sEnds[h] === sStarts[len - 1] && sEnds[len - 1] === start && isAllDigits(text, start, end) && isDottedName(text, sStarts[h]!, sEnds[h]!)) {
-      start = sStarts[h]!;
-      truncateTo(h);
+    if (st.kinds[h] === KIND_WORD && st.ends[h] === st.starts[len - 1] && st.ends[len - 1] === start && isAllDigits(text, start, end) && isDottedName(text, st.starts[h]!, st.ends[h]!)) {
+      start = st.starts[h]!;
+      truncateTo(st, h);
       len = h;
     }
   }
-  if (kind === KIND_VAR && sCollapse) {
+  if (kind === KIND_VAR && st.collapse) {
     // "Fri Jun 17": month and weekday names just before a number are part of the date too.
     let k = len;
-    while (k > 0 && kinds[k - 1] === KIND_WORD && isDateWord(text, sStarts[k - 1]!, sEnds[k - 1]!)) k--;
+    while (k > 0 && kinds[k - 1] === KIND_WORD && isDateWord(text, st.starts[k - 1]!, st.ends[k - 1]!)) k--;
     if (k < len) {
-      start = sStarts[k]!;
-      truncateTo(k);
+      start = st.starts[k]!;
+      truncateTo(st, k);
       len = k;
     }
-    const lastVar = sLastVar;
+    const lastVar = st.lastVar;
     if (lastVar >= 0 && lastVar < len) {
       // Merge with the previous VAR when only collapsible punctuation lies between.
       let ok = true;
       for (let j = lastVar + 1; j < len; j++) {
-        if (kinds[j] !== KIND_PUNCT || !collapsible(sTokens[j]!)) {
+        if (kinds[j] !== KIND_PUNCT || !collapsible(st.tokens[j]!)) {
           ok = false;
           break;
         }
       }
       if (ok) {
-        truncateTo(lastVar + 1);
-        sEnds[lastVar] = end;
+        truncateTo(st, lastVar + 1);
+        st.ends[lastVar] = end;
         return;
       }
     }
   }
-  sTokens.push(kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[text.charCodeAt(start)]! : text.slice(start, end));
+  st.tokens.push(kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[text.charCodeAt(start)]! : text.slice(start, end));
   kinds.push(kind);
-  sStarts.push(start);
-  sEnds.push(end);
-  if (kind === KIND_VAR) sLastVar = len;
+  st.starts.push(start);
+  st.ends.push(end);
+  if (kind === KIND_VAR) st.lastVar = len;
 }
 
 /** A number (digits and `. , : + -`), optionally followed by whitespace and a unit: `18.4 KB`, `00:01`. */
@@ -355,18 +374,18 @@ function isQuantity(text: string, s: number, e: number): boolean {
  * `took 5 (4.9) ms`) is an optional annotation of that token: it is folded into it (the token's text
  * grows, its template token does not), so the message has the same tokens with or without it.
  */
-function foldGroup(end: number): boolean {
-  const len = sTokens.length;
+function foldGroup(st: TokenCursor, end: number): boolean {
+  const len = st.tokens.length;
   if (len < 3) return false;
   const v = len - 1;
   const open = len - 2;
-  if (sKinds[v] !== KIND_VAR || sStarts[v] === sEnds[v] || sKinds[open] !== KIND_PUNCT || sTokens[open] !== '(') return false;
+  if (st.kinds[v] !== KIND_VAR || st.starts[v] === st.ends[v] || st.kinds[open] !== KIND_PUNCT || st.tokens[open] !== '(') return false;
   // The group must start a whitespace-separated chunk, after a token that is not punctuation.
-  if (sKinds[open - 1] === KIND_PUNCT || sStarts[open]! <= sEnds[open - 1]!) return false;
-  if (!isQuantity(sText, sStarts[v]!, sEnds[v]!)) return false;
-  truncateTo(open);
-  sEnds[open - 1] = end;
-  sLastVar = sKinds[open - 1] === KIND_VAR ? open - 1 : -1;
+  if (st.kinds[open - 1] === KIND_PUNCT || st.starts[open]! <= st.ends[open - 1]!) return false;
+  if (!isQuantity(st.text, st.starts[v]!, st.ends[v]!)) return false;
+  truncateTo(st, open);
+  st.ends[open - 1] = end;
+  st.lastVar = st.kinds[open - 1] === KIND_VAR ? open - 1 : -1;
   return true;
 }
 
@@ -387,19 +406,20 @@ function quotedWithSpace(text: string, from: number): number {
 }
 
 /** An empty value: `key=` followed by whitespace or the end, or `()`/`[]`/`{}` with nothing inside. */
-function emptyVar(at: number): void {
-  sLastVar = sTokens.length;
-  sTokens.push(WILDCARD);
-  sKinds.push(KIND_VAR);
-  sStarts.push(at);
-  sEnds.push(at);
+function emptyVar(st: TokenCursor, at: number): void {
+  st.lastVar = st.tokens.length;
+  st.tokens.push(WILDCARD);
+  st.kinds.push(KIND_VAR);
+  st.starts.push(at);
+  st.ends.push(at);
 }
 
 /** Interned one-character strings of the split punctuation. */
 const PUNCT_STR: string[] = [];
 for (let c = 0; c < 128; c++) PUNCT_STR.push(String.fromCharCode(c));
 
-const scratch: Tokens = { text: '', tokens: [], kinds: [], starts: [], ends: [], cut: false };
+/** The cursor reused by `tokenize(..., reuse = true)`. */
+const scratch = new TokenCursor();
 
 /**
  * Tokenise and mask one message. With `reuse`, the result lives in buffers shared by all calls and
@@ -410,24 +430,14 @@ const scratch: Tokens = { text: '', tokens: [], kinds: [], starts: [], ends: [],
  * first tokens are the same as without a limit unless a single collapsible run is longer than it.
  */
 export function tokenize(text: string, options?: TokenizeOptions, reuse = false, limit = Number.POSITIVE_INFINITY): Tokens {
-  sText = text;
-  sCollapse = options?.collapse ?? true;
-  if (reuse) {
-    sTokens = scratch.tokens;
-    sKinds = scratch.kinds;
-    sStarts = scratch.starts;
-    sEnds = scratch.ends;
-    truncateTo(0);
-  } else {
-    sTokens = [];
-    sKinds = [];
-    sStarts = [];
-    sEnds = [];
-  }
-  sLastVar = -1;
+  const st = reuse ? scratch : new TokenCursor();
+  st.text = text;
+  st.collapse = options?.collapse ?? true;
+  if (reuse) truncateTo(st, 0);
+  st.lastVar = -1;
   const n = text.length;
   let i = 0;
-  while (i < n && sTokens.length < limit) {
+  while (i < n && st.tokens.length < limit) {
     let c = text.charCodeAt(i);
     if (charClass(c) === 2) {
       i++;
@@ -456,7 +466,7 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
       // The whole chunk is one word: what the split below would emit.
       const len = chunkEnd - chunkStart;
       const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
-      emit(variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
+      emit(st, variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
       i = chunkEnd;
       continue;
     }
@@ -466,28 +476,28 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
     while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
     while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
     if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
-      for (let j = chunkStart; j < cs; j++) emit(KIND_PUNCT, j, j + 1);
-      emit(KIND_VAR, cs, ce);
-      for (let j = ce; j < chunkEnd; j++) emit(KIND_PUNCT, j, j + 1);
+      for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
+      emit(st, KIND_VAR, cs, ce);
+      for (let j = ce; j < chunkEnd; j++) emit(st, KIND_PUNCT, j, j + 1);
       i = chunkEnd;
       continue;
     }
     // Split the chunk on punctuation.
-    while (i < chunkEnd && sTokens.length < limit) {
+    while (i < chunkEnd && st.tokens.length < limit) {
       c = text.charCodeAt(i);
       // A literal "<*>" (a rendered template read back) is a variable.
       if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
-        emit(KIND_VAR, i, i + 3);
+        emit(st, KIND_VAR, i, i + 3);
         i += 3;
         continue;
       }
-      if (c === 34 && sCollapse && i > 0 && text.charCodeAt(i - 1) === 61) {
+      if (c === 34 && st.collapse && i > 0 && text.charCodeAt(i - 1) === 61) {
         // key="a value with spaces": the quoted value is one variable (a free-text value).
         const close = quotedWithSpace(text, i + 1);
         if (close > 0) {
-          emit(KIND_PUNCT, i, i + 1);
-          emit(KIND_VAR, i + 1, close);
-          emit(KIND_PUNCT, close, close + 1);
+          emit(st, KIND_PUNCT, i, i + 1);
+          emit(st, KIND_VAR, i + 1, close);
+          emit(st, KIND_PUNCT, close, close + 1);
           i = close + 1;
           break;
         }
@@ -497,22 +507,22 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
         const ws = i;
         i++;
         while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
-        emit(KIND_VAR, ws, i);
+        emit(st, KIND_VAR, ws, i);
         continue;
       }
-      if (c === 41 /* ) */ && sCollapse && foldGroup(i + 1)) {
+      if (c === 41 /* ) */ && st.collapse && foldGroup(st, i + 1)) {
         i++;
         continue;
       }
       if (charClass(c) === 1) {
-        emit(KIND_PUNCT, i, i + 1);
+        emit(st, KIND_PUNCT, i, i + 1);
         i++;
-        if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(i);
+        if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(st, i);
         else if (
           i < n &&
           ((c === 40 && text.charCodeAt(i) === 41) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))
         ) {
-          emptyVar(i);
+          emptyVar(st, i);
         }
         continue;
       }
@@ -533,10 +543,9 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
       }
       const len = i - ws;
       const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
-      emit(variable ? KIND_VAR : KIND_WORD, ws, i);
+      emit(st, variable ? KIND_VAR : KIND_WORD, ws, i);
     }
   }
-  sText = '';
   let cut = false;
   if (i < n) {
     // Stopped at the limit: cut only if non-whitespace text is left.
@@ -547,10 +556,6 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
       }
     }
   }
-  if (reuse) {
-    scratch.text = text;
-    scratch.cut = cut;
-    return scratch;
-  }
-  return { text, tokens: sTokens, kinds: sKinds, starts: sStarts, ends: sEnds, cut };
+  st.cut = cut;
+  return st;
 }

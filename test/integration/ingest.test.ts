@@ -196,10 +196,10 @@ describe('ingest -> Kafka', () => {
 });
 
 describe('the hard ceiling per tenant (DynamoDB counter)', () => {
-  // One-hour windows, so that no request of a test straddles two windows; the plans below are
+  // One-day windows, so that no request of a test straddles two windows; the plans below are
   // overridden so that their ceilings stay small.
   beforeAll(() => {
-    process.env.SLUICE_CEILING_WINDOW_SECONDS = '3600';
+    process.env.SLUICE_CEILING_WINDOW_SECONDS = '86400';
   });
   afterAll(() => {
     delete process.env.SLUICE_CEILING_WINDOW_SECONDS;
@@ -220,7 +220,7 @@ describe('the hard ceiling per tenant (DynamoDB counter)', () => {
       if (res.statusCode === 429) {
         refusedMarkers.push(mk);
         expect(Number(res.headers?.['retry-after'])).toBeGreaterThan(0);
-        expect(Number(res.headers?.['retry-after'])).toBeLessThanOrEqual(3600);
+        expect(Number(res.headers?.['retry-after'])).toBeLessThanOrEqual(86_400);
         expect(bodyOf(res)).toMatchObject({ error: 'rate_limited', reason: 'events_ceiling' });
       } else {
         expect(res.statusCode).toBe(202);
@@ -262,9 +262,19 @@ describe('the hard ceiling per tenant (DynamoDB counter)', () => {
     expect(written.map((e) => e.raw)).toEqual([`${mk}-a`]);
   }, 120_000);
 
+  it('a counter that cannot be used (its table is missing) does not stop ingest: the instance judges its own traffic', async () => {
+    const errors: unknown[] = [];
+    const l = new CeilingLimiter(new DynamoCeilingCounter(`sluice-no-such-table-${run}`), { onCounterError: (e) => errors.push(e) });
+    const ceiling = { windowMs: 86_400_000, events: 100, bytes: 1e9 };
+    expect(await l.admit(`alone-${run}`, ceiling, { events: 60, bytes: 600 })).toEqual({ admitted: true, via: 'local' });
+    expect(await l.admit(`alone-${run}`, ceiling, { events: 60, bytes: 600 })).toMatchObject({ admitted: false, reason: 'events_ceiling' });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(String((errors[0] as Error).name)).toMatch(/ResourceNotFound/);
+  });
+
   it('two instances share one counter: together they admit at most the ceiling', async () => {
     const tenant = `shared-${run}`;
-    const ceiling = { windowMs: 60_000, events: 500, bytes: 1e9 };
+    const ceiling = { windowMs: 86_400_000, events: 500, bytes: 1e9 };
     const a = new CeilingLimiter(new DynamoCeilingCounter());
     const b = new CeilingLimiter(new DynamoCeilingCounter());
     let admitted = 0;

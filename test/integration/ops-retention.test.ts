@@ -39,12 +39,17 @@ let savedPrefix: string | undefined;
 
 const deps = (): StageDeps => stageDeps(TOPICS, { maxParkMs: 1_000 });
 
-/** An event of `tenant` that happened `days` ago (noon UTC of that day, so the slice is unambiguous). */
+/**
+ * An event of `tenant` that happened `days` ago (noon UTC of that day, so the slice is unambiguous),
+ * received a minute later: the index an event goes to is bounded around its receive time, so aged
+ * indices come from events received back then.
+ */
 function event(tenant: string, days: number): RawEnvelope {
   const at = new Date(Date.now() - days * DAY);
   at.setUTCHours(12, 0, 0, 0);
   const raw = JSON.stringify({ timestamp: at.toISOString(), level: 'info', message: `event of ${days} days ago`, n: Math.random() });
-  return { v: 1, tenant, id: randomUUID(), receivedAt: new Date().toISOString(), tags: [], raw, truncated: false, originalBytes: raw.length, requestId: 'ret' };
+  const receivedAt = new Date(at.getTime() + 60_000).toISOString();
+  return { v: 1, tenant, id: randomUUID(), receivedAt, tags: [], raw, truncated: false, originalBytes: raw.length, requestId: 'ret' };
 }
 
 const AGES: Record<string, number[]> = { [FREE]: [3, 10, 20], [STD]: [3, 10, 20], [LONG]: [20, 70], [PRO]: [20, 40], [ENT]: [80, 100] };

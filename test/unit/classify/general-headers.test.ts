@@ -95,4 +95,20 @@ describe('general header rules', () => {
     expect(c.fields.pid).toBe(77);
     expect(c.message).toBe('denied write /tmp/x');
   });
+  it('two header-shaped fields then ` - ` after the timestamp are the component (program and arch, worker and pid)', () => {
+    const c = classify('[05.30 08:00:01] updater.bin *32 - mirror.example.net:8443 open via relay', RECEIVED);
+    expect(c.message).toBe('mirror.example.net:8443 open via relay');
+    expect(c.fields.component).toBe('updater.bin *32');
+    expect(classify('2024-05-30 08:00:01 worker-3 pid:42 - queue drained', RECEIVED).message).toBe('queue drained');
+    // Plain words before a dash are prose, not header fields.
+    expect(classify('2024-05-30 08:00:01 backup done - 3 files', RECEIVED).message).toBe('backup done - 3 files');
+  });
+  it('a header run that holds a timestamp ends at a `component:` tag too', () => {
+    const c = classify('- 1717236000 2024.06.01 gw7 Jun 1 10:00:00 ops@gw7 leased: offer 10.0.0.9 to aa:bb:cc:dd:ee:ff', RECEIVED);
+    expect(c.message).toBe('offer 10.0.0.9 to aa:bb:cc:dd:ee:ff');
+    expect(c.fields.component).toBe('leased');
+    expect(c.timestamp).toBe('2024-06-01T10:00:00.000Z');
+    // Without a timestamp in the run, header-shaped fields and a colon are the message.
+    expect(classify('node-7 rack-2 leased: offer', RECEIVED).format).toBe('text');
+  });
 });

@@ -153,3 +153,14 @@ describe('templates', () => {
     expect(summariesTemplate().index_patterns).toEqual(['sluice-summaries-*']);
   });
 });
+
+describe('auto-creation of the log indices (action.auto_create_index)', () => {
+  it('refuses the log indices and keeps what the cluster allowed for everything else', async () => {
+    const { autoCreateValue } = await import('../../../shared/adapters/opensearch-bulk.ts');
+    expect(autoCreateValue('true', 'sluice-logs-*')).toBe('-sluice-logs-*,+*');
+    expect(autoCreateValue('false', 'sluice-logs-*')).toBe('false');
+    expect(autoCreateValue('+app-*,-tmp-*', 'sluice-logs-*')).toBe('-sluice-logs-*,+app-*,-tmp-*');
+    expect(autoCreateValue('-sluice-logs-*,+*', 'sluice-logs-*')).toBe('-sluice-logs-*,+*');
+    expect(autoCreateValue('-sluice-logs-*,+*', 'stg-logs-*')).toBe('-stg-logs-*,-sluice-logs-*,+*');
+  });
+});

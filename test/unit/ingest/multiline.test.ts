@@ -3,8 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 // Stand-in for the classify implementation, with its contract: continuation lines (whitespace + "at ",
 // "Caused by:") are appended to the previous event with "\n"; blank lines between an event and its
 // continuation stay inside the event; other blank lines come back as their own entries.
-vi.mock('../../../shared/classify/multiline.ts', () => ({
-  joinMultiline(lines: readonly string[]): string[] {
+vi.mock('../../../shared/classify/multiline.ts', () => {
+  function joinMultiline(lines: readonly string[]): string[] {
     const out: string[] = [];
     let blanks: string[] = [];
     for (const l of lines) {
@@ -20,8 +20,20 @@ vi.mock('../../../shared/classify/multiline.ts', () => ({
     }
     out.push(...blanks);
     return out;
-  },
-}));
+  }
+  // The streaming form (push each line, end), with the same contract.
+  class MultilineJoiner {
+    private readonly lines: string[] = [];
+    constructor(private readonly emit: (event: string) => void) {}
+    push(line: string): void {
+      this.lines.push(line);
+    }
+    end(): void {
+      for (const e of joinMultiline(this.lines)) this.emit(e);
+    }
+  }
+  return { joinMultiline, MultilineJoiner };
+});
 
 const { parseIngest } = await import('../../../shared/ingest/index.ts');
 const { CTX, req } = await import('./helpers.ts');

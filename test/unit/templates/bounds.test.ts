@@ -57,15 +57,28 @@ function perCall(f: (i: number) => void, n: number, reps = 5): number {
 
 describe('miner bounds per tenant (issue 16)', () => {
   it('2,000 clusters sharing one leaf: a later message of that shape costs a bounded multiple of a normal one', () => {
-    const m = createMiner({ maxClusters: 5000 });
-    for (let i = 0; i < 2000; i++) m.add(sameLeaf(i));
+    const big = createMiner({ maxClusters: 5000 });
+    for (let i = 0; i < 2000; i++) big.add(sameLeaf(i));
+    // The same shape in a leaf that holds 64 clusters anyway: the bound's own cost.
+    const capped = createMiner({ maxClusters: 5000 });
+    for (let i = 0; i < 64; i++) capped.add(sameLeaf(i));
     // A normal message: one template among a few, matched.
     const normal = createMiner({ maxClusters: 5000 });
     for (let i = 0; i < 50; i++) normal.add(`user ${word(i)} logged in from 10.0.0.${i % 250} port ${1000 + i}`);
-    const tNormal = perCall((i) => normal.add(`user ${word(i % 50)} logged in from 10.0.0.${i % 250} port ${1000 + i}`), 2000);
-    const tLeaf = perCall((i) => m.add(sameLeaf(10_000 + i)), 2000);
-    // Unbounded, each scanned 2,000 candidates (~300x a normal message); now at most 64.
-    expect(tLeaf / tNormal).toBeLessThan(40);
+    let tBig = Number.POSITIVE_INFINITY;
+    let tCapped = Number.POSITIVE_INFINITY;
+    let tNormal = Number.POSITIVE_INFINITY;
+    // Interleaved, the least of seven runs each: the machine's noise hits all three alike.
+    for (let r = 0; r < 7; r++) {
+      const base = 10_000 + r * 500;
+      tBig = Math.min(tBig, perCall((i) => big.add(sameLeaf(base + i)), 500, 1));
+      tCapped = Math.min(tCapped, perCall((i) => capped.add(sameLeaf(base + i)), 500, 1));
+      tNormal = Math.min(tNormal, perCall((i) => normal.add(`user ${word(i % 50)} logged in from 10.0.0.${i % 250} port ${1000 + i}`), 500, 1));
+    }
+    // Unbounded, each message scanned 2,000 candidates: ~8x the 64-cluster leaf here, a few hundred
+    // times a normal (matched) message; bounded, about the 64-cluster leaf's cost (a new cluster).
+    expect(tBig / tCapped).toBeLessThan(3);
+    expect(tBig / tNormal).toBeLessThan(100);
   });
 
   it('templates of 95 80-character words: each template and the whole state stay bounded', () => {
@@ -114,5 +127,27 @@ describe('miner bounds per tenant (issue 16)', () => {
     const r = createMiner({ maxClusters: 50 }, m.snapshot());
     expect(r.size).toBeLessThanOrEqual(50);
     expect(r.aliasCount).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('generic masking rules (issue 18; synthetic lines)', () => {
+  it('an absolute path with a query string is one variable, so requests with and without a query group together', () => {
+    const m = createMiner();
+    const a = m.add('10.1.2.3 "GET /api/items" status: 200 len: 512');
+    const b = m.add('10.1.2.4 "GET /api/items/7/detail?all=true&since=2024-01-01" status: 200 len: 90');
+    expect(b.templateId).toBe(a.templateId);
+    expect(tokenize('/a/b?x=1&y=z').tokens).toEqual(['<*>']);
+    // A path without a query, or a question in prose, is not affected.
+    expect(tokenize('why? a=b').tokens).toEqual(['why?', 'a', '=', 'b']);
+  });
+});
+
+describe('closed sets and sentence punctuation (issue 18; synthetic lines)', () => {
+  it("a word ending a sentence (`Agent.`) is still a plain word: a second value starts a sibling, not a variable", () => {
+    const m = createMiner();
+    const a = m.add('Job 42 queued by scheduler NightlyBackup.');
+    const b = m.add('Job 43 queued by scheduler Reindex.');
+    expect(b.templateId).not.toBe(a.templateId);
+    expect(m.get(a.templateId)?.template).toBe('Job <*> queued by scheduler NightlyBackup.');
   });
 });
