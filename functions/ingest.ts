@@ -31,12 +31,12 @@ function* onTopic(topic: string, batches: Iterable<Array<{ key: string; value: B
 /** OTLP and the other shippers' protocols (shared/ingest/protocols): the same registry, limits and delivery. */
 const protocolServices: ProtocolServices = shipperServices({
   tenants, log: logger, isDeliveryFailure: (e) => e instanceof DeliveryFailedError,
+  admit: (tenant, cost) => admitCost(tenant, cost, { ceiling, settings: config.ingestCeiling() }),
   deliver: (batches) => deliver(onTopic(config.topics().raw, batches)),
   limits: () => {
     const { minEventBytes, maxEventsPerRequest } = config.ingestCeiling();
     return { ...config.ingestLimits(), minEventBytes, maxEventsPerRequest };
   },
-  admit: (tenant, cost) => admitCost(tenant, cost, { ceiling, settings: config.ingestCeiling() }),
 });
 
 const ports: IngestPorts = {

@@ -23,8 +23,6 @@ import type { Decoded, ProtocolRoute } from './types.ts';
 export interface ProtocolTenant {
   id: string;
   spread?: number;
-  /** The registry's own tenant object, handed back to `admit`. */
-  ref?: unknown;
 }
 
 /** What the handler wires in (ports: no AWS or Kafka here). */
@@ -35,8 +33,6 @@ export interface ProtocolServices {
   deliver(batches: Iterable<IngestRecord[]>): Promise<unknown>;
   limits: IngestLimits;
   now?: () => Date;
-  /** The tenant's ceiling: throws the IngestError to answer (413/429) when `cost` does not fit now. Called before delivering. */
-  admit?(tenant: ProtocolTenant, cost: { events: number; bytes: number }): Promise<void>;
 }
 
 export interface Served {
@@ -107,7 +103,6 @@ export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): 
     const receivedAt = (svc.now ?? (() => new Date()))();
     const b = body();
     const { decoded: d, result } = parseProtocol(route, req, b, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}) });
-    if (result.accepted > 0 && svc.admit) await svc.admit(tenant, result.cost);
     if (result.accepted > 0) await svc.deliver(result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES));
     return { ...served, response: route.answer(req, d, result), accepted: result.accepted, rejected: d.rejected, truncated: result.truncated, bodyBytes: b.length };
   } catch (e) {
