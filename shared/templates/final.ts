@@ -1,5 +1,6 @@
 import { createMiner } from './miner.ts';
 import type { Miner, MinerOptions } from './miner.ts';
+import { subsumers } from './subsume.ts';
 
 /**
  * Two-pass batch mining: `add` every message, remember per line only a small index of its cluster,
@@ -42,9 +43,25 @@ export class FinalTemplates {
     this.lines[this.n++] = k;
   }
 
-  /** Final template of every id seen, indexed like the per-line slots. */
+  /** Final template of every id seen, indexed like the per-line slots (a subsumed one: its subsumer, see subsume.ts). */
   private finals(): string[] {
-    return this.ids.map((id, k) => this.miner.get(id)?.template ?? this.lastKnown[k]!);
+    return this.entryFinals().map((e) => e.template);
+  }
+
+  private entryFinals(): Array<{ templateId: string; template: string }> {
+    const own = this.ids.map((id, k) => {
+      const info = this.miner.get(id);
+      return info ? { templateId: info.templateId, template: info.template } : { templateId: id, template: this.lastKnown[k]! };
+    });
+    const idOf = new Map<string, string>();
+    for (const e of own) if (!idOf.has(e.template)) idOf.set(e.template, e.templateId);
+    const general = subsumers([...idOf.keys()]);
+    const to = new Map<string, string>();
+    [...idOf.keys()].forEach((t, i) => to.set(t, general[i]!));
+    return own.map((e) => {
+      const g = to.get(e.template)!;
+      return g === e.template ? e : { templateId: idOf.get(g)!, template: g };
+    });
   }
 
   /** Final template of each line, in input order. */
@@ -55,10 +72,7 @@ export class FinalTemplates {
 
   /** Final template id and template of each line, in input order (ids follow merges). */
   *entries(): Generator<{ templateId: string; template: string }> {
-    const finals = this.ids.map((id, k) => {
-      const info = this.miner.get(id);
-      return info ? { templateId: info.templateId, template: info.template } : { templateId: id, template: this.lastKnown[k]! };
-    });
+    const finals = this.entryFinals();
     for (let i = 0; i < this.n; i++) yield finals[this.lines[i]!]!;
   }
 

@@ -44,7 +44,7 @@ const FLOORS: Record<string, { content: number; raw: number; pa: number }> = {
   Mac: { content: 0.925, raw: 0.92, pa: 0.45 },
   OpenSSH: { content: 0.995, raw: 0.995, pa: 0.245 },
   OpenStack: { content: 0.995, raw: 0.995, pa: 0.93 },
-  Proxifier: { content: 0.985, raw: 0.985, pa: 0.51 },
+  Proxifier: { content: 0.985, raw: 0.995, pa: 0.51 },
   Spark: { content: 0.995, raw: 0.995, pa: 0.95 },
   Thunderbird: { content: 0.96, raw: 0.96, pa: 0.38 },
   Windows: { content: 0.995, raw: 0.995, pa: 0.975 },
