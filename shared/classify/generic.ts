@@ -220,7 +220,7 @@ function headerRun(cur: Cursor, s: string, q: number, ref: number, leading = fal
   cur.runEndsHeader = false;
   const n = s.length;
   let k = q;
-  // Leading run: header-shaped fields and plain lower-case words (at most two) read before its timestamp.
+  // Leading run: header-shaped fields and plain lower-case words (at most two; three in a record header, see isRecordHeader) read before its timestamp.
   let shaped = 0;
   let plain = 0;
   /** The run's last timestamp had the BSD-syslog shape. */
@@ -242,7 +242,7 @@ function headerRun(cur: Cursor, s: string, q: number, ref: number, leading = fal
     if (!Number.isNaN(t) && cur.end > k) {
       // A leading run's fields before its timestamp: two header-shaped ones at least (ids, hosts), so
       // that prose (`3 files copied 1717236000 ...`) is not read as a header.
-      if (leading && Number.isNaN(cur.runT) && plain > 0 && shaped < 2) return -1;
+      if (leading && Number.isNaN(cur.runT) && plain > 0 && (plain > 2 || shaped < 2) && !isRecordHeader(s, q, k, cur.end)) return -1;
       lastSyslog = cur.syslogStyle;
       if (Number.isNaN(cur.runT)) {
         cur.runT = t;
@@ -267,12 +267,27 @@ function headerRun(cur: Cursor, s: string, q: number, ref: number, leading = fal
         return k;
       }
       // Before the timestamp: a plain lower-case word (a component or state name) after a header-shaped first field.
-      if (tok === 0 || ++plain > 2 || !isLowerWord(s, k, e)) return -1;
+      if (tok === 0 || ++plain > 3 || !isLowerWord(s, k, e)) return -1;
     } else if (Number.isNaN(cur.runT)) shaped++;
     if (e >= n || s.charCodeAt(e) !== SPACE) return -1;
     k = skipSp(s, e);
   }
   return -1;
+}
+
+/**
+ * A record-numbered header before an epoch: the line starts with a record number (digits), the
+ * timestamp at [t, te) is a bare epoch (all digits), and a signed integer field follows it
+ * (`<seq> <fields...> <epoch> <flag> msg`, the shape of exported event tables). Its fields between
+ * may then be plain words (`412 full partition status 1700000000 -1 running`).
+ */
+function isRecordHeader(s: string, q: number, t: number, te: number): boolean {
+  const qe = tokenEnd(s, q);
+  if (!isAllDigits(s, q, qe) || !isAllDigits(s, t, te) || te - t < 9 || s.charCodeAt(te) !== SPACE) return false;
+  let f = te + 1;
+  if (s.charCodeAt(f) === MINUS) f++;
+  const fe = tokenEnd(s, f);
+  return fe > f && isAllDigits(s, f, fe) && fe - f <= 6 && s.charCodeAt(fe) === SPACE;
 }
 
 /**

@@ -14,7 +14,7 @@ const MESSAGE_FLOOR: Record<string, number> = {
   Apache: 0.995,
   BGL: 0.995,
   HDFS: 0.995,
-  HPC: 0.97,
+  HPC: 0.995,
   Hadoop: 0.995,
   HealthApp: 0.995,
   Linux: 0.99,
@@ -27,8 +27,8 @@ const MESSAGE_FLOOR: Record<string, number> = {
   Windows: 0.995,
   Zookeeper: 0.995,
 };
-/** Share of lines whose timestamp is read (HPC's few lines without a header run keep the receive time). */
-const TIMESTAMP_FLOOR: Record<string, number> = { HPC: 0.97 };
+/** Share of lines whose timestamp is read. */
+const TIMESTAMP_FLOOR: Record<string, number> = { HPC: 0.995 };
 const LEVEL_FLOOR = 0.98;
 
 assertLoghubPresent();
