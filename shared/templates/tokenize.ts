@@ -319,7 +319,32 @@ function truncateTo(st: TokenCursor, k: number): void {
   }
 }
 
+/** `user`, `User`, `USER`: the word before an account name. */
+function isUserWord(text: string, s: number, e: number): boolean {
+  return e - s === 4 && (text.charCodeAt(s) | 0x20) === 0x75 && text.slice(s + 1, e).toLowerCase() === 'ser';
+}
+
+/** `for`, `by` (any case): the words that introduce whom an action was for or by. */
+function isForOrBy(text: string, s: number, e: number): boolean {
+  const w = text.slice(s, e).toLowerCase();
+  return w === 'for' || w === 'by';
+}
+
+/**
+ * `for user <name>`, `by user <name>`: an account name after those words (whitespace between) is a
+ * variable whatever it looks like (`root`, `news`): a name, not a word of the message. Only after
+ * `for`/`by user`: elsewhere `user` is often prose (`check pass; user unknown`, `no more user methods`).
+ */
+function isUserName(st: TokenCursor, start: number): boolean {
+  const len = st.tokens.length;
+  if (len < 2 || st.kinds[len - 1] !== KIND_WORD || st.kinds[len - 2] !== KIND_WORD) return false;
+  const ps = st.starts[len - 1]!;
+  const pe = st.ends[len - 1]!;
+  return pe < start && isUserWord(st.text, ps, pe) && st.ends[len - 2]! < ps && isForOrBy(st.text, st.starts[len - 2]!, st.ends[len - 2]!);
+}
+
 function emit(st: TokenCursor, kind: number, start: number, end: number): void {
+  if (kind === KIND_WORD && isUserName(st, start)) kind = KIND_VAR;
   const text = st.text;
   const kinds = st.kinds;
   let len = st.tokens.length;

@@ -46,13 +46,12 @@ function sample(system: string): LoghubSample {
 const MIN_SAME_ID_ACROSS_ORDERS = 0.77;
 
 /**
- * Known instability (not fixed here): Linux's user names take four values or fewer in the sample, so
- * the closed-set rule (maxValues 4) keeps them as constants; fresh values make them variables and GA
- * rises from 0.877 to 1.000. Proxifier: fresh host names (digit-free dotted names) no longer repeat,
- * and its `Could not resolve <host>` lines split or over-merge: 1.000 -> 0.977. The bounds for these
- * two are set at what is true; every other system stays within the goal, 0.02.
+ * Known instability (not fixed here): Proxifier's fresh host names (digit-free dotted names) no
+ * longer repeat, and its `Could not resolve <host>` lines split or over-merge: GA 1.000 -> 0.977.
+ * Its bound is set at what is true; every other system stays within the goal, 0.02 (Linux moved by
+ * 0.123 before `for user <name>` was masked: its few user names stayed constants).
  */
-const FRESH_BOUND: Record<string, number> = { Linux: 0.125, Proxifier: 0.025 };
+const FRESH_BOUND: Record<string, number> = { Proxifier: 0.025 };
 
 assertLoghubPresent();
 
