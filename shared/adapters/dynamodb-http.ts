@@ -16,7 +16,7 @@
  * - Credentials: the SDK's provider chain. Here config.awsCredentials(): the local services'
  *   fixed ones, else the function role's from the Lambda environment.
  */
-import { AwsClient } from 'aws4fetch';
+import { resetSigners, signer, withRetries } from './signed-fetch.ts';
 import * as config from '../config.ts';
 
 type AttributeValue =
@@ -42,44 +42,27 @@ export const isConditionFailed = (err: unknown): err is DynamoDbError =>
   err instanceof DynamoDbError && err.name === 'ConditionalCheckFailedException';
 
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable']);
-const ATTEMPTS = 3;
-
-let client: AwsClient | undefined;
-function signer(): AwsClient {
-  // retries: 0: aws4fetch's own loop retries 5xx up to 10 times; ours (below) also knows throttling.
-  client ??= new AwsClient({ ...config.awsCredentials(), service: 'dynamodb', region: config.region(), retries: 0 });
-  return client;
-}
-
 const endpoint = (): string => config.dynamodb().endpoint ?? `https://dynamodb.${config.region()}.amazonaws.com`;
 
 /** Calls one DynamoDB operation with a request in DynamoDB's shape (attribute values already marshalled). */
 export async function call<T = Record<string, unknown>>(operation: string, request: object, signal?: AbortSignal): Promise<T> {
   const body = JSON.stringify(request);
-  for (let attempt = 1; ; attempt++) {
-    let failure: unknown;
-    try {
-      const res = await signer().fetch(endpoint(), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
-        body,
-        signal,
-      });
-      const text = await res.text();
-      const out = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      if (res.ok) return out as T;
-      failure = toError(operation, res.status, out);
-    } catch (err) {
-      failure = err;
-    }
-    if (!retryable(failure) || signal?.aborted || attempt >= ATTEMPTS) throw failure;
-    await new Promise((r) => setTimeout(r, (0.5 + Math.random() / 2) * 25 * 2 ** (attempt - 1)));
-  }
+  return withRetries(async () => {
+    const res = await signer('dynamodb').fetch(endpoint(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+      body,
+      signal,
+    });
+    const text = await res.text();
+    const out = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    if (!res.ok) throw toError(operation, res.status, out);
+    return out as T;
+  }, transient, signal);
 }
 
-/** Throttling and 5xx answers, and network failures (fetch's TypeError); not an abort, not a client error. */
-const retryable = (err: unknown): boolean =>
-  err instanceof DynamoDbError ? err.status >= 500 || THROTTLED.has(err.name) : err instanceof TypeError;
+/** Throttling and 5xx answers (network failures: withRetries); not a client error. */
+const transient = (err: unknown): boolean => err instanceof DynamoDbError && (err.status >= 500 || THROTTLED.has(err.name));
 
 function toError(operation: string, status: number, out: Record<string, unknown>): DynamoDbError {
   const type = String(out.__type ?? `HTTP${status}`);
@@ -185,6 +168,4 @@ export async function scanPage(table: string, start?: Item): Promise<{ items: It
 }
 
 /** Forgets the signer (its credentials), e.g. after a test changed the environment. */
-export function resetDynamoHttp(): void {
-  client = undefined;
-}
+export const resetDynamoHttp = resetSigners;
