@@ -1,6 +1,6 @@
 /**
  * What every protocol decoder produces, and how it becomes Kafka records: the same envelope as the
- * native path (shared/envelope.ts), the same ids and partition keys (ids.ts), the same per-event limit
+ * native path (shared/envelope/), the same ids and partition keys (ids.ts), the same per-event limit
  * (cut and flagged `truncated`), the same request metadata (X-Log-Source/-Host/-Tags) as defaults.
  *
  * A protocol event is either a `doc` (an object that becomes the raw's JSON text; when it is over the
@@ -8,7 +8,8 @@
  * (cut like a native line). `source`/`host`/`tags` come from the protocol (OTLP's service.name, an ES
  * index, a Loki stream's labels...) and win over the request's headers.
  */
-import { ENVELOPE_VERSION, type RawEnvelope } from '../../envelope.ts';
+import { ENVELOPE_VERSION, type RawEnvelope } from '../../envelope/types.ts';
+import { envelopeValue, metadataPart, requestParts } from '../../envelope/encode.ts';
 import { IngestError } from '../errors.ts';
 import type { IngestRequest } from '../http.ts';
 import { idempotentIds, MAX_EVENTS_PER_REQUEST, partitionKeys, timeIds } from '../ids.ts';
@@ -19,9 +20,11 @@ import { fitJsonLiteral, truncateUtf8 } from '../split.ts';
 export type EventDoc = Record<string, unknown> & { message?: string };
 
 export interface ProtocolEvent {
-  /** The event as an object (its JSON text is the raw), or a function making it (with `raw` already its JSON text). */
-  doc?: EventDoc | (() => EventDoc);
+  /** The event as an object: its JSON text is the raw. */
+  doc?: EventDoc;
+  /** The raw text; with `json`, it is the JSON text of a document (cut inside its message when too long, so it stays JSON). */
   raw?: string;
+  json?: boolean;
   source?: string | undefined;
   host?: string | undefined;
   tags?: string[] | undefined;
@@ -39,6 +42,8 @@ export interface ProtocolResult {
   accepted: number;
   truncated: number;
   bodyBytes: number;
+  /** What the request costs against the tenant's ceiling (as native ingest counts it). */
+  cost: { events: number; bytes: number };
   record(index: number): IngestRecord;
   batches(maxRecords?: number, maxBytes?: number): Generator<IngestRecord[], void, undefined>;
 }
@@ -75,9 +80,9 @@ interface Compact {
 
 /** Builds the records of `events` for the request `req` (its metadata headers are the defaults). */
 export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[], ctx: ProtocolContext, bodyBytes: number): ProtocolResult {
-  if (events.length > MAX_EVENTS_PER_REQUEST) {
-    throw new IngestError(413, 'body_too_large', `More than ${MAX_EVENTS_PER_REQUEST} events in one request. Split the batch.`);
-  }
+  const maxEvents = Math.min(ctx.limits.maxEventsPerRequest ?? MAX_EVENTS_PER_REQUEST, MAX_EVENTS_PER_REQUEST);
+  if (events.length > maxEvents) throw IngestError.tooManyEvents(maxEvents);
+  const minEventBytes = ctx.limits.minEventBytes ?? 0;
   const tenant = ctx.tenant;
   const max = ctx.limits.maxEventBytes;
   const md = readMetadata(req);
@@ -92,6 +97,8 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
   let lastHost: string | undefined;
   let lastTags: readonly string[] | undefined;
   let lastMid = '';
+  let costBytes = 0;
+  const baseMidLength = `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
 
   let truncated = 0;
   const compact: Compact[] = new Array<Compact>(events.length);
@@ -100,13 +107,13 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     let raw: string;
     let bytes: number;
     let cut: boolean;
-    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(typeof ev.doc === 'function' ? ev.doc() : ev.doc, max));
+    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(ev.doc, max));
     else {
       const text = ev.raw ?? '';
       bytes = Buffer.byteLength(text);
       cut = bytes > max;
       // Over the limit: a doc-backed raw is cut inside its message (it stays JSON), plain text on a character boundary.
-      raw = !cut ? text : typeof ev.doc === 'function' ? fitDoc(ev.doc(), max).raw : truncateUtf8(text, max);
+      raw = !cut ? text : ev.json === true ? fitDoc(JSON.parse(text) as EventDoc, max).raw : truncateUtf8(text, max);
     }
     const fitted = fitJsonLiteral(raw, 2 * max + 2);
     if (fitted !== raw) {
@@ -117,26 +124,23 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     const source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
     const host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
     const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
-    compact[i] = { raw, bytes, cut, source, host, tags, mid: midOf(source, host, tags) };
+    const mid = midOf(source, host, tags);
+    compact[i] = { raw, bytes, cut, source, host, tags, mid };
+    // As parse.ts charges the tenant's ceiling: the event (at least minEventBytes) plus its metadata.
+    costBytes += (bytes < minEventBytes ? minEventBytes : bytes) + mid.length - baseMidLength;
   }
 
-  // The Kafka value by concatenation in RawEnvelope's field order, so it equals JSON.stringify(envelope)
-  // (a unit test holds that), as parse.ts builds it: only the raw goes through JSON.stringify per event.
+  // The Kafka value from parts made once (shared/envelope/encode.ts): only the raw is escaped per event.
   function midOf(source: string | undefined, host: string | undefined, tags: readonly string[]): string {
     if (source === lastSource && host === lastHost && tags === lastTags) return lastMid;
     lastSource = source;
     lastHost = host;
     lastTags = tags;
-    lastMid =
-      `","receivedAt":"${receivedAt}"` +
-      (source !== undefined ? `,"source":${JSON.stringify(source)}` : '') +
-      (host !== undefined ? `,"host":${JSON.stringify(host)}` : '') +
-      `,"tags":${JSON.stringify(tags)},"raw":`;
+    lastMid = metadataPart(receivedAt, source, host, tags);
     return lastMid;
   }
 
-  const head = `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)},"id":"`;
-  const end = `,"requestId":${JSON.stringify(req.requestId)}}`;
+  const parts = requestParts(tenant, req.requestId);
   const record = (i: number): IngestRecord => {
     const c = compact[i];
     if (c === undefined) throw new RangeError(`no event ${i}`);
@@ -149,7 +153,7 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     envelope.truncated = c.cut;
     envelope.originalBytes = c.bytes;
     envelope.requestId = req.requestId;
-    const value = head + id + c.mid + JSON.stringify(c.raw) + (c.cut ? ',"truncated":true,"originalBytes":' : ',"truncated":false,"originalBytes":') + c.bytes + end;
+    const value = envelopeValue(parts, id, c.mid, c.raw, c.cut, c.bytes);
     return { key: keys[(keyOffset + i) % keys.length]!, envelope, value: Buffer.from(value, 'utf8') };
   };
   const n = compact.length;
@@ -157,6 +161,7 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     accepted: n,
     truncated,
     bodyBytes,
+    cost: { events: n, bytes: costBytes },
     record,
     *batches(maxRecords = 10_000, maxBytes = Infinity) {
       let batch: IngestRecord[] = [];
