@@ -15,37 +15,11 @@
  *   await reader.close();
  */
 import { Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
+import type { PartitionPosition, ReadRange, TopicRecord } from '../topic-records.ts';
 import { clientOptions } from './kafka.ts';
 
-export interface TopicRecord {
-  partition: number;
-  offset: bigint;
-  /** Record timestamp, ms since the epoch. */
-  timestamp: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: [Buffer | null, Buffer | null][];
-}
-
-export interface PartitionPosition {
-  partition: number;
-  /** The group's committed offset (the next offset to read), or null when it never committed. */
-  committed: bigint | null;
-  /** The log start offset (older records were deleted by retention). */
-  earliest: bigint;
-  /** The high watermark: one past the last readable record. */
-  latest: bigint;
-  /** Where reading resumes: the committed offset, or `earliest` when none (or when it fell behind retention). */
-  start: bigint;
-}
-
-export interface ReadRange {
-  partition: number;
-  /** First offset to read. */
-  start: bigint;
-  /** Stop before this offset (exclusive). */
-  end: bigint;
-}
+/** The record, position and range types (kernel: shared/topic-records.ts; the archive's ports speak them), re-exported for the readers. */
+export type { PartitionPosition, ReadRange, TopicRecord } from '../topic-records.ts';
 
 export interface ReadOptions {
   /** Stop fetching at this time (ms since the epoch); what was read so far is returned. */

@@ -1,7 +1,7 @@
 /**
  * The archiver's core: read `logs.raw` from the group's committed offsets, write gzip NDJSON objects
  * per (partition, tenant, hour), then commit. It talks to Kafka and S3 only through the two small
- * interfaces below (wired to the real adapters in functions/archive.ts through run.ts).
+ * interfaces in ./ports.ts (wired to the real adapters in functions/archive.ts through run.ts).
  *
  * ## Invariant: the same offset range always gives the same objects
  *
@@ -26,24 +26,13 @@
  * (the offsets were not committed) and nothing duplicated (the next run overwrites the same keys).
  * A run that cannot finish reading a recorded range before its deadline uploads nothing of it.
  */
-import type { PartitionPosition, ReadRange, TopicRecord } from '../adapters/kafka-consumer.ts';
+import type { ArchiveSink, ArchiveSource, PartitionPosition, ReadRange, TopicRecord } from './ports.ts';
 import { Grouper, type ArchiveGroup } from './grouping.ts';
 import { manifestKey } from './keys.ts';
 import { encodeNdjsonGz } from './ndjson.ts';
 import { forEachLimit } from '../concurrency.ts';
 
-export interface ArchiveSource {
-  readonly topic: string;
-  positions(): Promise<PartitionPosition[]>;
-  read(ranges: readonly ReadRange[], opts: { deadlineMs: number; onRecord: (r: TopicRecord) => boolean | void }): Promise<Map<number, bigint>>;
-  commit(offsets: ReadonlyMap<number, bigint>): Promise<void>;
-}
-
-export interface ArchiveSink {
-  put(key: string, body: Buffer, opts: { contentType?: string; contentEncoding?: string; metadata?: Record<string, string> }): Promise<void>;
-  putIfAbsent(key: string, body: Buffer): Promise<boolean>;
-  get(key: string): Promise<Buffer | undefined>;
-}
+export type { ArchiveSink, ArchiveSource } from './ports.ts';
 
 export interface RangeManifest {
   v: 1;

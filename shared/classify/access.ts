@@ -80,6 +80,22 @@ export function parseAccess(cur: Cursor, line: string, ref: number, d: Draft): b
   if (ident !== '-') fields.ident = ident;
   const user = line.slice(e2 + 1, e3);
   if (user !== '-') fields.user = user;
+  requestFields(request, fields);
+  fields.status = status;
+  fields.bytes = bytes;
+
+  d.format = 'access_common';
+  i = combinedTail(cur, line, be, fields, d);
+  extraTokens(line, i, fields);
+  d.t = t;
+  d.tRaw = line.slice(br + 2, cur.end - 1);
+  d.fields = fields;
+  d.message = trimEnd(line);
+  return true;
+}
+
+/** The request line: method, path and protocol (or the whole `request` when it has no space). */
+function requestFields(request: string, fields: Record<string, unknown>): void {
   const sp1 = request.indexOf(' ');
   if (sp1 > 0) {
     fields.method = request.slice(0, sp1);
@@ -89,11 +105,10 @@ export function parseAccess(cur: Cursor, line: string, ref: number, d: Draft): b
       fields.protocol = request.slice(sp2 + 1);
     } else fields.path = request.slice(sp1 + 1);
   } else fields.request = request;
-  fields.status = status;
-  fields.bytes = bytes;
+}
 
-  d.format = 'access_common';
-  i = be;
+/** Combined Log Format's quoted referrer and user agent at i (after the bytes); returns where they end (i when absent). */
+function combinedTail(cur: Cursor, line: string, i: number, fields: Record<string, unknown>, d: Draft): number {
   if (line.charCodeAt(i) === 0x20 && line.charCodeAt(i + 1) === 0x22) {
     const ref1 = quoted(cur, line, i + 1);
     if (ref1 !== undefined && line.charCodeAt(cur.qEnd) === 0x20) {
@@ -102,11 +117,15 @@ export function parseAccess(cur: Cursor, line: string, ref: number, d: Draft): b
         d.format = 'access_combined';
         if (ref1 !== '-') fields.referrer = ref1;
         if (ua !== '-') fields.user_agent = ua;
-        i = cur.qEnd;
+        return cur.qEnd;
       }
     }
   }
-  // Extra tokens: a bare response time, or rt=/request_time= pairs.
+  return i;
+}
+
+/** Extra tokens from i: a bare response time, or rt=/request_time= pairs (the first one found counts). */
+function extraTokens(line: string, i: number, fields: Record<string, unknown>): void {
   let guard = 0;
   while (i < line.length && line.charCodeAt(i) === 0x20 && guard++ < 16) {
     const te = token(line, i + 1);
@@ -129,9 +148,4 @@ export function parseAccess(cur: Cursor, line: string, ref: number, d: Draft): b
       }
     }
   }
-  d.t = t;
-  d.tRaw = line.slice(br + 2, cur.end - 1);
-  d.fields = fields;
-  d.message = trimEnd(line);
-  return true;
 }

@@ -87,6 +87,25 @@ export function parseExtension(s: string, i: number): Record<string, string> {
   return out;
 }
 
+/** Extension keys holding the event time, in order of preference. */
+const TIME_KEYS = ['rt', 'end', 'start'];
+
+/** The event time: the first of rt, end, start that reads as epoch (s or ms) or a timestamp. */
+function eventTime(cur: Cursor, ext: Record<string, string>, ref: number, d: Draft): void {
+  for (const k of TIME_KEYS) {
+    const v = ext[k];
+    if (v === undefined) continue;
+    const num = Number(v);
+    const t = v !== '' && Number.isFinite(num) ? epochToMs(num) : parseTimestampString(cur, v, ref);
+    if (!Number.isNaN(t)) {
+      d.t = t;
+      d.tRaw = v;
+      d.tKey = 'timestamp';
+      break;
+    }
+  }
+}
+
 export function parseCef(cur: Cursor, line: string, start: number, ref: number, d: Draft): boolean {
   if (!line.startsWith('CEF:', start)) return false;
   const parts: string[] = [];
@@ -125,18 +144,7 @@ export function parseCef(cur: Cursor, line: string, start: number, ref: number, 
   d.level = severityLevel(severity.trim());
   d.service = product !== '' ? product : undefined;
   if (ext.dvchost !== undefined) d.host = ext.dvchost;
-  for (const k of ['rt', 'end', 'start']) {
-    const v = ext[k];
-    if (v === undefined) continue;
-    const num = Number(v);
-    const t = v !== '' && Number.isFinite(num) ? epochToMs(num) : parseTimestampString(cur, v, ref);
-    if (!Number.isNaN(t)) {
-      d.t = t;
-      d.tRaw = v;
-      d.tKey = 'timestamp';
-      break;
-    }
-  }
+  eventTime(cur, ext, ref, d);
   d.fields = {
     cef_version: version,
     device_vendor: vendor,

@@ -100,7 +100,18 @@ function parseJdk8(cur: Cursor, line: string, rest: string, ref: number, d: Draf
   }
   const coll = /\[([A-Za-z][\w ]*?): \d+[KMG]->/.exec(body);
   if (coll !== null && coll[1] !== undefined) fields.collector = coll[1];
-  // Whole-heap transition: the first one at bracket depth 1.
+  jdk8Heap(body, fields);
+  jdk8Times(body, fields);
+  d.format = 'jvm_gc';
+  d.t = t;
+  d.tRaw = tRaw;
+  d.fields = fields;
+  d.message = trimEnd(body) + rest;
+  return true;
+}
+
+/** JDK 8: the whole-heap transition, the first one at bracket depth 1. */
+function jdk8Heap(body: string, fields: Record<string, unknown>): void {
   HEAP_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   let depth = 0;
@@ -112,12 +123,14 @@ function parseJdk8(cur: Cursor, line: string, rest: string, ref: number, d: Draf
       else if (c === 0x5d) depth--;
     }
     if (depth === 1) {
-      fields.heap_before_kb = kb(m[1] ?? '0', m[2] ?? 'K');
-      fields.heap_after_kb = kb(m[3] ?? '0', m[4] ?? 'K');
-      fields.heap_total_kb = kb(m[5] ?? '0', m[6] ?? 'K');
+      heapFields(m, fields);
       break;
     }
   }
+}
+
+/** JDK 8: the pause (the last `N secs]` before `[Times:`) and the `[Times: user= sys=, real= secs]` figures. */
+function jdk8Times(body: string, fields: Record<string, unknown>): void {
   const timesAt = body.indexOf('[Times:');
   const head = timesAt >= 0 ? body.slice(0, timesAt) : body;
   const secs = head.match(/(?<!\d)(\d+\.\d+) secs\]/g);
@@ -133,12 +146,19 @@ function parseJdk8(cur: Cursor, line: string, rest: string, ref: number, d: Draf
       fields.real_s = Number(tm[3]);
     }
   }
-  d.format = 'jvm_gc';
-  d.t = t;
-  d.tRaw = tRaw;
-  d.fields = fields;
-  d.message = trimEnd(body) + rest;
-  return true;
+}
+
+/** heap_before_kb, heap_after_kb, heap_total_kb from a HEAP_RE match. */
+function heapFields(m: RegExpExecArray, fields: Record<string, unknown>): void {
+  fields.heap_before_kb = kb(m[1] ?? '0', m[2] ?? 'K');
+  fields.heap_after_kb = kb(m[3] ?? '0', m[4] ?? 'K');
+  fields.heap_total_kb = kb(m[5] ?? '0', m[6] ?? 'K');
+}
+
+/** An uptime decoration (`12.345s`, `120ms`, `5ns`) in seconds. */
+function uptimeSeconds(text: string): number {
+  const v = Number.parseFloat(text);
+  return text.endsWith('ms') ? v / 1000 : text.endsWith('ns') ? v / 1e9 : v;
 }
 
 function isTagChar(c: number): boolean {
@@ -163,10 +183,8 @@ function parseUnified(cur: Cursor, line: string, rest: string, ref: number, d: D
     const c = trimmed.charCodeAt(0);
     if (c >= 0x30 && c <= 0x39) {
       const last = trimmed.charCodeAt(trimmed.length - 1);
-      if (last === 0x73 /* s */ && /^\d+(\.\d+)?(s|ms|ns)$/.test(trimmed)) {
-        const v = Number.parseFloat(trimmed);
-        fields.uptime_s = trimmed.endsWith('ms') ? v / 1000 : trimmed.endsWith('ns') ? v / 1e9 : v;
-      } else if (/^\d+$/.test(trimmed)) {
+      if (last === 0x73 /* s */ && /^\d+(\.\d+)?(s|ms|ns)$/.test(trimmed)) fields.uptime_s = uptimeSeconds(trimmed);
+      else if (/^\d+$/.test(trimmed)) {
         // pid / tid / timemillis: keep only a plausible epoch-ms as time.
         if (trimmed.length === 13 && Number.isNaN(t)) {
           t = Number(trimmed);
@@ -198,34 +216,7 @@ function parseUnified(cur: Cursor, line: string, rest: string, ref: number, d: D
   const message = trimEnd(line.slice(i));
   fields.tags = tags;
   const tagList = tags.split(',');
-  if (tagList.includes('gc')) {
-    const id = /^GC\((\d+)\) /.exec(message);
-    if (id !== null) fields.gc_id = Number(id[1]);
-    HEAP_RE.lastIndex = 0;
-    const hm = HEAP_RE.exec(message);
-    if (id !== null && hm !== null) {
-      fields.heap_before_kb = kb(hm[1] ?? '0', hm[2] ?? 'K');
-      fields.heap_after_kb = kb(hm[3] ?? '0', hm[4] ?? 'K');
-      fields.heap_total_kb = kb(hm[5] ?? '0', hm[6] ?? 'K');
-      // Type and cause: text between "GC(n) " and the heap figures; the last (...) group is the cause.
-      const between = message.slice(id[0].length, hm.index).trim();
-      let k = between.indexOf('(');
-      const groupsText: string[] = [];
-      const typeText = k < 0 ? between : between.slice(0, k).trim();
-      while (k >= 0 && k < between.length) {
-        const g = paren(cur, between, k);
-        if (g === undefined) break;
-        groupsText.push(g);
-        k = between.indexOf('(', cur.pEnd);
-      }
-      if (groupsText.length > 0) fields.cause = groupsText.pop();
-      fields.gc_type = groupsText.length > 0 ? `${typeText} (${groupsText.join(') (')})` : typeText;
-      const pm = /(?<!\d)(\d+(?:\.\d+)?)ms\s*$/.exec(message.slice(hm.index));
-      if (pm !== null) fields.pause_ms = Number(pm[1]);
-    }
-    const using = /^Using (\S+(?: \S+)?)$/.exec(message);
-    if (using !== null) fields.collector = using[1];
-  }
+  if (tagList.includes('gc')) unifiedGcFields(cur, message, fields);
   d.format = 'jvm_unified';
   d.t = t;
   d.tRaw = tRaw;
@@ -233,6 +224,34 @@ function parseUnified(cur: Cursor, line: string, rest: string, ref: number, d: D
   d.fields = fields;
   d.message = message + rest;
   return true;
+}
+
+/** Unified logging, `gc` tag: the id, heap figures, type, cause and pause of a `GC(n) ...` message, or the collector of `Using ...`. */
+function unifiedGcFields(cur: Cursor, message: string, fields: Record<string, unknown>): void {
+  const id = /^GC\((\d+)\) /.exec(message);
+  if (id !== null) fields.gc_id = Number(id[1]);
+  HEAP_RE.lastIndex = 0;
+  const hm = HEAP_RE.exec(message);
+  if (id !== null && hm !== null) {
+    heapFields(hm, fields);
+    // Type and cause: text between "GC(n) " and the heap figures; the last (...) group is the cause.
+    const between = message.slice(id[0].length, hm.index).trim();
+    let k = between.indexOf('(');
+    const groupsText: string[] = [];
+    const typeText = k < 0 ? between : between.slice(0, k).trim();
+    while (k >= 0 && k < between.length) {
+      const g = paren(cur, between, k);
+      if (g === undefined) break;
+      groupsText.push(g);
+      k = between.indexOf('(', cur.pEnd);
+    }
+    if (groupsText.length > 0) fields.cause = groupsText.pop();
+    fields.gc_type = groupsText.length > 0 ? `${typeText} (${groupsText.join(') (')})` : typeText;
+    const pm = /(?<!\d)(\d+(?:\.\d+)?)ms\s*$/.exec(message.slice(hm.index));
+    if (pm !== null) fields.pause_ms = Number(pm[1]);
+  }
+  const using = /^Using (\S+(?: \S+)?)$/.exec(message);
+  if (using !== null) fields.collector = using[1];
 }
 
 /** JVM GC line (either generation of the format)? Fills the draft and returns true. */

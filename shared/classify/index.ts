@@ -63,28 +63,7 @@ function dispatch(cur: Cursor, raw: string, ref: number, d: Draft): void {
     return;
   }
   if (parseGeneric(cur, line, rest, ref, d)) {
-    // A CEF payload behind a generic (syslog-like) header: "<time> [host] CEF:0|...".
-    const cefAt = d.message.startsWith('CEF:') ? 0 : d.format === 'generic' && !Number.isNaN(d.t) ? hostThenCef(d.message) : -1;
-    if (cefAt > 0) {
-      d.host = d.message.slice(0, cefAt - 1);
-      d.message = d.message.slice(cefAt);
-    }
-    if (cefAt >= 0) {
-      const host = d.host;
-      const t = d.t;
-      const tRaw = d.tRaw;
-      const save = d.fields;
-      d.fields = {};
-      if (parseCef(cur, d.message, 0, ref, d)) {
-        if (d.host === undefined) d.host = host;
-        if (!Number.isNaN(t)) {
-          d.t = t;
-          d.tRaw = tRaw;
-        }
-        return;
-      }
-      d.fields = save;
-    }
+    cefBehindHeader(cur, ref, d);
     return;
   }
   if (parseLogfmt(cur, line, ref, d)) {
@@ -93,6 +72,34 @@ function dispatch(cur: Cursor, raw: string, ref: number, d: Draft): void {
   }
   d.format = 'text';
   d.message = trimEnd(raw.slice(i));
+}
+
+/**
+ * After `parseGeneric`: a CEF payload behind a generic (syslog-like) header, "<time> [host] CEF:0|...",
+ * is parsed as CEF, keeping the header's host and time. Otherwise the draft stays as it is.
+ */
+function cefBehindHeader(cur: Cursor, ref: number, d: Draft): void {
+  const cefAt = d.message.startsWith('CEF:') ? 0 : d.format === 'generic' && !Number.isNaN(d.t) ? hostThenCef(d.message) : -1;
+  if (cefAt > 0) {
+    d.host = d.message.slice(0, cefAt - 1);
+    d.message = d.message.slice(cefAt);
+  }
+  if (cefAt >= 0) {
+    const host = d.host;
+    const t = d.t;
+    const tRaw = d.tRaw;
+    const save = d.fields;
+    d.fields = {};
+    if (parseCef(cur, d.message, 0, ref, d)) {
+      if (d.host === undefined) d.host = host;
+      if (!Number.isNaN(t)) {
+        d.t = t;
+        d.tRaw = tRaw;
+      }
+      return;
+    }
+    d.fields = save;
+  }
 }
 
 /** "host CEF:<digit>": index of "CEF:", else -1. */

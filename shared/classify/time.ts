@@ -299,120 +299,144 @@ function parseNumeric(cur: TimeCursor, s: string, i: number, ref: number): numbe
   while (j < s.length && isDigit(s.charCodeAt(j)) && j - i < 20) j++;
   const n = j - i;
   const sep = s.charCodeAt(j);
-  if (n === 4 && (sep === C.MINUS || sep === C.SLASH || sep === C.DOT)) {
-    // yyyy-mm-dd, yyyy/mm/dd, yyyy.mm.dd
-    const y = fixed(s, i, 4);
-    const mo = readNum(cur, s, j + 1, 2);
-    if (mo < 1 || s.charCodeAt(cur.numEnd) !== sep) return NaN;
-    const d = readNum(cur, s, cur.numEnd + 1, 2);
-    if (d < 1) return NaN;
-    return dateThenTime(cur, s, cur.numEnd, y, mo, d);
-  }
-  if (n === 8) {
-    // yyyymmdd, then -, T or space and a time (hh:mm:ss or hhmmss).
-    const y = fixed(s, i, 4);
-    const mo = fixed(s, i + 4, 2);
-    const d = fixed(s, i + 6, 2);
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
-    if ((sep === C.T || sep === C.MINUS) && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
-      const hms = fixed(s, j + 1, 6);
-      const off = readZone(cur, s, j + 7);
-      cur.end = cur.zEnd;
-      return utc(cur, y, mo, d, Math.floor(hms / 10000), Math.floor(hms / 100) % 100, hms % 100, 0) - off * 60_000;
-    }
-    return dateThenTime(cur, s, j, y, mo, d);
-  }
-  if (n === 6 && sep === C.SPACE && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
-    // yymmdd hhmmss
-    const ymd = fixed(s, i, 6);
+  if (n === 4 && (sep === C.MINUS || sep === C.SLASH || sep === C.DOT)) return parseYearFirst(cur, s, i, j);
+  if (n === 8) return parseCompactDate(cur, s, i, j);
+  if (n === 6 && sep === C.SPACE && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) return parseCompactShort(cur, s, i, j);
+  if (n === 1 || n === 2) return parseSmallFirst(cur, s, i, j, ref);
+  if (n >= 10 && n <= 19 && sep !== C.COLON && sep !== C.MINUS && sep !== C.SLASH) return parseEpoch(cur, s, i, j);
+  return NaN;
+}
+
+/** yyyy-mm-dd, yyyy/mm/dd, yyyy.mm.dd (the separator at j), then an optional time. */
+function parseYearFirst(cur: TimeCursor, s: string, i: number, j: number): number {
+  const sep = s.charCodeAt(j);
+  const y = fixed(s, i, 4);
+  const mo = readNum(cur, s, j + 1, 2);
+  if (mo < 1 || s.charCodeAt(cur.numEnd) !== sep) return NaN;
+  const d = readNum(cur, s, cur.numEnd + 1, 2);
+  if (d < 1) return NaN;
+  return dateThenTime(cur, s, cur.numEnd, y, mo, d);
+}
+
+/** yyyymmdd (i..j), then -, T or space and a time (hh:mm:ss or hhmmss). */
+function parseCompactDate(cur: TimeCursor, s: string, i: number, j: number): number {
+  const sep = s.charCodeAt(j);
+  const y = fixed(s, i, 4);
+  const mo = fixed(s, i + 4, 2);
+  const d = fixed(s, i + 6, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
+  if ((sep === C.T || sep === C.MINUS) && fixed(s, j + 1, 6) >= 0 && !isDigit(s.charCodeAt(j + 7))) {
     const hms = fixed(s, j + 1, 6);
-    const h = Math.floor(hms / 10000);
-    const mi = Math.floor(hms / 100) % 100;
-    const sec = hms % 100;
-    if (h > 23 || mi > 59 || sec > 60) return NaN;
-    cur.end = j + 7;
-    return utc(cur, twoDigitYear(Math.floor(ymd / 10000)), Math.floor(ymd / 100) % 100, ymd % 100, h, mi, sec, 0);
+    const off = readZone(cur, s, j + 7);
+    cur.end = cur.zEnd;
+    return utc(cur, y, mo, d, Math.floor(hms / 10000), Math.floor(hms / 100) % 100, hms % 100, 0) - off * 60_000;
   }
-  if (n === 1 || n === 2) {
-    const a = n === 1 ? s.charCodeAt(i) - C.D0 : fixed(s, i, 2);
-    if (sep === C.COLON) {
-      // Time of day only: the receive date.
-      if (!readTime(cur, s, i)) return NaN;
-      const off = readZone(cur, s, cur.tEnd);
-      cur.end = cur.zEnd;
-      const day = Math.floor(ref / DAY_MS) * DAY_MS;
-      let t = day + ((cur.h * 60 + cur.m) * 60 + cur.s) * 1000 + cur.ms - off * 60_000;
-      if (t > ref + DAY_MS / 2) t -= DAY_MS;
-      return t;
+  return dateThenTime(cur, s, j, y, mo, d);
+}
+
+/** yymmdd hhmmss (the date at i, the space at j). */
+function parseCompactShort(cur: TimeCursor, s: string, i: number, j: number): number {
+  const ymd = fixed(s, i, 6);
+  const hms = fixed(s, j + 1, 6);
+  const h = Math.floor(hms / 10000);
+  const mi = Math.floor(hms / 100) % 100;
+  const sec = hms % 100;
+  if (h > 23 || mi > 59 || sec > 60) return NaN;
+  cur.end = j + 7;
+  return utc(cur, twoDigitYear(Math.floor(ymd / 10000)), Math.floor(ymd / 100) % 100, ymd % 100, h, mi, sec, 0);
+}
+
+/** One or two digits at i..j: a time of day, a day before a month name, or a numeric a/b/c date. */
+function parseSmallFirst(cur: TimeCursor, s: string, i: number, j: number, ref: number): number {
+  const n = j - i;
+  const sep = s.charCodeAt(j);
+  const a = n === 1 ? s.charCodeAt(i) - C.D0 : fixed(s, i, 2);
+  if (sep === C.COLON) return parseTimeOfDay(cur, s, i, ref);
+  if (sep === C.SLASH || sep === C.MINUS || sep === C.DOT || sep === C.SPACE) {
+    if (isLetter(s.charCodeAt(j + 1))) {
+      // dd/Mon/yyyy:hh:mm:ss zone (Common Log Format), dd-Mon-yyyy hh:mm:ss, dd Mon yyyy hh:mm:ss
+      const mo = monthAt(cur, s, j + 1);
+      if (mo === 0 || s.charCodeAt(cur.monthEnd) !== sep) return NaN;
+      const y = fixed(s, cur.monthEnd + 1, 4);
+      if (y < 0) return NaN;
+      return dateThenTime(cur, s, cur.monthEnd + 5, y, mo, a);
     }
-    if (sep === C.SLASH || sep === C.MINUS || sep === C.DOT || sep === C.SPACE) {
-      if (isLetter(s.charCodeAt(j + 1))) {
-        // dd/Mon/yyyy:hh:mm:ss zone (Common Log Format), dd-Mon-yyyy hh:mm:ss, dd Mon yyyy hh:mm:ss
-        const mo = monthAt(cur, s, j + 1);
-        if (mo === 0 || s.charCodeAt(cur.monthEnd) !== sep) return NaN;
-        const y = fixed(s, cur.monthEnd + 1, 4);
-        if (y < 0) return NaN;
-        return dateThenTime(cur, s, cur.monthEnd + 5, y, mo, a);
-      }
-      if (sep === C.SPACE) return NaN;
-      // a/b/c numeric.
-      const b = readNum(cur, s, j + 1, 2);
-      if (b < 0) return NaN;
-      if (s.charCodeAt(cur.numEnd) === C.SPACE && n === 2 && cur.numEnd - j === 3) {
-        // Month and day without a year, then a time: "03-17 16:13:38.811" (logcat), "10.30 16:49:06".
-        return monthDayTime(cur, s, cur.numEnd + 1, ref, a, b);
-      }
-      if (s.charCodeAt(cur.numEnd) !== sep) return NaN;
-      const cStart = cur.numEnd + 1;
-      let c = readNum(cur, s, cStart, 4);
-      if (c < 0) return NaN;
-      const cDigits = cur.numEnd - cStart;
-      if (cDigits !== 2 && cDigits !== 4) return NaN;
-      const afterDate = cur.numEnd;
-      // Time (if any) is the same for every reading: read it once via a dummy date.
-      const base = dateThenTime(cur, s, afterDate, 1970, 1, 1);
-      if (Number.isNaN(base)) return NaN;
-      if (cDigits === 4) {
-        // dd/mm/yyyy or mm/dd/yyyy (dots: always dd.mm.yyyy).
-        const dm = utc(cur, c, b, a, 0, 0, 0, 0);
-        const md = sep === C.DOT ? NaN : utc(cur, c, a, b, 0, 0, 0, 0);
-        const day = closest(ref, b <= 12 ? dm : NaN, a <= 12 ? md : NaN);
-        return Number.isNaN(day) ? NaN : day + base;
-      }
-      // All two-digit: yy/mm/dd, dd/mm/yy, mm/dd/yy: the valid one closest to the receive time.
-      c = c + 0;
-      let best = NaN;
-      if (b <= 12) {
-        best = closest(ref, best, utc(cur, twoDigitYear(a), b, c, 0, 0, 0, 0) + base);
-        best = closest(ref, best, utc(cur, twoDigitYear(c), b, a, 0, 0, 0, 0) + base);
-      }
-      if (a <= 12) best = closest(ref, best, utc(cur, twoDigitYear(c), a, b, 0, 0, 0, 0) + base);
-      return best;
-    }
-    return NaN;
-  }
-  if (n >= 10 && n <= 19 && sep !== C.COLON && sep !== C.MINUS && sep !== C.SLASH) {
-    // Epoch seconds (10 digits, optional fraction), milliseconds (13), micro (16) or nano (19).
-    if (n !== 10 && n !== 13 && n !== 16 && n !== 19) return NaN;
-    let v = Number(s.slice(i, i + 13 > j ? j : i + 13));
-    if (n === 10) v *= 1000;
-    let k = j;
-    if (n === 10 && sep === C.DOT && isDigit(s.charCodeAt(j + 1))) {
-      k = j + 1;
-      let scale = 100;
-      while (k < s.length && isDigit(s.charCodeAt(k))) {
-        if (scale >= 1) v += (s.charCodeAt(k) - C.D0) * scale;
-        scale /= 10;
-        k++;
-      }
-    }
-    if (isLetter(s.charCodeAt(k))) return NaN;
-    // 2000-01-01 .. 2100-01-01 only, so that long ids are not read as times.
-    if (v < 946_684_800_000 || v > 4_102_444_800_000) return NaN;
-    cur.end = k;
-    return Math.floor(v);
+    if (sep === C.SPACE) return NaN;
+    return parseNumericDate(cur, s, j, n, a, ref);
   }
   return NaN;
+}
+
+/** Time of day only (at i): on the receive date. */
+function parseTimeOfDay(cur: TimeCursor, s: string, i: number, ref: number): number {
+  if (!readTime(cur, s, i)) return NaN;
+  const off = readZone(cur, s, cur.tEnd);
+  cur.end = cur.zEnd;
+  const day = Math.floor(ref / DAY_MS) * DAY_MS;
+  let t = day + ((cur.h * 60 + cur.m) * 60 + cur.s) * 1000 + cur.ms - off * 60_000;
+  if (t > ref + DAY_MS / 2) t -= DAY_MS;
+  return t;
+}
+
+/** a/b/c numeric (`a`, n digits, read; the separator at j), or month and day without a year then a time. */
+function parseNumericDate(cur: TimeCursor, s: string, j: number, n: number, a: number, ref: number): number {
+  const sep = s.charCodeAt(j);
+  const b = readNum(cur, s, j + 1, 2);
+  if (b < 0) return NaN;
+  if (s.charCodeAt(cur.numEnd) === C.SPACE && n === 2 && cur.numEnd - j === 3) {
+    // Month and day without a year, then a time: "03-17 16:13:38.811" (logcat), "10.30 16:49:06".
+    return monthDayTime(cur, s, cur.numEnd + 1, ref, a, b);
+  }
+  if (s.charCodeAt(cur.numEnd) !== sep) return NaN;
+  const cStart = cur.numEnd + 1;
+  let c = readNum(cur, s, cStart, 4);
+  if (c < 0) return NaN;
+  const cDigits = cur.numEnd - cStart;
+  if (cDigits !== 2 && cDigits !== 4) return NaN;
+  const afterDate = cur.numEnd;
+  // Time (if any) is the same for every reading: read it once via a dummy date.
+  const base = dateThenTime(cur, s, afterDate, 1970, 1, 1);
+  if (Number.isNaN(base)) return NaN;
+  if (cDigits === 4) {
+    // dd/mm/yyyy or mm/dd/yyyy (dots: always dd.mm.yyyy).
+    const dm = utc(cur, c, b, a, 0, 0, 0, 0);
+    const md = sep === C.DOT ? NaN : utc(cur, c, a, b, 0, 0, 0, 0);
+    const day = closest(ref, b <= 12 ? dm : NaN, a <= 12 ? md : NaN);
+    return Number.isNaN(day) ? NaN : day + base;
+  }
+  // All two-digit: yy/mm/dd, dd/mm/yy, mm/dd/yy: the valid one closest to the receive time.
+  c = c + 0;
+  let best = NaN;
+  if (b <= 12) {
+    best = closest(ref, best, utc(cur, twoDigitYear(a), b, c, 0, 0, 0, 0) + base);
+    best = closest(ref, best, utc(cur, twoDigitYear(c), b, a, 0, 0, 0, 0) + base);
+  }
+  if (a <= 12) best = closest(ref, best, utc(cur, twoDigitYear(c), a, b, 0, 0, 0, 0) + base);
+  return best;
+}
+
+/** Epoch seconds (10 digits at i..j, optional fraction), milliseconds (13), micro (16) or nano (19). */
+function parseEpoch(cur: TimeCursor, s: string, i: number, j: number): number {
+  const n = j - i;
+  const sep = s.charCodeAt(j);
+  if (n !== 10 && n !== 13 && n !== 16 && n !== 19) return NaN;
+  let v = Number(s.slice(i, i + 13 > j ? j : i + 13));
+  if (n === 10) v *= 1000;
+  let k = j;
+  if (n === 10 && sep === C.DOT && isDigit(s.charCodeAt(j + 1))) {
+    k = j + 1;
+    let scale = 100;
+    while (k < s.length && isDigit(s.charCodeAt(k))) {
+      if (scale >= 1) v += (s.charCodeAt(k) - C.D0) * scale;
+      scale /= 10;
+      k++;
+    }
+  }
+  if (isLetter(s.charCodeAt(k))) return NaN;
+  // 2000-01-01 .. 2100-01-01 only, so that long ids are not read as times.
+  if (v < 946_684_800_000 || v > 4_102_444_800_000) return NaN;
+  cur.end = k;
+  return Math.floor(v);
 }
 
 function parseAlpha(cur: TimeCursor, s: string, i: number, ref: number): number {
@@ -447,29 +471,37 @@ function parseAlpha(cur: TimeCursor, s: string, i: number, ref: number): number 
   if (c !== C.SPACE) return NaN;
   j++;
   // "Dec 04 2005 04:47:44" / "Dec 4, 2005 4:47:44 PM"
-  if (fixed(s, j, 4) >= 0 && s.charCodeAt(j + 4) === C.SPACE) {
-    const y = fixed(s, j, 4);
-    if (!readTime(cur, s, j + 5)) {
-      cur.end = j + 4;
-      cur.syslogStyle = false;
-      return utc(cur, y, mo, d, 0, 0, 0, 0);
-    }
-    let h = cur.h;
-    let k = cur.tEnd;
-    // 12-hour clock.
-    if (s.charCodeAt(k) === C.SPACE) {
-      const ap = s.charCodeAt(k + 1) | 0x20;
-      if ((ap === 0x61 || ap === 0x70) && (s.charCodeAt(k + 2) | 0x20) === 0x6d && !isLetter(s.charCodeAt(k + 3))) {
-        if (h === 12) h = 0;
-        if (ap === 0x70) h += 12;
-        k += 3;
-      }
-    }
-    const off = readZone(cur, s, k);
-    cur.end = cur.zEnd;
+  if (fixed(s, j, 4) >= 0 && s.charCodeAt(j + 4) === C.SPACE) return yearThenTime(cur, s, j, mo, d);
+  return timeThenYear(cur, s, j, ref, mo, d);
+}
+
+/** After a month and day: a year at j, then an optional time (12-hour clock allowed) and zone. */
+function yearThenTime(cur: TimeCursor, s: string, j: number, mo: number, d: number): number {
+  const y = fixed(s, j, 4);
+  if (!readTime(cur, s, j + 5)) {
+    cur.end = j + 4;
     cur.syslogStyle = false;
-    return utc(cur, y, mo, d, h, cur.m, cur.s, cur.ms) - off * 60_000;
+    return utc(cur, y, mo, d, 0, 0, 0, 0);
   }
+  let h = cur.h;
+  let k = cur.tEnd;
+  // 12-hour clock.
+  if (s.charCodeAt(k) === C.SPACE) {
+    const ap = s.charCodeAt(k + 1) | 0x20;
+    if ((ap === 0x61 || ap === 0x70) && (s.charCodeAt(k + 2) | 0x20) === 0x6d && !isLetter(s.charCodeAt(k + 3))) {
+      if (h === 12) h = 0;
+      if (ap === 0x70) h += 12;
+      k += 3;
+    }
+  }
+  const off = readZone(cur, s, k);
+  cur.end = cur.zEnd;
+  cur.syslogStyle = false;
+  return utc(cur, y, mo, d, h, cur.m, cur.s, cur.ms) - off * 60_000;
+}
+
+/** After a month and day: a time at j, then a zone and the year (ctime), or no year (syslog: the receive year). */
+function timeThenYear(cur: TimeCursor, s: string, j: number, ref: number, mo: number, d: number): number {
   if (!readTime(cur, s, j)) return NaN;
   let k = cur.tEnd;
   const h = cur.h;

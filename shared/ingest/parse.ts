@@ -122,39 +122,8 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
   const source = md.source;
   const host = md.host;
 
-  // The value is built by concatenation, in RawEnvelope's field order, so it equals JSON.stringify(envelope)
-  // (a unit test holds that); only the event's raw goes through JSON.stringify per event.
-  const head = `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)},"id":"`;
-  const mid =
-    `","receivedAt":"${receivedAt}"` +
-    (source !== undefined ? `,"source":${JSON.stringify(source)}` : '') +
-    (host !== undefined ? `,"host":${JSON.stringify(host)}` : '') +
-    `,"tags":${JSON.stringify(tags)},"raw":`;
-  const tailOk = ',"truncated":false,"originalBytes":';
-  const tailCut = ',"truncated":true,"originalBytes":';
-  const end = `,"requestId":${JSON.stringify(requestId)}}`;
-  const endInvalid = `,"invalidUtf8":true${end}`;
-  // What the tenant's metadata adds to every envelope (up to ~3 KB with 32 long tags): charged per event.
-  const metaBytes = Buffer.byteLength(mid) - `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
-
-  // One object shape per request (no optional keys added or deleted per event).
-  type Make = (id: string, raw: string, truncated: boolean, originalBytes: number) => RawEnvelope;
-  const v = ENVELOPE_VERSION;
-  const makeEnvelope: Make =
-    source !== undefined && host !== undefined
-      ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, host, tags, raw, truncated, originalBytes, requestId })
-      : source !== undefined
-        ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, tags, raw, truncated, originalBytes, requestId })
-        : host !== undefined
-          ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, host, tags, raw, truncated, originalBytes, requestId })
-          : (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, tags, raw, truncated, originalBytes, requestId });
-  const slowEnvelope: Make = (id, raw, truncated, originalBytes) => {
-    const e: Partial<RawEnvelope> = { v, tenant, id, receivedAt };
-    if (source !== undefined) e.source = source;
-    if (host !== undefined) e.host = host;
-    Object.assign(e, { tags, raw, truncated, originalBytes, invalidUtf8: true, requestId });
-    return e as RawEnvelope;
-  };
+  const { head, mid, tailOk, tailCut, end, endInvalid, metaBytes } = valueParts(tenant, receivedAt, source, host, tags, requestId);
+  const { makeEnvelope, slowEnvelope } = envelopeMakers(tenant, receivedAt, source, host, tags, requestId);
 
   const raws: string[] = [];
   let sizes = new Uint32Array(1024);
@@ -244,6 +213,50 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
       if (batch.length > 0) yield batch;
     },
   };
+}
+
+/**
+ * The parts of every record's value but the id and the raw event. The value is built by concatenation,
+ * in RawEnvelope's field order, so it equals JSON.stringify(envelope) (a unit test holds that); only the
+ * event's raw goes through JSON.stringify per event. `metaBytes`: what the tenant's metadata adds to
+ * every envelope (up to ~3 KB with 32 long tags), charged per event.
+ */
+function valueParts(tenant: string, receivedAt: string, source: string | undefined, host: string | undefined, tags: string[], requestId: string) {
+  const head = `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)},"id":"`;
+  const mid =
+    `","receivedAt":"${receivedAt}"` +
+    (source !== undefined ? `,"source":${JSON.stringify(source)}` : '') +
+    (host !== undefined ? `,"host":${JSON.stringify(host)}` : '') +
+    `,"tags":${JSON.stringify(tags)},"raw":`;
+  const tailOk = ',"truncated":false,"originalBytes":';
+  const tailCut = ',"truncated":true,"originalBytes":';
+  const end = `,"requestId":${JSON.stringify(requestId)}}`;
+  const endInvalid = `,"invalidUtf8":true${end}`;
+  const metaBytes = Buffer.byteLength(mid) - `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
+  return { head, mid, tailOk, tailCut, end, endInvalid, metaBytes };
+}
+
+type Make = (id: string, raw: string, truncated: boolean, originalBytes: number) => RawEnvelope;
+
+/** The envelope builders of one request: one object shape per request (no optional keys added or deleted per event). */
+function envelopeMakers(tenant: string, receivedAt: string, source: string | undefined, host: string | undefined, tags: string[], requestId: string) {
+  const v = ENVELOPE_VERSION;
+  const makeEnvelope: Make =
+    source !== undefined && host !== undefined
+      ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, host, tags, raw, truncated, originalBytes, requestId })
+      : source !== undefined
+        ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, tags, raw, truncated, originalBytes, requestId })
+        : host !== undefined
+          ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, host, tags, raw, truncated, originalBytes, requestId })
+          : (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, tags, raw, truncated, originalBytes, requestId });
+  const slowEnvelope: Make = (id, raw, truncated, originalBytes) => {
+    const e: Partial<RawEnvelope> = { v, tenant, id, receivedAt };
+    if (source !== undefined) e.source = source;
+    if (host !== undefined) e.host = host;
+    Object.assign(e, { tags, raw, truncated, originalBytes, invalidUtf8: true, requestId });
+    return e as RawEnvelope;
+  };
+  return { makeEnvelope, slowEnvelope };
 }
 
 /** String.prototype.isWellFormed (ES2024, Node 20+): no lone surrogates, so UTF-8 round-trips exactly. */

@@ -294,27 +294,34 @@ function forEachByteLine(buf: Buffer, max: number, fn: (l: Line) => void, keepBl
  * and hands the others back as their own entries, which are skipped here) goes through joinMultiline.
  */
 function emitText(buf: Buffer, str: string, valid: boolean, ascii: boolean, max: number, sink: EventSink): void {
-  if (valid) {
-    // Streamed: each event reaches the sink as soon as the joiner closes it (a sink that refuses at
-    // the per-request cap stops the split there), and no array of every line is held.
-    const joiner = new MultilineJoiner((ev) => {
-      if (isBlankEvent(ev)) return;
-      emitOne(ev, ascii ? ev.length : Buffer.byteLength(ev), false, max, sink);
-    });
-    const n = str.length;
-    let pos = 0;
-    while (pos < n) {
-      let nl = str.indexOf('\n', pos);
-      if (nl < 0) nl = n;
-      let end = nl;
-      if (end > pos && str.charCodeAt(end - 1) === 0x0d) end--;
-      joiner.push(str.slice(pos, end));
-      pos = nl + 1;
-    }
-    joiner.end();
-    return;
+  if (valid) emitValidText(str, ascii, max, sink);
+  else emitInvalidText(buf, max, sink);
+}
+
+/**
+ * Valid UTF-8, streamed: each event reaches the sink as soon as the joiner closes it (a sink that
+ * refuses at the per-request cap stops the split there), and no array of every line is held.
+ */
+function emitValidText(str: string, ascii: boolean, max: number, sink: EventSink): void {
+  const joiner = new MultilineJoiner((ev) => {
+    if (isBlankEvent(ev)) return;
+    emitOne(ev, ascii ? ev.length : Buffer.byteLength(ev), false, max, sink);
+  });
+  const n = str.length;
+  let pos = 0;
+  while (pos < n) {
+    let nl = str.indexOf('\n', pos);
+    if (nl < 0) nl = n;
+    let end = nl;
+    if (end > pos && str.charCodeAt(end - 1) === 0x0d) end--;
+    joiner.push(str.slice(pos, end));
+    pos = nl + 1;
   }
-  // Invalid UTF-8 somewhere: keep per-line flags and sizes, and map the joined events back to lines.
+  joiner.end();
+}
+
+/** Invalid UTF-8 somewhere: keep per-line flags and sizes, and map the joined events back to lines. */
+function emitInvalidText(buf: Buffer, max: number, sink: EventSink): void {
   const lines: Line[] = [];
   forEachByteLine(buf, max, (l) => lines.push(l), true);
   const joined = joinMultiline(lines.map((l) => l.text));

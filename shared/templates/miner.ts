@@ -163,29 +163,48 @@ function render(tokens: readonly string[], seps: readonly string[], tail: string
 }
 
 export function createMiner(options: MinerOptions = {}, state?: MinerState): Miner {
-  const maxClusters = Math.max(1, options.maxClusters ?? DEFAULTS.maxClusters);
-  const maxTokens = Math.max(4, options.maxTokens ?? DEFAULTS.maxTokens);
-  const baseSim = options.similarity ?? DEFAULTS.similarity;
-  const depth = options.depth ?? DEFAULTS.depth;
-  const wantParams = options.params ?? false;
-  const maxValues = Math.max(1, options.maxValues ?? DEFAULTS.maxValues);
-  const maxCandidates = Math.max(maxValues + 1, options.maxCandidates ?? DEFAULTS.maxCandidates);
-  const maxTemplateChars = Math.max(16, options.maxTemplateChars ?? DEFAULTS.maxTemplateChars);
-  const maxStateBytes = Math.max(4096, options.maxStateBytes ?? DEFAULTS.maxStateBytes);
+  return new DrainMiner(options, state);
+}
+
+/** The miner of one tenant: its options, its leaves of clusters, its aliases and its logical clock. */
+class DrainMiner implements Miner {
+  private readonly maxClusters: number;
+  private readonly maxTokens: number;
+  private readonly baseSim: number;
+  private readonly depth: number;
+  private readonly wantParams: boolean;
+  private readonly maxValues: number;
+  private readonly maxCandidates: number;
+  private readonly maxTemplateChars: number;
+  private readonly maxStateBytes: number;
   /** Tokens read from a message at most: enough that collapsing runs rarely reaches it, bounded per message. */
-  const tokenLimit = TOKEN_LIMIT_FACTOR * maxTokens;
+  private readonly tokenLimit: number;
 
-  const leaves = new Map<string, Cluster[]>();
-  const byId = new Map<string, Cluster>();
-  const aliases = new Map<string, string>();
-  let tick = 0;
-  let seq = 0;
+  private readonly leaves = new Map<string, Cluster[]>();
+  private readonly byId = new Map<string, Cluster>();
+  private readonly aliases = new Map<string, string>();
+  private tick = 0;
+  private seq = 0;
   /** Bytes of state: clusters' `bytes` plus ALIAS_BYTES per alias. */
-  let stateBytes = 0;
+  private bytes = 0;
 
-  function prepare(message: string): Tokens {
-    const t = tokenize(message, undefined, true, tokenLimit);
-    const keep = kept(t);
+  constructor(options: MinerOptions, state: MinerState | undefined) {
+    this.maxClusters = Math.max(1, options.maxClusters ?? DEFAULTS.maxClusters);
+    this.maxTokens = Math.max(4, options.maxTokens ?? DEFAULTS.maxTokens);
+    this.baseSim = options.similarity ?? DEFAULTS.similarity;
+    this.depth = options.depth ?? DEFAULTS.depth;
+    this.wantParams = options.params ?? false;
+    this.maxValues = Math.max(1, options.maxValues ?? DEFAULTS.maxValues);
+    this.maxCandidates = Math.max(this.maxValues + 1, options.maxCandidates ?? DEFAULTS.maxCandidates);
+    this.maxTemplateChars = Math.max(16, options.maxTemplateChars ?? DEFAULTS.maxTemplateChars);
+    this.maxStateBytes = Math.max(4096, options.maxStateBytes ?? DEFAULTS.maxStateBytes);
+    this.tokenLimit = TOKEN_LIMIT_FACTOR * this.maxTokens;
+    if (state) this.restore(state);
+  }
+
+  private prepare(message: string): Tokens {
+    const t = tokenize(message, undefined, true, this.tokenLimit);
+    const keep = this.kept(t);
     if (keep < t.tokens.length) {
       // Keep the first tokens; the rest becomes one trailing variable, which ends where the last
       // token would have ended: at the last non-whitespace character.
@@ -205,28 +224,28 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   }
 
   /**
-   * How many of the message's tokens a template keeps: all when within maxTokens and maxTemplateChars
+   * How many of the message's tokens a template keeps: all when within this.maxTokens and this.maxTemplateChars
    * (as rendered: separators capped, tokens as in the template), else the first ones within both
    * bounds less one, the last position then being the trailing `<*>`.
    */
-  function kept(t: Tokens): number {
+  private kept(t: Tokens): number {
     const n = t.tokens.length;
     let chars = 0;
-    // Tokens whose prefix leaves room for a separator and the trailing `<*>`.
+    // Tokens whose prefix this.leaves room for a separator and the trailing `<*>`.
     let fit = 0;
     for (let i = 0; i < n; i++) {
       const from = i === 0 ? 0 : t.ends[i - 1]!;
       chars += Math.min(8, t.starts[i]! - from) + t.tokens[i]!.length;
-      if (chars <= maxTemplateChars - 8 - WILDCARD.length) fit = i + 1;
-      else if (chars > maxTemplateChars) return Math.max(1, Math.min(fit, maxTokens - 1));
+      if (chars <= this.maxTemplateChars - 8 - WILDCARD.length) fit = i + 1;
+      else if (chars > this.maxTemplateChars) return Math.max(1, Math.min(fit, this.maxTokens - 1));
     }
-    return n > maxTokens ? maxTokens - 1 : n;
+    return n > this.maxTokens ? this.maxTokens - 1 : n;
   }
 
-  function leafKey(t: { tokens: string[]; kinds: number[] }): string {
+  private leafKey(t: { tokens: string[]; kinds: number[] }): string {
     let key = String(t.tokens.length);
     let taken = 0;
-    for (let i = 0; i < t.tokens.length && taken < depth; i++) {
+    for (let i = 0; i < t.tokens.length && taken < this.depth; i++) {
       if (t.kinds[i] === KIND_PUNCT) continue;
       const w = t.tokens[i]!;
       // A dotted name of 3+ parts (host, package, property) does not select the leaf: it is often a
@@ -237,12 +256,12 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return key;
   }
 
-  function threshold(c: Cluster): number {
-    return baseSim;
+  private threshold(c: Cluster): number {
+    return this.baseSim;
   }
 
   /** Similarity of message tokens to a cluster's template, -1 when incompatible. */
-  function similarity(c: Cluster, t: Tokens): number {
+  private similarity(c: Cluster, t: Tokens): number {
     const ct = c.tokens;
     const mt = t.tokens;
     let same = 0;
@@ -262,13 +281,13 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return total === 0 ? 1 : same / total;
   }
 
-  function bestIn(list: Cluster[] | undefined, t: Tokens): Cluster | null {
+  private bestIn(list: Cluster[] | undefined, t: Tokens): Cluster | null {
     if (!list) return null;
     let best: Cluster | null = null;
     let bestSim = -1;
     for (const c of list) {
-      const s = similarity(c, t);
-      if (s >= threshold(c) && (s > bestSim || (s === bestSim && best !== null && c.seq < best.seq))) {
+      const s = this.similarity(c, t);
+      if (s >= this.threshold(c) && (s > bestSim || (s === bestSim && best !== null && c.seq < best.seq))) {
         best = c;
         bestSim = s;
       }
@@ -276,14 +295,14 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return best;
   }
 
-  function templateOf(c: Cluster): string {
+  private templateOf(c: Cluster): string {
     if (c.template === null) c.template = render(c.tokens, c.seps, c.tail);
     return c.template;
   }
 
-  function result(c: Cluster, t: Tokens): MatchResult {
-    const r: MatchResult = { templateId: c.id, template: templateOf(c) };
-    if (wantParams) {
+  private result(c: Cluster, t: Tokens): MatchResult {
+    const r: MatchResult = { templateId: c.id, template: this.templateOf(c) };
+    if (this.wantParams) {
       const params: string[] = [];
       for (let i = 0; i < c.tokens.length; i++) if (c.tokens[i] === WILDCARD) params.push(i < t.tokens.length ? valueOf(t, i) : '');
       r.params = params;
@@ -291,7 +310,7 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return r;
   }
 
-  function newCluster(t: Tokens, id: string | null, count: number, lastSeen: number, key?: string): Cluster {
+  private newCluster(t: Tokens, id: string | null, count: number, lastSeen: number, key?: string): Cluster {
     let constants = 0;
     for (const tok of t.tokens) if (tok !== WILDCARD) constants++;
     const c: Cluster = {
@@ -303,32 +322,32 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
       constants,
       count,
       lastSeen,
-      seq: seq++,
-      key: key ?? leafKey(t),
+      seq: this.seq++,
+      key: key ?? this.leafKey(t),
       template: null,
       bytes: 0,
     };
-    c.bytes = templateOf(c).length + CLUSTER_OVERHEAD;
+    c.bytes = this.templateOf(c).length + CLUSTER_OVERHEAD;
     if (id === null) {
       // Stable id: a hash of the first-seen masked template; a collision with a live id gets a suffix.
-      const base = hashId(templateOf(c));
+      const base = hashId(this.templateOf(c));
       id = base;
-      for (let n = 2; byId.has(id) || aliases.has(id); n++) id = `${base}-${n}`;
+      for (let n = 2; this.byId.has(id) || this.aliases.has(id); n++) id = `${base}-${n}`;
     }
     c.id = id;
-    let list = leaves.get(c.key);
-    if (!list) leaves.set(c.key, (list = []));
+    let list = this.leaves.get(c.key);
+    if (!list) this.leaves.set(c.key, (list = []));
     // A full leaf gives up its least recently seen cluster: the candidates scanned per message stay bounded.
-    // (Aliases to it stay until evict() or the alias cap drops them; `get` of one answers undefined.)
-    if (list.length >= maxCandidates) removeCluster(leastRecent(list));
+    // (Aliases to it stay until this.evict() or the alias cap drops them; `get` of one answers undefined.)
+    if (list.length >= this.maxCandidates) this.removeCluster(this.leastRecent(list));
     list.push(c);
-    byId.set(id, c);
-    stateBytes += c.bytes;
+    this.byId.set(id, c);
+    this.bytes += c.bytes;
     return c;
   }
 
   /** The least recently seen cluster of a (non-empty) list; ties: the lowest count, then the oldest. */
-  function leastRecent(list: readonly Cluster[]): Cluster {
+  private leastRecent(list: readonly Cluster[]): Cluster {
     let worst = list[0]!;
     for (const o of list) {
       if (o.lastSeen < worst.lastSeen || (o.lastSeen === worst.lastSeen && o.count < worst.count)) worst = o;
@@ -336,37 +355,37 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
     return worst;
   }
 
-  /** `retired` is now `survivor` (and so is every id that pointed at `retired`); at most maxClusters aliases, oldest dropped first. */
-  function addAlias(retired: string, survivor: string): void {
-    for (const [a, b] of aliases) if (b === retired) aliases.set(a, survivor);
-    if (!aliases.has(retired)) stateBytes += ALIAS_BYTES;
-    aliases.set(retired, survivor);
-    while (aliases.size > maxClusters) deleteAlias(aliases.keys().next().value!);
+  /** `retired` is now `survivor` (and so is every id that pointed at `retired`); at most this.maxClusters this.aliases, oldest dropped first. */
+  private addAlias(retired: string, survivor: string): void {
+    for (const [a, b] of this.aliases) if (b === retired) this.aliases.set(a, survivor);
+    if (!this.aliases.has(retired)) this.bytes += ALIAS_BYTES;
+    this.aliases.set(retired, survivor);
+    while (this.aliases.size > this.maxClusters) this.deleteAlias(this.aliases.keys().next().value!);
   }
 
-  function deleteAlias(a: string): void {
-    if (aliases.delete(a)) stateBytes -= ALIAS_BYTES;
+  private deleteAlias(a: string): void {
+    if (this.aliases.delete(a)) this.bytes -= ALIAS_BYTES;
   }
 
-  function removeCluster(c: Cluster): void {
-    stateBytes -= c.bytes;
-    byId.delete(c.id);
-    const list = leaves.get(c.key);
+  private removeCluster(c: Cluster): void {
+    this.bytes -= c.bytes;
+    this.byId.delete(c.id);
+    const list = this.leaves.get(c.key);
     if (list) {
       const i = list.indexOf(c);
       if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) leaves.delete(c.key);
+      if (list.length === 0) this.leaves.delete(c.key);
     }
   }
 
   /** Generalises c's template with the message; true when the template changed. */
-  function generalise(c: Cluster, t: Tokens): boolean {
+  private generalise(c: Cluster, t: Tokens): boolean {
     let changed = false;
     for (let i = 0; i < c.tokens.length; i++) {
       if (c.tokens[i] !== WILDCARD && c.tokens[i] !== t.tokens[i]) {
         const delta = WILDCARD.length - c.tokens[i]!.length;
         c.bytes += delta;
-        if (byId.get(c.id) === c) stateBytes += delta;
+        if (this.byId.get(c.id) === c) this.bytes += delta;
         c.tokens[i] = WILDCARD;
         c.kinds[i] = KIND_VAR;
         c.constants--;
@@ -378,57 +397,57 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   }
 
   /** After c generalised: merge any cluster in its leaf whose template is now identical into the older one. */
-  function mergeConverged(c: Cluster): Cluster {
-    const list = leaves.get(c.key);
+  private mergeConverged(c: Cluster): Cluster {
+    const list = this.leaves.get(c.key);
     if (!list) return c;
-    const tpl = templateOf(c);
+    const tpl = this.templateOf(c);
     for (const o of list) {
-      if (o === c || templateOf(o) !== tpl) continue;
+      if (o === c || this.templateOf(o) !== tpl) continue;
       const [keep, drop] = o.seq < c.seq ? [o, c] : [c, o];
       keep.count += drop.count;
       keep.lastSeen = Math.max(keep.lastSeen, drop.lastSeen);
-      removeCluster(drop);
-      addAlias(drop.id, keep.id);
+      this.removeCluster(drop);
+      this.addAlias(drop.id, keep.id);
       return keep;
     }
     return c;
   }
 
   /** mergeConverged until no cluster of the leaf has the same template. */
-  function mergeAll(c: Cluster): Cluster {
+  private mergeAll(c: Cluster): Cluster {
     for (;;) {
-      const k = mergeConverged(c);
-      if (k === c && !hasTwin(c)) return c;
+      const k = this.mergeConverged(c);
+      if (k === c && !this.hasTwin(c)) return c;
       c = k;
     }
   }
 
-  function hasTwin(c: Cluster): boolean {
-    const tpl = templateOf(c);
-    for (const o of leaves.get(c.key) ?? []) if (o !== c && templateOf(o) === tpl) return true;
+  private hasTwin(c: Cluster): boolean {
+    const tpl = this.templateOf(c);
+    for (const o of this.leaves.get(c.key) ?? []) if (o !== c && this.templateOf(o) === tpl) return true;
     return false;
   }
 
-  function evict(): void {
-    if (byId.size <= maxClusters && stateBytes <= maxStateBytes) return;
+  private evict(): void {
+    if (this.byId.size <= this.maxClusters && this.bytes <= this.maxStateBytes) return;
     // Evict in a batch (10%) the least recently seen, so eviction is amortised O(log n) per message.
-    const all = [...byId.values()].sort((a, b) => a.lastSeen - b.lastSeen || a.count - b.count);
-    const target = Math.floor(maxClusters * 0.9);
-    const targetBytes = Math.floor(maxStateBytes * 0.9);
-    for (let i = 0; i < all.length - 1 && (byId.size > target || stateBytes > targetBytes); i++) removeCluster(all[i]!);
+    const all = [...this.byId.values()].sort((a, b) => a.lastSeen - b.lastSeen || a.count - b.count);
+    const target = Math.floor(this.maxClusters * 0.9);
+    const targetBytes = Math.floor(this.maxStateBytes * 0.9);
+    for (let i = 0; i < all.length - 1 && (this.byId.size > target || this.bytes > targetBytes); i++) this.removeCluster(all[i]!);
     // Aliases pointing at a cluster no longer live go with it.
-    for (const [a, b] of aliases) if (!byId.has(b)) deleteAlias(a);
+    for (const [a, b] of this.aliases) if (!this.byId.has(b)) this.deleteAlias(a);
   }
 
-  function find(t: Tokens): Cluster | null {
-    return bestIn(leaves.get(leafKey(t)), t);
+  private find(t: Tokens): Cluster | null {
+    return this.bestIn(this.leaves.get(this.leafKey(t)), t);
   }
 
   /**
    * When the message differs from c's template at exactly one constant position, and there both are
    * short plain words (`Started`/`Paused`, `true`/`false`, `GET`/`POST`): that position; else -1.
    */
-  function wordDiff(c: Cluster, t: Tokens): number {
+  private wordDiff(c: Cluster, t: Tokens): number {
     const ct = c.tokens;
     const mt = t.tokens;
     let at = -1;
@@ -443,107 +462,108 @@ export function createMiner(options: MinerOptions = {}, state?: MinerState): Min
   }
 
   /** Clusters of c's leaf whose template equals c's except for a plain word at position p (c included). */
-  function siblings(c: Cluster, p: number): Cluster[] {
+  private siblings(c: Cluster, p: number): Cluster[] {
     const out: Cluster[] = [];
-    for (const o of leaves.get(c.key) ?? []) {
+    for (const o of this.leaves.get(c.key) ?? []) {
       if (o !== c && !sameBut(o.tokens, c.tokens, p)) continue;
       if (o.tokens[p] !== WILDCARD && isPlainWord(o.tokens[p]!)) out.push(o);
     }
     return out;
   }
 
-  function add(message: string): MatchResult {
-    tick++;
-    const t = prepare(message);
-    let c = find(t);
+  add(message: string): MatchResult {
+    this.tick++;
+    const t = this.prepare(message);
+    let c = this.find(t);
     if (c) {
-      const p = wordDiff(c, t);
+      const p = this.wordDiff(c, t);
       if (p >= 0) {
-        const sibs = siblings(c, p);
-        if (sibs.length < maxValues) {
+        const sibs = this.siblings(c, p);
+        if (sibs.length < this.maxValues) {
           // A new value of a word that so far took few: keep it apart (a closed set such as a state).
-          c = newCluster(t, null, 1, tick);
-          evict();
-          return result(c, t);
+          c = this.newCluster(t, null, 1, this.tick);
+          this.evict();
+          return this.result(c, t);
         }
         // One value too many: the position is a variable; generalise the siblings and merge them.
         c.count++;
-        c.lastSeen = tick;
-        for (const o of sibs) if (o !== c && generalise(o, t)) mergeConverged(o);
-        const live = byId.get(c.id) === c ? c : resolve(c.id)!;
-        generalise(live, t);
-        c = mergeAll(live);
-        return result(c, t);
+        c.lastSeen = this.tick;
+        for (const o of sibs) if (o !== c && this.generalise(o, t)) this.mergeConverged(o);
+        const live = this.byId.get(c.id) === c ? c : this.resolve(c.id)!;
+        this.generalise(live, t);
+        c = this.mergeAll(live);
+        return this.result(c, t);
       }
       c.count++;
-      c.lastSeen = tick;
-      if (generalise(c, t)) c = mergeConverged(c);
+      c.lastSeen = this.tick;
+      if (this.generalise(c, t)) c = this.mergeConverged(c);
     } else {
-      c = newCluster(t, null, 1, tick);
-      evict();
+      c = this.newCluster(t, null, 1, this.tick);
+      this.evict();
     }
-    return result(c, t);
+    return this.result(c, t);
   }
 
-  function match(message: string): MatchResult | null {
-    const t = prepare(message);
-    const c = find(t);
-    return c ? result(c, t) : null;
+  match(message: string): MatchResult | null {
+    const t = this.prepare(message);
+    const c = this.find(t);
+    return c ? this.result(c, t) : null;
   }
 
-  function resolve(id: string): Cluster | undefined {
-    const direct = byId.get(id);
+  private resolve(id: string): Cluster | undefined {
+    const direct = this.byId.get(id);
     if (direct) return direct;
-    const a = aliases.get(id);
-    return a === undefined ? undefined : byId.get(a);
+    const a = this.aliases.get(id);
+    return a === undefined ? undefined : this.byId.get(a);
   }
 
-  // Restore.
-  if (state) {
+  /** Restores a snapshot (`MinerState`) into the empty miner. */
+  private restore(state: MinerState): void {
     if (state.v !== 1) throw new Error(`unsupported miner state version ${String(state.v)}`);
-    tick = state.tick;
+    this.tick = state.tick;
     for (const [id, template, count, lastSeen] of state.clusters) {
       const t = tokenize(template, { collapse: false });
-      newCluster(t, id, count, lastSeen);
+      this.newCluster(t, id, count, lastSeen);
     }
     for (const [a, b] of state.aliases) {
-      if (!byId.has(b) || aliases.has(a)) continue;
-      aliases.set(a, b);
-      stateBytes += ALIAS_BYTES;
+      if (!this.byId.has(b) || this.aliases.has(a)) continue;
+      this.aliases.set(a, b);
+      this.bytes += ALIAS_BYTES;
     }
-    while (aliases.size > maxClusters) deleteAlias(aliases.keys().next().value!);
-    evict();
+    while (this.aliases.size > this.maxClusters) this.deleteAlias(this.aliases.keys().next().value!);
+    this.evict();
   }
 
-  return {
-    add,
-    match,
-    get(templateId) {
-      const c = resolve(templateId);
-      return c ? { templateId: c.id, template: templateOf(c), count: c.count } : undefined;
-    },
-    templates() {
-      return [...byId.values()]
-        .sort((a, b) => b.count - a.count || a.seq - b.seq)
-        .map((c) => ({ templateId: c.id, template: templateOf(c), count: c.count }));
-    },
-    snapshot() {
-      const clusters = [...byId.values()].sort((a, b) => a.seq - b.seq);
-      return {
-        v: 1,
-        tick,
-        clusters: clusters.map((c) => [c.id, templateOf(c), c.count, c.lastSeen]),
-        aliases: [...aliases],
-      };
-    },
-    get size() {
-      return byId.size;
-    },
-    get aliasCount() {
-      return aliases.size;
-    },
-    get stateBytes() {
-      return stateBytes;
-    },
-  };
+  get(templateId: string): TemplateInfo | undefined {
+    const c = this.resolve(templateId);
+    return c ? { templateId: c.id, template: this.templateOf(c), count: c.count } : undefined;
+  }
+
+  templates(): TemplateInfo[] {
+    return [...this.byId.values()]
+      .sort((a, b) => b.count - a.count || a.seq - b.seq)
+      .map((c) => ({ templateId: c.id, template: this.templateOf(c), count: c.count }));
+  }
+
+  snapshot(): MinerState {
+    const clusters = [...this.byId.values()].sort((a, b) => a.seq - b.seq);
+    return {
+      v: 1,
+      tick: this.tick,
+      clusters: clusters.map((c) => [c.id, this.templateOf(c), c.count, c.lastSeen]),
+      aliases: [...this.aliases],
+    };
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get aliasCount(): number {
+    return this.aliases.size;
+  }
+
+  get stateBytes(): number {
+    return this.bytes;
+  }
 }

@@ -484,126 +484,145 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
   const n = text.length;
   let i = 0;
   while (i < n && st.tokens.length < limit) {
-    let c = text.charCodeAt(i);
-    if (charClass(c) === 2) {
+    if (charClass(text.charCodeAt(i)) === 2) {
       i++;
       continue;
     }
-    // Chunk = maximal run of non-whitespace.
-    const chunkStart = i;
-    let chunkEnd = i;
-    let hasPunct = false;
-    // For a chunk without punctuation (one word): whether it looks like a variable (as below).
-    let digit = false;
-    let hexOnly = true;
-    let slashes = 0;
-    for (; chunkEnd < n; chunkEnd++) {
-      const w = text.charCodeAt(chunkEnd);
-      const k = charClass(w);
-      if (k === 2) break;
-      if (k === 1) hasPunct = true;
-      else if (isDigit(w)) digit = true;
-      else {
-        if (!isHex(w)) hexOnly = false;
-        if (w === 47) slashes++;
-      }
-    }
-    if (!hasPunct) {
-      // The whole chunk is one word: what the split below would emit.
-      const len = chunkEnd - chunkStart;
-      const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
-      emit(st, variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
-      i = chunkEnd;
-      continue;
-    }
-    // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
-    let cs = chunkStart;
-    let ce = chunkEnd;
-    while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
-    while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
-    // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
-    if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
-    if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
-      for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
-      emit(st, KIND_VAR, cs, ce);
-      for (let j = ce; j < chunkEnd; j++) emit(st, KIND_PUNCT, j, j + 1);
-      i = chunkEnd;
-      continue;
-    }
-    // Split the chunk on punctuation.
-    while (i < chunkEnd && st.tokens.length < limit) {
-      c = text.charCodeAt(i);
-      // A literal "<*>" (a rendered template read back) is a variable.
-      if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
-        emit(st, KIND_VAR, i, i + 3);
-        i += 3;
-        continue;
-      }
-      if (c === 34 && st.collapse && i > 0 && text.charCodeAt(i - 1) === 61) {
-        // key="a value with spaces": the quoted value is one variable (a free-text value).
-        const close = quotedWithSpace(text, i + 1);
-        if (close > 0) {
-          emit(st, KIND_PUNCT, i, i + 1);
-          emit(st, KIND_VAR, i + 1, close);
-          emit(st, KIND_PUNCT, close, close + 1);
-          i = close + 1;
-          break;
-        }
-      }
-      if ((c === 60 || c === 62) && i === chunkStart && i + 1 < chunkEnd && isDigit(text.charCodeAt(i + 1))) {
-        // "<1 sec", ">100": a bound on a number is part of the value.
-        const ws = i;
-        i++;
-        while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
-        emit(st, KIND_VAR, ws, i);
-        continue;
-      }
-      if (c === 41 /* ) */ && st.collapse && foldGroup(st, i + 1)) {
-        i++;
-        continue;
-      }
-      if (charClass(c) === 1) {
-        emit(st, KIND_PUNCT, i, i + 1);
-        i++;
-        if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(st, i);
-        else if (
-          i < n &&
-          ((c === 40 && text.charCodeAt(i) === 41) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))
-        ) {
-          emptyVar(st, i);
-        }
-        continue;
-      }
-      // The word, and in the same pass whether it looks like a variable on its own: a digit, hex of
-      // 8+ characters, an absolute path of 2+ segments (`/` alone or `a/b` stays a word), or longer
-      // than MAX_WORD (data: base64, a token, a blob; it would bloat the template).
-      const ws = i;
-      let digit = false;
-      let hexOnly = true;
-      let slashes = 0;
-      while (i < chunkEnd) {
-        const w = text.charCodeAt(i);
-        if (charClass(w) !== 0) break;
-        if (isDigit(w)) digit = true;
-        else if (!isHex(w)) hexOnly = false;
-        if (w === 47) slashes++;
-        i++;
-      }
-      const len = i - ws;
-      const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
-      emit(st, variable ? KIND_VAR : KIND_WORD, ws, i);
-    }
+    i = tokenizeChunk(st, i, limit);
   }
-  let cut = false;
-  if (i < n) {
-    // Stopped at the limit: cut only if non-whitespace text is left.
-    for (let j = i; j < n; j++) {
-      if (charClass(text.charCodeAt(j)) !== 2) {
-        cut = true;
-        break;
-      }
-    }
-  }
-  st.cut = cut;
+  // Stopped at the limit: cut only if non-whitespace text is left.
+  st.cut = i < n && hasTextFrom(text, i);
   return st;
+}
+
+/** Whether a non-whitespace character lies at or after `from`. */
+function hasTextFrom(text: string, from: number): boolean {
+  for (let j = from; j < text.length; j++) {
+    if (charClass(text.charCodeAt(j)) !== 2) return true;
+  }
+  return false;
+}
+
+/**
+ * One chunk (maximal run of non-whitespace) starting at `chunkStart`: a single word, an atomic
+ * variable with its surrounding punctuation, or else split on punctuation. Returns where it stopped.
+ */
+function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): number {
+  const text = st.text;
+  const n = text.length;
+  let chunkEnd = chunkStart;
+  let hasPunct = false;
+  // For a chunk without punctuation (one word): whether it looks like a variable (as in `tokenizeWord`).
+  let digit = false;
+  let hexOnly = true;
+  let slashes = 0;
+  for (; chunkEnd < n; chunkEnd++) {
+    const w = text.charCodeAt(chunkEnd);
+    const k = charClass(w);
+    if (k === 2) break;
+    if (k === 1) hasPunct = true;
+    else if (isDigit(w)) digit = true;
+    else {
+      if (!isHex(w)) hexOnly = false;
+      if (w === 47) slashes++;
+    }
+  }
+  if (!hasPunct) {
+    // The whole chunk is one word: what the split below would emit.
+    const len = chunkEnd - chunkStart;
+    const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
+    emit(st, variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
+    return chunkEnd;
+  }
+  // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
+  let cs = chunkStart;
+  let ce = chunkEnd;
+  while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
+  while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
+  // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
+  if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
+  if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
+    for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
+    emit(st, KIND_VAR, cs, ce);
+    for (let j = ce; j < chunkEnd; j++) emit(st, KIND_PUNCT, j, j + 1);
+    return chunkEnd;
+  }
+  return splitChunk(st, chunkStart, chunkEnd, limit);
+}
+
+/** Splits the chunk `[chunkStart, chunkEnd)` on punctuation. Returns where it stopped. */
+function splitChunk(st: TokenCursor, chunkStart: number, chunkEnd: number, limit: number): number {
+  const text = st.text;
+  let i = chunkStart;
+  while (i < chunkEnd && st.tokens.length < limit) {
+    const c = text.charCodeAt(i);
+    // A literal "<*>" (a rendered template read back) is a variable.
+    if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
+      emit(st, KIND_VAR, i, i + 3);
+      i += 3;
+      continue;
+    }
+    if (c === 34 && st.collapse && i > 0 && text.charCodeAt(i - 1) === 61) {
+      // key="a value with spaces": the quoted value is one variable (a free-text value).
+      const close = quotedWithSpace(text, i + 1);
+      if (close > 0) {
+        emit(st, KIND_PUNCT, i, i + 1);
+        emit(st, KIND_VAR, i + 1, close);
+        emit(st, KIND_PUNCT, close, close + 1);
+        return close + 1;
+      }
+    }
+    if ((c === 60 || c === 62) && i === chunkStart && i + 1 < chunkEnd && isDigit(text.charCodeAt(i + 1))) {
+      // "<1 sec", ">100": a bound on a number is part of the value.
+      const ws = i;
+      i++;
+      while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
+      emit(st, KIND_VAR, ws, i);
+      continue;
+    }
+    if (c === 41 /* ) */ && st.collapse && foldGroup(st, i + 1)) {
+      i++;
+      continue;
+    }
+    i = charClass(c) === 1 ? tokenizePunct(st, c, i) : tokenizeWord(st, i, chunkEnd);
+  }
+  return i;
+}
+
+/** One punctuation character at `i`, and the empty value after `key=` or in `()`/`[]`/`{}`. Returns i + 1. */
+function tokenizePunct(st: TokenCursor, c: number, i: number): number {
+  const text = st.text;
+  const n = text.length;
+  emit(st, KIND_PUNCT, i, i + 1);
+  i++;
+  if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(st, i);
+  else if (i < n && ((c === 40 && text.charCodeAt(i) === 41) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
+    emptyVar(st, i);
+  }
+  return i;
+}
+
+/**
+ * The word at `ws`, and in the same pass whether it looks like a variable on its own: a digit, hex of
+ * 8+ characters, an absolute path of 2+ segments (`/` alone or `a/b` stays a word), or longer
+ * than MAX_WORD (data: base64, a token, a blob; it would bloat the template). Returns its end.
+ */
+function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
+  const text = st.text;
+  let i = ws;
+  let digit = false;
+  let hexOnly = true;
+  let slashes = 0;
+  while (i < chunkEnd) {
+    const w = text.charCodeAt(i);
+    if (charClass(w) !== 0) break;
+    if (isDigit(w)) digit = true;
+    else if (!isHex(w)) hexOnly = false;
+    if (w === 47) slashes++;
+    i++;
+  }
+  const len = i - ws;
+  const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
+  emit(st, variable ? KIND_VAR : KIND_WORD, ws, i);
+  return i;
 }

@@ -1,14 +1,14 @@
 /**
  * Issue 14's size rules, measured with the TypeScript compiler (test/support/function-lengths.ts):
- * every handler file is at most 60 lines; in the settings area (config, the handlers, middleware,
+ * across shared/ and functions/ no function is over 120 lines of its own and at most five are over
+ * 60; every handler file is at most 60 lines; in the settings area (config, the handlers, middleware,
  * metrics, observability, setup, concurrency, archive, retention, local pollers) no function is over
- * 60 lines of its own. `npx tsx test/support/function-lengths.ts` reports the whole of shared/ and
- * functions/ (the repository-wide rule: none over 120, at most five over 60).
+ * 60 lines of its own. `npx tsx test/support/function-lengths.ts` lists the long ones.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { measureDirs, measureSource } from '../../support/function-lengths.ts';
+import { type FunctionLength, measureDirs, measureSource } from '../../support/function-lengths.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -57,5 +57,32 @@ describe('the settings area stays small', () => {
     ];
     expect(measured.length).toBeGreaterThan(100);
     expect(measured.filter((f) => f.lines > 60).map((f) => `${f.file}:${f.line} ${f.name} (${f.lines})`)).toEqual([]);
+  });
+});
+
+/** Breaches of the repository-wide rule: a function over 120 lines, or a sixth over 60. */
+function breaches(fs: readonly FunctionLength[]): string[] {
+  const show = (f: FunctionLength) => `${f.file}:${f.line} ${f.name} (${f.lines})`;
+  const out = fs.filter((f) => f.lines > 120).map((f) => `over 120: ${show(f)}`);
+  const long = fs.filter((f) => f.lines > 60);
+  if (long.length > 5) out.push(`${long.length} over 60 (at most 5; split one before adding another): ${long.map(show).join(', ')}`);
+  return out;
+}
+
+describe('shared/ and functions/ stay small (issue 14)', () => {
+  it('the rule: none over 120, a sixth over 60 breaks it', () => {
+    const fn = (name: string, lines: number): FunctionLength => ({ file: 'shared/x.ts', name, line: 1, lines });
+    const five = ['a', 'b', 'c', 'd', 'e'].map((n) => fn(n, 61));
+    expect(breaches([...five, fn('short', 60)])).toEqual([]);
+    expect(breaches([...five.slice(1), fn('edge', 120)])).toEqual([]);
+    expect(breaches([...five, fn('sixth', 61)])).toEqual([expect.stringContaining('6 over 60')]);
+    expect(breaches([fn('huge', 121)])).toEqual(['over 120: shared/x.ts:1 huge (121)']);
+  });
+
+  it('holds for every function in shared/ and functions/', () => {
+    const measured = measureDirs(ROOT, ['shared', 'functions']);
+    expect(measured.length).toBeGreaterThan(900);
+    expect(new Set(measured.map((f) => f.file.split(/[\\/]/)[0]))).toEqual(new Set(['shared', 'functions']));
+    expect(breaches(measured)).toEqual([]);
   });
 });
