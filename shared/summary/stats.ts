@@ -20,14 +20,14 @@
  * values are strings). Negative values are not tracked (durations and sizes are never negative, and
  * the sketch library does not merge its negative store).
  *
- * A sketch is stored as base64 of DDSketch's standard protobuf (`toProto`), which keeps the bins and
- * the mapping; count, min, max and sum are stored beside it (exact, and `fromProto` loses min/max).
+ * A sketch is stored as base64 of DDSketch's standard protobuf (sketch.ts), which keeps the bins and
+ * the mapping; count, min, max and sum are stored beside it (exact; the protobuf has no min/max).
  * Quantiles are clamped to [min, max].
  */
-import { DDSketch } from '@datadog/sketches-js';
+import { RELATIVE_ACCURACY, Sketch } from './sketch.ts';
 
-/** Relative accuracy of every sketch (the issue's "at most 1 %"); sketches merge only at equal accuracy. */
-export const RELATIVE_ACCURACY = 0.01;
+export { RELATIVE_ACCURACY };
+
 /** Fields a tenant's plan may name (`statsFields`); the rest of the list is ignored. */
 export const MAX_NAMED_FIELDS = 8;
 /** Other `*_ms` keys of JSON / logfmt events tracked per contribution, first seen first. */
@@ -77,7 +77,7 @@ interface FieldAcc {
   min: number;
   max: number;
   sum: number;
-  sketch: DDSketch;
+  sketch: Sketch;
 }
 
 /** A slot's statistics, filled by `observe`. */
@@ -123,7 +123,7 @@ export function statusClassIndex(status: unknown): number {
 function add(acc: StatsAcc, field: string, value: number): void {
   let f = acc.fields.get(field);
   if (f === undefined) {
-    f = { count: 0, min: Infinity, max: -Infinity, sum: 0, sketch: new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) };
+    f = { count: 0, min: Infinity, max: -Infinity, sum: 0, sketch: new Sketch() };
     acc.fields.set(field, f);
   }
   f.count++;
@@ -191,16 +191,9 @@ function countedAutomatically(acc: StatsAcc, format: string, path: string, field
   return AUTO.has(path) || (path.endsWith('_ms') && acc.fields.has(path));
 }
 
-/** Sketch <-> base64 of its protobuf. */
-export function encodeSketch(s: DDSketch): string {
-  return Buffer.from(s.toProto()).toString('base64');
-}
-export function decodeSketch(b64: string): DDSketch {
-  return DDSketch.fromProto(Buffer.from(b64, 'base64')) as DDSketch;
-}
 
-function quantiles(s: DDSketch, min: number, max: number): Pick<FieldPoint, 'p50' | 'p90' | 'p95' | 'p99'> {
-  const q = (p: number) => Math.min(max, Math.max(min, s.getValueAtQuantile(p)));
+function quantiles(s: Sketch, min: number, max: number): Pick<FieldPoint, 'p50' | 'p90' | 'p95' | 'p99'> {
+  const q = (p: number) => Math.min(max, Math.max(min, s.quantile(p)));
   return { p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99) };
 }
 
@@ -208,7 +201,7 @@ function quantiles(s: DDSketch, min: number, max: number): Pick<FieldPoint, 'p50
 export function toFieldStats(acc: StatsAcc): FieldStats[] {
   const out: FieldStats[] = [];
   for (const [field, f] of acc.fields) {
-    out.push({ field, count: f.count, min: f.min, max: f.max, sum: f.sum, ...quantiles(f.sketch, f.min, f.max), sketch: encodeSketch(f.sketch) });
+    out.push({ field, count: f.count, min: f.min, max: f.max, sum: f.sum, ...quantiles(f.sketch, f.min, f.max), sketch: f.sketch.encode() });
   }
   return out.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
 }
@@ -228,12 +221,10 @@ export function mergeFieldStats(lists: readonly (readonly FieldStats[] | undefin
   for (const list of lists) {
     for (const s of list ?? []) {
       if (s.count <= 0) continue;
-      const sketch = decodeSketch(s.sketch);
+      const sketch = Sketch.decode(s.sketch);
       const m = merged.get(s.field);
       if (m === undefined) {
-        const into = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
-        into.merge(sketch);
-        merged.set(s.field, { count: s.count, min: s.min, max: s.max, sum: s.sum, sketch: into });
+        merged.set(s.field, { count: s.count, min: s.min, max: s.max, sum: s.sum, sketch });
         continue;
       }
       m.count += s.count;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Sketch } from '../../../shared/summary/sketch.ts';
 import {
-  AUTO_NAMES, MAX_NAMED_FIELDS, MAX_SUFFIX_FIELDS, StatsAcc, decodeSketch, mergeFieldStats, mergeStatusClasses, namedFields,
+  AUTO_NAMES, MAX_NAMED_FIELDS, MAX_SUFFIX_FIELDS, StatsAcc, mergeFieldStats, mergeStatusClasses, namedFields,
   numeric, observe, toFieldStats, toStatusClasses,
 } from '../../../shared/summary/stats.ts';
 
@@ -22,7 +23,7 @@ describe('trend statistics', () => {
     within1pct(s!.p90, 900);
     within1pct(s!.p95, 950);
     within1pct(s!.p99, 990);
-    expect(decodeSketch(s!.sketch).count).toBe(1000);
+    expect(Sketch.decode(s!.sketch).count).toBe(1000);
   });
 
   it('merging the sketches of several batches gives the figures of one sketch of all values', () => {
