@@ -14,9 +14,11 @@
  * library's `DDSketch.fromProto` reads; it ignores the sparse map). Any DDSketch implementation
  * reads it (the unit test checks the library does); `decode` reads the sparse map too.
  */
-// The barrels, not the single files: mapping/KeyMapping.js and mapping/index.js require each other.
+// The mappings' barrel, not LogarithmicMapping.js alone: mapping/KeyMapping.js and mapping/index.js
+// require each other, and only loading the barrel first resolves that. The store file alone.
 import { LogarithmicMapping } from '@datadog/sketches-js/dist/ddsketch/mapping/index.js';
-import { CollapsingLowestDenseStore, type DenseStore } from '@datadog/sketches-js/dist/ddsketch/store/index.js';
+import { CollapsingLowestDenseStore } from '@datadog/sketches-js/dist/ddsketch/store/CollapsingLowestDenseStore.js';
+import type { DenseStore } from '@datadog/sketches-js/dist/ddsketch/store/DenseStore.js';
 
 /** Relative accuracy of every sketch (the issue's "at most 1 %"); sketches merge only at equal accuracy. */
 export const RELATIVE_ACCURACY = 0.01;
