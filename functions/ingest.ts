@@ -12,7 +12,7 @@ import type { LambdaHttpEvent, LambdaHttpResult } from '../shared/ingest/index.t
 import { handleIngest, type IngestPorts } from '../shared/ingest/request.ts';
 import { shipperServices } from '../shared/ingest/protocols/services.ts';
 import { CachedTenantResolver } from '../shared/tenants/registry.ts';
-import { parseWithinCeiling } from '../shared/ingest/admit.ts';
+import { admitCost, parseWithinCeiling } from '../shared/ingest/admit.ts';
 import { deliverInBatches } from '../shared/ingest/deliver.ts';
 import { CeilingLimiter } from '../shared/ingest/ceiling.ts';
 import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
@@ -31,6 +31,7 @@ function* onTopic(topic: string, batches: Iterable<Array<{ key: string; value: B
 /** OTLP and the other shippers' protocols (shared/ingest/protocols): the same registry, limits and delivery. */
 const protocolServices: ProtocolServices = shipperServices({
   tenants, log: logger, isDeliveryFailure: (e) => e instanceof DeliveryFailedError,
+  admit: (tenant, cost) => admitCost(tenant, cost, { ceiling, settings: config.ingestCeiling() }),
   deliver: (batches) => deliver(onTopic(config.topics().raw, batches)),
   limits: () => {
     const { minEventBytes, maxEventsPerRequest } = config.ingestCeiling();

@@ -8,6 +8,7 @@ function usage(): never {
   console.error(`usage: tsx local/services/cli.ts <install|up|down|status> [${SERVICES.join('|')} ...]
 
   install   fetch/build every artifact into the cache (${cacheDir()}), start nothing
+  install-otelcol  build the OpenTelemetry Collector the protocol tests use (Collector builder, Go proxy)
   up        install what is missing, start what is not running, wait until each answers
   down      stop the services these scripts started (others are left alone)
   status    one line per service
@@ -43,6 +44,12 @@ async function main(): Promise<number> {
       await install(rest);
       console.log(`installed (${fmtSecs(Date.now() - t0)}) in ${cacheDir()}`);
       return 0;
+    case 'install-otelcol': {
+      // The OpenTelemetry Collector the protocol tests ship with (not a service: nothing to start).
+      const { ensureOtelcol } = await import('./otelcol.ts');
+      console.log(`OpenTelemetry Collector at ${await ensureOtelcol()} (${fmtSecs(Date.now() - t0)})`);
+      return 0;
+    }
     case 'up': {
       try {
         const r = await ensureUp(rest);

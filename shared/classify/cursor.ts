@@ -40,6 +40,10 @@ export class HeaderState {
   levelGap = false;
   /** A dotted logger name was just taken: a `[...]` right after it is its context (request id). */
   contextNext = false;
+  /** A header run was read and ended at a level word: after that level the header is complete. */
+  runAtLevel = false;
+  /** The leading header run ended at a field that is no header: the message starts there. */
+  headerDone = false;
 
   reset(): void {
     this.p = 0;
@@ -61,6 +65,8 @@ export class HeaderState {
     this.exact = false;
     this.levelGap = false;
     this.contextNext = false;
+    this.runAtLevel = false;
+    this.headerDone = false;
   }
 }
 
@@ -80,6 +86,9 @@ export class Cursor extends TimeCursor {
   runTStart = 0;
   runTEnd = 0;
   runSyslogStyle = false;
+  /** generic: the last header run ended at a level word; at a field that is no header (leading run). */
+  runAtLevel = false;
+  runEndsHeader = false;
   /** generic: the header being read. */
   readonly header = new HeaderState();
   /** classify: the event time (ISO) of the last draft, and whether it is the receive time. */

@@ -197,6 +197,16 @@ function isHeaderShaped(s: string, q: number, e: number): boolean {
 
 const MAX_RUN = 9;
 
+/** 2 to 24 lower-case ASCII letters. */
+function isLowerWord(s: string, q: number, e: number): boolean {
+  if (e - q < 2 || e - q > 24) return false;
+  for (let i = q; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) return false;
+  }
+  return true;
+}
+
 /**
  * A run of header fields before a terminator: from q, up to MAX_RUN space-separated tokens, each a
  * timestamp (any form) or header-shaped, ending at an upper-case level word (`... RAS KERNEL INFO msg`)
@@ -204,20 +214,36 @@ const MAX_RUN = 9;
  * holds a timestamp) at any `component:` tag. Returns the
  * terminator's index (`cur.run*` hold the first timestamp read in the run, `runT` NaN if none), or -1.
  */
-function headerRun(cur: Cursor, s: string, q: number, ref: number): number {
+function headerRun(cur: Cursor, s: string, q: number, ref: number, leading = false): number {
   cur.runT = NaN;
+  cur.runAtLevel = false;
+  cur.runEndsHeader = false;
   const n = s.length;
   let k = q;
+  // Leading run: header-shaped fields and plain lower-case words (at most two) read before its timestamp.
+  let shaped = 0;
+  let plain = 0;
+  /** The run's last timestamp had the BSD-syslog shape. */
+  let lastSyslog = false;
   for (let tok = 0; tok < MAX_RUN && k < n; tok++) {
     const c = s.charCodeAt(k);
     if (c === TAB || c === PIPE || c === LBRACK) return -1;
     const e = tokenEnd(s, k);
-    if (e - k >= 3 && e - k <= 13 && isUpperWord(s, k, e) && levelAt(s, k, e) !== undefined) return k;
+    if (e - k >= 3 && e - k <= 13 && isUpperWord(s, k, e) && levelAt(s, k, e) !== undefined) {
+      cur.runAtLevel = true;
+      return k;
+    }
     if (isPidTag(s, k, e)) return k;
-    // A `component:` tag ends a run that already holds a timestamp (`- epoch date host Mmm d hh:mm:ss src@host prog: msg`).
-    if (!Number.isNaN(cur.runT) && s.charCodeAt(e - 1) === COLON && isComponent(s, k, e, false)) return k;
+    // A program's `name:` tag (lower-case first, as programs are named) ends a run that already
+    // holds a timestamp (`- epoch date host Mmm d hh:mm:ss src@host prog: msg`).
+    const c0 = s.charCodeAt(k);
+    if (!Number.isNaN(cur.runT) && c0 >= 0x61 && c0 <= 0x7a && s.charCodeAt(e - 1) === COLON && isComponent(s, k, e, false)) return k;
     const t = parseTimestampAt(cur, s, k, ref);
     if (!Number.isNaN(t) && cur.end > k) {
+      // A leading run's fields before its timestamp: two header-shaped ones at least (ids, hosts), so
+      // that prose (`3 files copied 1717236000 ...`) is not read as a header.
+      if (leading && Number.isNaN(cur.runT) && plain > 0 && shaped < 2) return -1;
+      lastSyslog = cur.syslogStyle;
       if (Number.isNaN(cur.runT)) {
         cur.runT = t;
         cur.runTStart = k;
@@ -230,7 +256,19 @@ function headerRun(cur: Cursor, s: string, q: number, ref: number): number {
       }
       // A date glued to more (`2005-06-03-15.42.50`): judged as a whole token below.
     }
-    if (!isHeaderShaped(s, k, e)) return -1;
+    // A leading run (the line starts with header fields, not a timestamp) that holds a timestamp ends
+    // at the first field that is not header-shaped: `id host comp event epoch flag Message text`.
+    if (!isHeaderShaped(s, k, e)) {
+      if (!leading) return -1;
+      if (!Number.isNaN(cur.runT)) {
+        // Ends at a field that is no header: the message starts there, whatever it looks like;
+        // except after a BSD-syslog time (`Mmm d hh:mm:ss host`), where a `tag:` is still header (RFC 3164).
+        cur.runEndsHeader = !lastSyslog;
+        return k;
+      }
+      // Before the timestamp: a plain lower-case word (a component or state name) after a header-shaped first field.
+      if (tok === 0 || ++plain > 2 || !isLowerWord(s, k, e)) return -1;
+    } else if (Number.isNaN(cur.runT)) shaped++;
     if (e >= n || s.charCodeAt(e) !== SPACE) return -1;
     k = skipSp(s, e);
   }
@@ -312,7 +350,7 @@ export function parseGeneric(cur: Cursor, line: string, rest: string, ref: numbe
   g.reset();
   if (!leadingTime(cur, g, line, p, ref, d)) return false;
   const n = line.length;
-  while (g.tokens++ < MAX_TOKENS) {
+  while (!g.headerDone && g.tokens++ < MAX_TOKENS) {
     const q = skipSp(line, g.p);
     if (q >= n) {
       commit(g, q);
@@ -345,9 +383,11 @@ function leadingTime(cur: Cursor, g: HeaderState, line: string, p: number, ref: 
     p = cur.end;
   } else {
     g.ranRun = true;
-    const r = headerRun(cur, line, p, ref);
+    const r = headerRun(cur, line, p, ref, true);
     if (r > p && !Number.isNaN(cur.runT)) {
       g.hasTs = true;
+      g.runAtLevel = cur.runAtLevel;
+      g.headerDone = cur.runEndsHeader;
       d.t = cur.runT;
       d.tRaw = line.slice(cur.runTStart, cur.runTEnd);
       g.syslogStyle = cur.runSyslogStyle;
@@ -496,7 +536,9 @@ function colonToken(g: HeaderState, line: string, q: number, e: number, d: Draft
     g.strict = false;
     return GO_ON;
   }
-  if (!g.componentTaken && isComponent(line, q, e, g.strict) && (g.hasTs || g.level !== undefined || g.pendingPid !== undefined)) {
+  // After a header run that ended at its level (`... RAS KERNEL INFO x: msg`) the header is complete.
+  const complete = g.runAtLevel && g.level !== undefined;
+  if (!complete && !g.componentTaken && isComponent(line, q, e, g.strict) && (g.hasTs || g.level !== undefined || g.pendingPid !== undefined)) {
     g.componentTaken = true;
     commit(g, e);
     applyComponent(line, q, e, d);
@@ -630,6 +672,7 @@ function headerRunToken(cur: Cursor, g: HeaderState, line: string, q: number, re
   g.ranRun = true;
   const r = headerRun(cur, line, q, ref);
   if (r <= q) return STOP;
+  g.runAtLevel = cur.runAtLevel;
   commit(g, r);
   g.p = r;
   return GO_ON;

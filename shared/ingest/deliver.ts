@@ -37,22 +37,38 @@ export async function deliverInBatches<O>(
   options: Partial<BatchOptions> = {},
 ): Promise<O> {
   const { maxRecords, maxBytes } = { ...DEFAULT_BATCHES, ...options };
-  let handedBefore = 0; // records of the batches handed over before the current one
-  let current = 0;
-  const batches = (function* (): Generator<OutRecord[]> {
-    // Records are built a batch at a time: a 6 MB body of tiny events is many records.
-    for (const batch of result.batches(maxRecords, maxBytes)) {
-      handedBefore += current;
-      current = batch.length;
-      yield batch.map((r) => ({ topic, key: r.key, value: r.value }));
-    }
-  })();
+  // Records are built a batch at a time: a 6 MB body of tiny events is many records.
+  const handed = countHanded(
+    (function* (): Generator<OutRecord[]> {
+      for (const batch of result.batches(maxRecords, maxBytes)) yield batch.map((r) => ({ topic, key: r.key, value: r.value }));
+    })(),
+  );
   try {
-    return await deliver(batches);
+    return await deliver(handed.batches);
   } catch (err) {
     if (!(options.isDeliveryFailure ?? (() => true))(err)) throw err;
-    throw notStored(handedBefore, result.accepted, result.idempotencyKey !== undefined, err);
+    throw notStored(handed.stored(), result.accepted, result.idempotencyKey !== undefined, err);
   }
+}
+
+/**
+ * Passes `batches` through, counting: `stored()` is the number of records in the batches handed over
+ * before the last one, i.e. those the delivery stored when it fails on the one it is at (it takes
+ * the next batch only once the one before is stored).
+ */
+export function countHanded<B extends readonly unknown[]>(batches: Iterable<B>): { batches: Iterable<B>; stored(): number } {
+  let before = 0;
+  let current = 0;
+  return {
+    batches: (function* () {
+      for (const b of batches) {
+        before += current;
+        current = b.length;
+        yield b;
+      }
+    })(),
+    stored: () => before,
+  };
 }
 
 /** The 503: how many events were stored, and how to retry safely. */

@@ -69,4 +69,3 @@ export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, r
     return res;
   }
 }
-

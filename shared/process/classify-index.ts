@@ -23,7 +23,7 @@ import { indexNames } from '../index/naming.ts';
 import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
-import { TargetCache, RESLICED_FLAG, summaryTime, type ResolvedTarget } from './targets.ts';
+import { TargetCache, RESLICED_FLAG, type ResolvedTarget } from './targets.ts';
 import { cutLargeValues, SLOW_FLAG, textDocument } from './documents.ts';
 import { SlowShapes } from './slow.ts';
 import { toDeferred, toDlq, Verdict, type Batch, type Item } from './batch.ts';
@@ -39,8 +39,6 @@ export const DEFAULT_BULK_CONCURRENCY = 3;
 export const DEFAULT_STREAM_BULK_BYTES = 1024 * 1024;
 
 const defaultSlow = new SlowShapes();
-/** The window of an event whose plan is unknown (its tenant's plan could not be read). */
-const DEFAULT_RETENTION_DAYS = 7;
 
 export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
   const { deps, summary, tally } = b;
@@ -86,11 +84,14 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     }
     t0 = t1;
     // Counted under the same bounded time as its index (the summaries' monthly indices stay bounded too).
-    // A replayed event is not counted again (no slot).
-    const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, summaryTime(doc['@timestamp'], env.receivedAt, it.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS));
+    const target = sink.target(it, doc);
+    if (target === undefined) continue;
+    // Counted under the same bounded time as its index (the summaries' monthly indices stay bounded
+    // too); a replayed event is not counted again (no slot).
+    const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, target.resliced ? env.receivedAt : doc['@timestamp']);
     it.slot = slot;
     if (isProcess && slot !== undefined) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
-    sink.add(it, doc);
+    sink.add(it, doc, target);
     if ((n & (SLICE - 1)) === SLICE - 1 && sink.pipeline.busy) {
       await sink.pipeline.pump();
       // The time the requests in flight took is not the next event's.
@@ -149,15 +150,20 @@ class Sink {
     });
   }
 
-  add(it: Item, doc: LogDocument): void {
+  /** The document's index target; undefined (and the event in the DLQ) when it has none. */
+  target(it: Item, doc: LogDocument): ResolvedTarget | undefined {
     const env = it.env;
-    let target: ResolvedTarget;
     try {
-      target = this.targets.resolve(env.tenant, it.plan!, doc['@timestamp'], env.receivedAt);
+      return this.targets.resolve(env.tenant, it.plan!, doc['@timestamp'], env.receivedAt);
     } catch (err) {
-      toDlq(this.b, it.msg, 'index', (err as Error).message, env.tenant, it.slot);
-      return;
+      const slot = it.replay ? undefined : this.b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
+      toDlq(this.b, it.msg, 'index', (err as Error).message, env.tenant, slot);
+      return undefined;
     }
+  }
+
+  add(it: Item, doc: LogDocument, target: ResolvedTarget): void {
+    const env = it.env;
     if (target.resliced) doc.flags.push(RESLICED_FLAG);
     let json = JSON.stringify(doc);
     if (cutLargeValues(doc, json)) json = JSON.stringify(doc);

@@ -119,21 +119,6 @@ export function inWindow(ts: string, receivedAt: string, retentionDays: number):
   return slice + HOUR > recv - retentionDays * DAY && slice <= recv + HOUR;
 }
 
-/**
- * The time an event counts under in the summaries (which name monthly indices by it): its own when
- * in the window, else the receive time, like its index. Same day as received: no parsing.
- */
-export function summaryTime(ts: string, receivedAt: string, retentionDays: number): string {
-  if (sameDay(ts, receivedAt)) return ts;
-  return inWindow(ts, receivedAt, retentionDays) ? ts : receivedAt;
-}
-
-function sameDay(a: string, b: string): boolean {
-  if (a.length < 10 || b.length < 10) return false;
-  for (let i = 9; i >= 0; i--) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
-  return true;
-}
-
 function split(t: IndexTarget): { index: string; head: string; tail: string } {
   const probe = actionLine(t.index, '', t.routing);
   // actionLine(index, id, routing) = head + jsonString(id) + tail, with jsonString('') = '""'.

@@ -92,6 +92,8 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
   }
   // An absolute path with a query string (`/a/b?k=v&k2=v2`): the request target of a URL, one value.
   if (text.charCodeAt(s) === 47 && isPathWithQuery(text, s, e)) return true;
+  // A short label glued to a parenthesised number or address (`LOCAL(127.0.0.1)`, `eth0(10.0.0.1)`).
+  if (isLabelledValue(text, s, e)) return true;
   // Groups of hex digits joined by ':' (IPv6, MAC), at least 3 groups, with a digit somewhere.
   let groups = 1;
   let digit = false;
@@ -113,6 +115,25 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
   }
   if (ok && digit && groups >= 3 && run <= 4) return true;
   return false;
+}
+
+/** `label(value)`: 1-16 letters/digits, `(`, a value of digits, dots and colons with a digit, `)` ending the chunk. */
+function isLabelledValue(text: string, s: number, e: number): boolean {
+  if (text.charCodeAt(e - 1) !== 41) return false;
+  let j = s;
+  while (j < e && j - s <= 16) {
+    const c = text.charCodeAt(j);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c)) j++;
+    else break;
+  }
+  if (j === s || j - s > 16 || text.charCodeAt(j) !== 40 || e - j < 3) return false;
+  let digit = false;
+  for (let k = j + 1; k < e - 1; k++) {
+    const c = text.charCodeAt(k);
+    if (isDigit(c)) digit = true;
+    else if (c !== 46 && c !== 58) return false;
+  }
+  return digit;
 }
 
 /** `/seg/seg?query`: a `/` start, another `/` before a `?`, and the `?` followed by a `=`. */
@@ -475,6 +496,8 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
     let ce = chunkEnd;
     while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
     while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
+    // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
+    if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
     if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
       for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
       emit(st, KIND_VAR, cs, ce);

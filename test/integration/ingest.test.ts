@@ -241,6 +241,26 @@ describe('the hard ceiling per tenant (DynamoDB counter)', () => {
     expect(all.every((e) => e.tenant === flooder)).toBe(true);
   });
 
+  it('the shippers\' protocols count against the same ceiling: OTLP past it gets 429 with Retry-After, nothing written', async () => {
+    const otlpTenant = `otlp-${run}`;
+    const { token: otlpToken } = await new DynamoTenantStore().addTenant(otlpTenant, 'free', { eventsPerSecond: 0.001, eventsBurst: 100 });
+    const otlp = (mk: string) =>
+      JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 300 }, (_, j) => ({ body: { stringValue: `${mk} ${j}` } })) }] }] });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await ingest(
+        apiGatewayV2Event({ url: '/v1/logs', headers: { authorization: `Bearer ${otlpToken}`, 'content-type': 'application/json' }, body: otlp(`m-${run}-otlp-${i}`) }),
+        ctx,
+      );
+      statuses.push(res.statusCode!);
+      if (res.statusCode === 429) expect(Number(res.headers?.['retry-after'])).toBeGreaterThan(0);
+    }
+    // 1,000 events per window: three requests of 300, then refused.
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const written = await envelopesWith(`m-${run}-otlp-`, 1_000_000, 5_000);
+    expect(written.filter((e) => e.tenant === otlpTenant)).toHaveLength(900);
+  });
+
   it('a request of millions of one-byte events is not taken as millions of events (413, nothing written)', async () => {
     const tiny = `tiny-${run}`;
     const { token: tinyToken } = await new DynamoTenantStore().addTenant(tiny, 'enterprise');

@@ -19,9 +19,11 @@ import { fitJsonLiteral, truncateUtf8 } from '../split.ts';
 export type EventDoc = Record<string, unknown> & { message?: string };
 
 export interface ProtocolEvent {
-  /** The event as an object (its JSON text is the raw), or a function making it (with `raw` already its JSON text). */
-  doc?: EventDoc | (() => EventDoc);
+  /** The event as an object: its JSON text is the raw. */
+  doc?: EventDoc;
+  /** The raw text; with `json`, it is the JSON text of a document (cut inside its message when too long, so it stays JSON). */
   raw?: string;
+  json?: boolean;
   source?: string | undefined;
   host?: string | undefined;
   tags?: string[] | undefined;
@@ -39,6 +41,8 @@ export interface ProtocolResult {
   accepted: number;
   truncated: number;
   bodyBytes: number;
+  /** What the request costs against the tenant's ceiling (as native ingest counts it). */
+  cost: { events: number; bytes: number };
   record(index: number): IngestRecord;
   batches(maxRecords?: number, maxBytes?: number): Generator<IngestRecord[], void, undefined>;
 }
@@ -75,9 +79,9 @@ interface Compact {
 
 /** Builds the records of `events` for the request `req` (its metadata headers are the defaults). */
 export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[], ctx: ProtocolContext, bodyBytes: number): ProtocolResult {
-  if (events.length > MAX_EVENTS_PER_REQUEST) {
-    throw new IngestError(413, 'body_too_large', `More than ${MAX_EVENTS_PER_REQUEST} events in one request. Split the batch.`);
-  }
+  const maxEvents = Math.min(ctx.limits.maxEventsPerRequest ?? MAX_EVENTS_PER_REQUEST, MAX_EVENTS_PER_REQUEST);
+  if (events.length > maxEvents) throw IngestError.tooManyEvents(maxEvents);
+  const minEventBytes = ctx.limits.minEventBytes ?? 0;
   const tenant = ctx.tenant;
   const max = ctx.limits.maxEventBytes;
   const md = readMetadata(req);
@@ -92,6 +96,8 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
   let lastHost: string | undefined;
   let lastTags: readonly string[] | undefined;
   let lastMid = '';
+  let costBytes = 0;
+  const baseMidLength = `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
 
   let truncated = 0;
   const compact: Compact[] = new Array<Compact>(events.length);
@@ -100,13 +106,13 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     let raw: string;
     let bytes: number;
     let cut: boolean;
-    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(typeof ev.doc === 'function' ? ev.doc() : ev.doc, max));
+    if (ev.raw === undefined && ev.doc !== undefined) ({ raw, bytes, cut } = fitDoc(ev.doc, max));
     else {
       const text = ev.raw ?? '';
       bytes = Buffer.byteLength(text);
       cut = bytes > max;
       // Over the limit: a doc-backed raw is cut inside its message (it stays JSON), plain text on a character boundary.
-      raw = !cut ? text : typeof ev.doc === 'function' ? fitDoc(ev.doc(), max).raw : truncateUtf8(text, max);
+      raw = !cut ? text : ev.json === true ? fitDoc(JSON.parse(text) as EventDoc, max).raw : truncateUtf8(text, max);
     }
     const fitted = fitJsonLiteral(raw, 2 * max + 2);
     if (fitted !== raw) {
@@ -117,7 +123,10 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     const source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
     const host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
     const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
-    compact[i] = { raw, bytes, cut, source, host, tags, mid: midOf(source, host, tags) };
+    const mid = midOf(source, host, tags);
+    compact[i] = { raw, bytes, cut, source, host, tags, mid };
+    // As parse.ts charges the tenant's ceiling: the event (at least minEventBytes) plus its metadata.
+    costBytes += (bytes < minEventBytes ? minEventBytes : bytes) + mid.length - baseMidLength;
   }
 
   // The Kafka value by concatenation in RawEnvelope's field order, so it equals JSON.stringify(envelope)
@@ -157,6 +166,7 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     accepted: n,
     truncated,
     bodyBytes,
+    cost: { events: n, bytes: costBytes },
     record,
     *batches(maxRecords = 10_000, maxBytes = Infinity) {
       let batch: IngestRecord[] = [];

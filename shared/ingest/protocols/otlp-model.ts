@@ -100,15 +100,15 @@ export function recordDoc(res: OtlpResourceLogs, sl: OtlpScopeLogs, r: OtlpLogRe
 }
 
 /** The JSON text of a resource's attributes and of a scope, as `recordDoc` puts them (once per ResourceLogs / ScopeLogs). */
-export function resourceJson(res: OtlpResourceLogs): string | undefined {
-  return Object.keys(res.resource).length > 0 ? JSON.stringify(res.resource) : undefined;
+export function resourceJson(resource: Attrs): string | undefined {
+  return Object.keys(resource).length > 0 ? JSON.stringify(resource) : undefined;
 }
 
-export function scopeJson(sl: OtlpScopeLogs): string | undefined {
+export function scopeJson(sc: OtlpScope): string | undefined {
   const scope: Record<string, unknown> = {};
-  if (sl.scope.name !== undefined) scope.name = sl.scope.name;
-  if (sl.scope.version !== undefined) scope.version = sl.scope.version;
-  if (Object.keys(sl.scope.attributes).length > 0) scope.attributes = sl.scope.attributes;
+  if (sc.name !== undefined) scope.name = sc.name;
+  if (sc.version !== undefined) scope.version = sc.version;
+  if (Object.keys(sc.attributes).length > 0) scope.attributes = sc.attributes;
   return Object.keys(scope).length > 0 ? JSON.stringify(scope) : undefined;
 }
 

@@ -24,33 +24,86 @@ import { setAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type Ot
 /** AnyValue nesting beyond this is refused (a request nested this deep is not a log record). */
 export const MAX_ANY_DEPTH = 64;
 
+export type RecordVisitor = (resource: Attrs, scope: OtlpScope, record: OtlpLogRecord | undefined) => void;
+
+/** The whole request, decoded (tests, and the JSON path's shape). */
 export function decodeLogsRequest(buf: Uint8Array): OtlpResourceLogs[] {
-  const r = new Reader(buf);
   const out: OtlpResourceLogs[] = [];
+  let cur: OtlpResourceLogs | undefined;
+  let curScope: OtlpScopeLogs | undefined;
+  visitLogsRequest(buf, (res, sc, r) => {
+    if (cur === undefined || res !== cur.resource) {
+      cur = { resource: res, scopeLogs: [] };
+      out.push(cur);
+      curScope = undefined;
+    }
+    if (curScope === undefined || sc !== curScope.scope) {
+      curScope = { scope: sc, logRecords: [] };
+      cur.scopeLogs.push(curScope);
+    }
+    if (r) curScope.logRecords.push(r);
+  });
+  return out;
+}
+
+/**
+ * Streams the records: `visit(resource, scope, record)` per log record (once with no record for a
+ * ScopeLogs without any), so each record's decoded form dies young instead of a whole request's
+ * living until the end. A message's resource or scope is read first wherever it sits in it (a
+ * pre-scan that only skips).
+ */
+export function visitLogsRequest(buf: Uint8Array, visit: RecordVisitor): void {
+  const r = new Reader(buf);
   while (!r.done()) {
     const [f, w] = r.tag();
     if (f === 1) {
       expectWire('ExportLogsServiceRequest', f, w, WIRE_LEN);
-      out.push(resourceLogs(r.message()));
+      visitResourceLogs(r.message(), visit);
     } else r.skip(w);
   }
-  return out;
 }
 
-function resourceLogs(r: Reader): OtlpResourceLogs {
+function visitResourceLogs(r: Reader, visit: RecordVisitor): void {
   let resource: Attrs = {};
-  const scopeLogs: OtlpScopeLogs[] = [];
+  const start = r.pos;
   while (!r.done()) {
     const [f, w] = r.tag();
     if (f === 1) {
       expectWire('ResourceLogs', f, w, WIRE_LEN);
       resource = attrsOf(r.message(), 1, 'Resource');
-    } else if (f === 2) {
-      expectWire('ResourceLogs', f, w, WIRE_LEN);
-      scopeLogs.push(scopeLogsOf(r.message()));
     } else r.skip(w);
   }
-  return { resource, scopeLogs };
+  r.pos = start;
+  while (!r.done()) {
+    const [f, w] = r.tag();
+    if (f === 2) {
+      expectWire('ResourceLogs', f, w, WIRE_LEN);
+      visitScopeLogs(r.message(), resource, visit);
+    } else r.skip(w);
+  }
+}
+
+function visitScopeLogs(r: Reader, resource: Attrs, visit: RecordVisitor): void {
+  let scope: OtlpScope = { attributes: {} };
+  const start = r.pos;
+  while (!r.done()) {
+    const [f, w] = r.tag();
+    if (f === 1) {
+      expectWire('ScopeLogs', f, w, WIRE_LEN);
+      scope = scopeOf(r.message());
+    } else r.skip(w);
+  }
+  r.pos = start;
+  let any = false;
+  while (!r.done()) {
+    const [f, w] = r.tag();
+    if (f === 2) {
+      expectWire('ScopeLogs', f, w, WIRE_LEN);
+      visit(resource, scope, logRecord(r.message()));
+      any = true;
+    } else r.skip(w);
+  }
+  if (!any) visit(resource, scope, undefined);
 }
 
 /** The `field`-numbered repeated KeyValue of a message, skipping its other fields. */
@@ -64,22 +117,6 @@ function attrsOf(r: Reader, field: number, message: string): Attrs {
     } else r.skip(w);
   }
   return a;
-}
-
-function scopeLogsOf(r: Reader): OtlpScopeLogs {
-  let scope: OtlpScope = { attributes: {} };
-  const logRecords: OtlpLogRecord[] = [];
-  while (!r.done()) {
-    const [f, w] = r.tag();
-    if (f === 1) {
-      expectWire('ScopeLogs', f, w, WIRE_LEN);
-      scope = scopeOf(r.message());
-    } else if (f === 2) {
-      expectWire('ScopeLogs', f, w, WIRE_LEN);
-      logRecords.push(logRecord(r.message()));
-    } else r.skip(w);
-  }
-  return { scope, logRecords };
 }
 
 function scopeOf(r: Reader): OtlpScope {

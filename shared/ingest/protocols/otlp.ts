@@ -14,9 +14,9 @@ import { IngestError } from '../errors.ts';
 import { toResponse, type IngestRequest, type LambdaHttpResult, type RequestShape } from '../http.ts';
 import { extractToken } from '../routes.ts';
 import type { ProtocolEvent } from './events.ts';
-import { isEmptyRecord, recordDoc, recordRaw, resourceJson, scopeJson, stringAttr, type OtlpResourceLogs } from './otlp-model.ts';
+import { isEmptyRecord, recordRaw, resourceJson, scopeJson, stringAttr, type Attrs, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
 import { logsRequestFromJson, OtlpJsonError } from './otlp-json.ts';
-import { decodeLogsRequest } from './otlp-proto.ts';
+import { decodeLogsRequest, visitLogsRequest, type RecordVisitor } from './otlp-proto.ts';
 import type { Decoded, ProtocolRoute } from './types.ts';
 import { Writer, WireError } from './wire.ts';
 
@@ -72,17 +72,18 @@ function otlpRoute(encoding: Encoding, strictType: boolean): ProtocolRoute {
   };
 }
 
-/** The body as resource logs; a malformed body is a 400 `malformed_request` naming what is wrong. */
-export function parseOtlp(body: Buffer, encoding: Encoding): OtlpResourceLogs[] {
+function parseJsonBody(body: Buffer): unknown {
   try {
-    if (encoding === 'protobuf') return decodeLogsRequest(body);
-    let v: unknown;
-    try {
-      v = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw new OtlpJsonError(`the body is not valid JSON (${(e as Error).message})`);
-    }
-    return logsRequestFromJson(v);
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new OtlpJsonError(`the body is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** `fn`, with a malformed body (WireError, OtlpJsonError) as a 400 `malformed_request` naming what is wrong. */
+function wrapMalformed<T>(encoding: Encoding, fn: () => T): T {
+  try {
+    return fn();
   } catch (e) {
     if (e instanceof WireError || e instanceof OtlpJsonError) {
       throw new IngestError(400, 'malformed_request', `Malformed OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ExportLogsServiceRequest: ${e.message}. Do not retry this request as is.`, { cause: e });
@@ -91,26 +92,45 @@ export function parseOtlp(body: Buffer, encoding: Encoding): OtlpResourceLogs[] 
   }
 }
 
+/** The body as resource logs (whole); a malformed body is a 400 `malformed_request`. */
+export function parseOtlp(body: Buffer, encoding: Encoding): OtlpResourceLogs[] {
+  return wrapMalformed(encoding, () => (encoding === 'protobuf' ? decodeLogsRequest(body) : logsRequestFromJson(parseJsonBody(body))));
+}
+
 /** One event per log record; empty records (no body, event name or attributes) rejected and counted. */
 export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string): Decoded {
   const events: ProtocolEvent[] = [];
   let rejected = 0;
-  for (const rl of parseOtlp(body, encoding)) {
-    const source = stringAttr(rl.resource, 'service.name');
-    const host = stringAttr(rl.resource, 'host.name');
-    const resJson = resourceJson(rl);
-    for (const sl of rl.scopeLogs) {
-      const scJson = scopeJson(sl);
-      for (const r of sl.logRecords) {
-        if (isEmptyRecord(r)) {
-          rejected++;
-          continue;
-        }
-        // The raw by concatenation (hot path); the object only if it must be cut to the event limit.
-        events.push({ raw: recordRaw(resJson, scJson, r, receivedAt), doc: () => recordDoc(rl, sl, r, receivedAt), source, host });
-      }
+  // Per resource and scope: their JSON text and the source/host, made once.
+  let lastRes: Attrs | undefined;
+  let lastScope: OtlpScope | undefined;
+  let resJson: string | undefined;
+  let scJson: string | undefined;
+  let source: string | undefined;
+  let host: string | undefined;
+  const visit: RecordVisitor = (res, scope, r) => {
+    if (res !== lastRes) {
+      lastRes = res;
+      resJson = resourceJson(res);
+      source = stringAttr(res, 'service.name');
+      host = stringAttr(res, 'host.name');
     }
-  }
+    if (scope !== lastScope) {
+      lastScope = scope;
+      scJson = scopeJson(scope);
+    }
+    if (r === undefined) return;
+    if (isEmptyRecord(r)) {
+      rejected++;
+      return;
+    }
+    // The raw by concatenation (the hot path: no document object per record).
+    events.push({ raw: recordRaw(resJson, scJson, r, receivedAt), json: true, source, host });
+  };
+  wrapMalformed(encoding, () => {
+    if (encoding === 'protobuf') visitLogsRequest(body, visit);
+    else for (const rl of logsRequestFromJson(parseJsonBody(body))) for (const sl of rl.scopeLogs) for (const r of sl.logRecords.length > 0 ? sl.logRecords : [undefined]) visit(rl.resource, sl.scope, r);
+  });
   const d: Decoded = { events, rejected };
   if (rejected > 0) d.rejectReason = `${rejected} log record(s) had no body, event name or attributes; nothing to store.`;
   return d;

@@ -111,4 +111,21 @@ describe('general header rules', () => {
     // Without a timestamp in the run, header-shaped fields and a colon are the message.
     expect(classify('node-7 rack-2 leased: offer', RECEIVED).format).toBe('text');
   });
+  it('a leading run of fields holding an epoch ends at the first field that is no header', () => {
+    // id host component state epoch flag, then the message (which may start with a `Word:` or a k=v).
+    const a = classify('88123 rack-07 power supply 1717236000 1 Voltage: rail 3 low', RECEIVED);
+    expect(a.message).toBe('Voltage: rail 3 low');
+    expect(a.timestamp).toBe('2024-06-01T10:00:00.000Z');
+    expect(classify('88124 rack-07 sensor_bus temp.read 1717236001 0 inlet=31 outlet=40', RECEIVED).message).toBe('inlet=31 outlet=40');
+    // Prose with a number and an epoch is not a header: one header-shaped field before the plain words.
+    expect(classify('3 files copied 1717236000 bytes total', RECEIVED).message).toBe('3 files copied 1717236000 bytes total');
+    // After a BSD-syslog time and host inside the run, a `TAG:` is still the program.
+    expect(classify('- 1717236000 2024.06.01 gw7 Jun 1 10:00:00 ops@gw7 ACPI: table loaded', RECEIVED).message).toBe('table loaded');
+  });
+
+  it('after a header run that ended at its level, a `word:` starts the message', () => {
+    const c = classify('- 1717236000 2024.06.01 R1-M0 2024-06-01-10.00.00.000000 R1-M0 RAS APP FATAL loader: image missing', RECEIVED);
+    expect(c.level).toBe('critical');
+    expect(c.message).toBe('loader: image missing');
+  });
 });

@@ -8,16 +8,27 @@ import { describe, expect, it } from 'vitest';
 import { loadLoghub, measure } from '../../../bench/loghub-accuracy.ts';
 import { ALL_LOGHUB_SYSTEMS, assertLoghubPresent } from '../../support/loghub.ts';
 
+/** Message = Content, all sixteen systems, just below what the classifier reaches (`npm run accuracy`). */
 const MESSAGE_FLOOR: Record<string, number> = {
-  Apache: 0.98,
-  HDFS: 0.98,
-  Hadoop: 0.98,
-  HealthApp: 0.98,
-  Linux: 0.97,
-  OpenSSH: 0.98,
-  Spark: 0.98,
-  Zookeeper: 0.98,
+  Android: 0.995,
+  Apache: 0.995,
+  BGL: 0.995,
+  HDFS: 0.995,
+  HPC: 0.97,
+  Hadoop: 0.995,
+  HealthApp: 0.995,
+  Linux: 0.99,
+  Mac: 0.95,
+  OpenSSH: 0.995,
+  OpenStack: 0.995,
+  Proxifier: 0.995,
+  Spark: 0.995,
+  Thunderbird: 0.995,
+  Windows: 0.995,
+  Zookeeper: 0.995,
 };
+/** Share of lines whose timestamp is read (HPC's few lines without a header run keep the receive time). */
+const TIMESTAMP_FLOOR: Record<string, number> = { HPC: 0.97 };
 const LEVEL_FLOOR = 0.98;
 
 assertLoghubPresent();
@@ -34,7 +45,7 @@ describe('Loghub-2k accuracy', () => {
       expect(f).toBeDefined();
       expect(f!.message).toBeGreaterThanOrEqual(MESSAGE_FLOOR[system] ?? 1);
       if (f!.level !== null) expect(f!.level).toBeGreaterThanOrEqual(LEVEL_FLOOR);
-      expect(f!.timestamp).toBeGreaterThanOrEqual(0.99);
+      expect(f!.timestamp).toBeGreaterThanOrEqual(TIMESTAMP_FLOOR[system] ?? 0.99);
     });
   }
 });

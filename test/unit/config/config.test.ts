@@ -55,6 +55,9 @@ describe('a bad value throws, naming the variable, the value and what is allowed
     ['SLUICE_SAMPLE_FRACTION', '1.5', () => config.staging(), /SLUICE_SAMPLE_FRACTION="1.5".*\(0, 1\]/],
     ['SLUICE_INDEX_PREFIX', 'Sluice_Logs', () => config.indexPrefix(), /SLUICE_INDEX_PREFIX="Sluice_Logs"/],
     ['SLUICE_HTTP_PORT', '70000', () => config.httpPort(), /SLUICE_HTTP_PORT="70000".*from 0 to 65535/],
+    ['SLUICE_CEILING_FACTOR', 'ten', () => config.ingestCeiling(), /SLUICE_CEILING_FACTOR="ten".*positive number/],
+    ['SLUICE_CEILING_FACTOR', '0', () => config.ingestCeiling(), /SLUICE_CEILING_FACTOR="0"/],
+    ['SLUICE_MAX_EVENTS_PER_REQUEST', '1.5', () => config.ingestCeiling(), /SLUICE_MAX_EVENTS_PER_REQUEST="1.5".*whole number 1 or more/],
   ])('%s=%s', (name, value, read, message) => {
     process.env[name] = value;
     expect(read).toThrow(config.SettingError);
@@ -67,6 +70,8 @@ describe('a bad value throws, naming the variable, the value and what is allowed
     expect(config.bulkConcurrency()).toBe(8);
     process.env.SLUICE_BULK_CONCURRENCY = '';
     expect(config.bulkConcurrency()).toBe(3);
+    process.env.SLUICE_CEILING_FACTOR = '2.5';
+    expect(config.ingestCeiling().factor).toBe(2.5);
     process.env.LOG_LEVEL = 'debug';
     expect(config.logLevel()).toBe('DEBUG');
     expect(config.archive()).toMatchObject({ group: 'sluice-archiver', marginMs: 60_000, uploadConcurrency: 8, gzipLevel: 6 });

@@ -118,8 +118,8 @@ describe('Elasticsearch-compatible /es: _bulk', () => {
 
   it('bulk cost grows linearly with the action count (ratio within one run)', async () => {
     const make = (n: number) => '{"index":{"_index":"a"}}\n{"message":"a log line of ordinary length","n":1}\n'.repeat(n);
-    const small = make(2_000);
-    const large = make(32_000);
+    const small = make(1_000);
+    const large = make(64_000);
     let bs = Infinity;
     let bl = Infinity;
     for (let k = 0; k < 5; k++) {
@@ -131,6 +131,6 @@ describe('Elasticsearch-compatible /es: _bulk', () => {
         else bs = Math.min(bs, dt);
       }
     }
-    expect(bl / bs).toBeLessThan(100); // 16x the actions; quadratic would be ~256
+    expect(bl / bs).toBeLessThan(1600); // 64x the actions: linear is 64 (x GC, up to ~7 seen); quadratic would be ~4096
   }, 60_000);
 });

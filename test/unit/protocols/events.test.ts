@@ -13,7 +13,7 @@ describe('protocol events to Kafka records', () => {
         { doc: { timestamp: 't', message: 'm'.repeat(500), extra: { a: 1 } } },
         { raw: 'é'.repeat(400) },
       ],
-      { tenant: 't1', receivedAt: new Date('2026-12-01T10:00:00Z'), limits: { maxBodyBytes: 1 << 20, maxEventBytes: 300, maxEventsPerRequest: 100_000, minEventBytes: 256 } },
+      { tenant: 't1', receivedAt: new Date('2026-12-01T10:00:00Z'), limits: { maxBodyBytes: 1 << 20, maxEventBytes: 300, maxEventsPerRequest: 10, minEventBytes: 256 } },
       123,
     );
     expect(r.accepted).toBe(4);
@@ -30,5 +30,13 @@ describe('protocol events to Kafka records', () => {
     expect(doc.extra).toEqual({ a: 1 });
     expect(Buffer.byteLength(recs[2]!.envelope.raw)).toBeLessThanOrEqual(300);
     expect(recs[3]!.envelope).toMatchObject({ truncated: true, originalBytes: 800 });
+  });
+
+  it('more events than the per-request cap: 413 too_many_events; the cost counts each event at least minEventBytes plus its metadata', () => {
+    const req = request({ path: '/es/_bulk', body: 'x' });
+    const ctx = { tenant: 't1', receivedAt: new Date(), limits: { maxBodyBytes: 1 << 20, maxEventBytes: 1000, maxEventsPerRequest: 2, minEventBytes: 256 } };
+    expect(() => buildResult(req, [{ raw: 'a' }, { raw: 'b' }, { raw: 'c' }], ctx, 3)).toThrow(expect.objectContaining({ status: 413, code: 'too_many_events' }));
+    const r = buildResult(req, [{ raw: 'a' }, { raw: 'x'.repeat(600), source: 'src' }], ctx, 3);
+    expect(r.cost).toEqual({ events: 2, bytes: 256 + 600 + ',"source":"src"'.length });
   });
 });

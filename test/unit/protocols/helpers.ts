@@ -18,10 +18,13 @@ export function request(opts: Parameters<typeof apigwEvent>[0]): IngestRequest {
 }
 
 /** Services with an in-memory tenant map and a delivery that records what it was given (or fails). */
-export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; maxEventBytes?: number } = {}): ProtocolServices & { delivered: IngestRecord[]; envelopes(): RawEnvelope[] } {
+export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; maxEventBytes?: number; ceiling?: 'refuse' } = {}): ProtocolServices & { delivered: IngestRecord[]; envelopes(): RawEnvelope[]; admitted: Array<{ events: number; bytes: number }> } {
   const delivered: IngestRecord[] = [];
+  const admitted: Array<{ events: number; bytes: number }> = [];
   return {
     delivered,
+    admitted,
+
     envelopes: () => delivered.map((r) => JSON.parse(r.value.toString('utf8')) as RawEnvelope),
     resolveTenant: async (token) => {
       if (opts.fail === 'registry') {
@@ -30,7 +33,15 @@ export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; ma
       }
       return token === TOKEN ? { id: TENANT } : undefined;
     },
+    // As services.ts does: the tenant's ceiling is checked on the whole request before anything is handed on.
     deliver: async (batches) => {
+      const all = [...batches];
+      if (opts.ceiling === 'refuse') {
+        const { IngestError } = await import('../../../shared/ingest/errors.ts');
+        throw IngestError.rateLimited(30, 'Over the tenant\'s ceiling.');
+      }
+      admitted.push({ events: all.reduce((n, b) => n + b.length, 0), bytes: 0 });
+      batches = all;
       if (opts.fail === 'kafka-and-spill') {
         const { IngestError } = await import('../../../shared/ingest/errors.ts');
         throw IngestError.unavailable(5, 'Sluice could not store the events.');

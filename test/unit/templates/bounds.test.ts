@@ -142,6 +142,18 @@ describe('generic masking rules (issue 18; synthetic lines)', () => {
   });
 });
 
+describe('labelled values (issue 18; synthetic lines)', () => {
+  it('a short label glued to a parenthesised address is one value: `LOCAL(127.0.0.1),` groups with `10.0.0.9,`', () => {
+    const m = createMiner();
+    const a = m.add('clock locked to 10.0.0.9, level 3');
+    const b = m.add('clock locked to LOCAL(127.0.0.1), level 10');
+    expect(b.templateId).toBe(a.templateId);
+    expect(tokenize('eth0(10.0.0.1)').tokens).toEqual(['<*>']);
+    // A call with a path or words inside keeps its parts.
+    expect(tokenize('open(/etc/x)').tokens).toEqual(['open', '(', '<*>', ')']);
+  });
+});
+
 describe('closed sets and sentence punctuation (issue 18; synthetic lines)', () => {
   it("a word ending a sentence (`Agent.`) is still a plain word: a second value starts a sibling, not a variable", () => {
     const m = createMiner();
