@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ensureTopics, produce, resetProducer, type KafkaRecord } from '../shared/adapters/kafka.ts';
-import type { RawEnvelope } from '../shared/envelope.ts';
+import type { RawEnvelope } from '../shared/envelope/types.ts';
 import { archiveOnce } from '../functions/archive.ts';
 import { ensureBucket } from '../local/bootstrap.ts';
 import type { Bench, BenchFigure } from './harness.ts';

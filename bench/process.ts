@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { MSKEvent } from 'aws-lambda';
 import { peakRssBytes, runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
 import { toDocument } from '../shared/classify/index.ts';
-import type { RawEnvelope } from '../shared/envelope.ts';
+import type { RawEnvelope } from '../shared/envelope/types.ts';
 import { decodeMskEvent, toMskEvent } from '../shared/msk.ts';
 import { logIndex } from '../shared/index/naming.ts';
 import { runStage } from '../shared/process/stage.ts';

@@ -6,8 +6,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { RawEnvelope } from '../shared/envelope.ts';
-import { ENVELOPE_VERSION } from '../shared/envelope.ts';
+import type { RawEnvelope } from '../shared/envelope/types.ts';
+import { ENVELOPE_VERSION } from '../shared/envelope/types.ts';
 import { MultilineJoiner, toDocument } from '../shared/classify/index.ts';
 import { isTenantId } from '../shared/tenants/ids.ts';
 import { write, type CommandIO } from './io.ts';

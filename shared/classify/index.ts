@@ -2,7 +2,7 @@
  * The classifier: an event's raw text -> the normalized document Sluice indexes. Pure: no I/O, no
  * AWS, no clock (the receive time is an argument). Never throws. Schema: README.md beside this file.
  */
-import type { RawEnvelope } from '../envelope.ts';
+import type { RawEnvelope } from '../envelope/types.ts';
 import { parseAccess } from './access.ts';
 import { parseCef } from './cef.ts';
 import type { Draft } from './draft.ts';

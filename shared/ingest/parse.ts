@@ -4,7 +4,7 @@
  * The tenant comes only from `ctx.tenant` (resolved from the token by the handler). Nothing in the
  * body, headers, tags or path can set or change it; a "tenant" field inside a JSON event stays in raw.
  */
-import { ENVELOPE_VERSION, type RawEnvelope } from '../envelope.ts';
+import { ENVELOPE_VERSION, type RawEnvelope } from '../envelope/types.ts';
 import { IngestError } from './errors.ts';
 import type { IngestRequest } from './http.ts';
 import { decodeBody } from './decode.ts';

@@ -5,7 +5,7 @@
  */
 import type { MSKEvent } from 'aws-lambda';
 import { decodeMskEvent, type MskMessage } from '../msk.ts';
-import type { RawEnvelope } from '../envelope.ts';
+import type { RawEnvelope } from '../envelope/types.ts';
 import type { Plan } from '../tenants/plans.ts';
 import { notBefore, type DeferMeta } from '../budget/defer.ts';
 import { SummaryBuilder, type Stage, type SummarySlot } from '../summary/summary.ts';

@@ -4,7 +4,7 @@
  * dropped; a staging deployment's sampling leaves the rest of the records out here.
  */
 import { HEADER_REPLAY, readDeferMeta } from './records.ts';
-import { decodeEnvelopeText } from './envelope.ts';
+import { decodeEnvelopeText } from '../envelope/decode.ts';
 import { inSample } from './sample.ts';
 import { toDlq, Verdict, type Batch, type Item } from './batch.ts';
 import type { DeferMeta } from '../budget/defer.ts';

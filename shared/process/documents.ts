@@ -12,7 +12,7 @@
  *    archive keeps the raw envelope, whole. Only a document whose JSON is over 8,192 characters can
  *    hold such a value (the test costs one length check per document).
  */
-import type { RawEnvelope } from '../envelope.ts';
+import type { RawEnvelope } from '../envelope/types.ts';
 import type { LogDocument } from '../classify/types.ts';
 
 export const SLOW_FLAG = 'classify_slow';

@@ -8,7 +8,7 @@
  * state store in shared/templates/ports.ts. Here: the stage's own (Kafka records, the miners) and
  * the set it runs with.
  */
-import type { RawEnvelope } from '../envelope.ts';
+import type { RawEnvelope } from '../envelope/types.ts';
 import type { LogDocument } from '../classify/types.ts';
 import type { PlanSource } from '../tenants/plan-cache.ts';
 import type { BudgetLedger } from '../budget/ports.ts';

@@ -10,7 +10,7 @@ import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { TopicReader } from '../../shared/adapters/kafka-consumer.ts';
 import { decodeNdjsonGz } from '../../shared/archive/ndjson.ts';
 import { RAW_PREFIX } from '../../shared/archive/keys.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import type { Plan } from '../../shared/tenants/plans.ts';
 import * as config from '../../shared/config.ts';
 

@@ -12,7 +12,7 @@ import { TopicReader } from '../../shared/adapters/kafka-consumer.ts';
 import { decodeNdjsonGz } from '../../shared/archive/ndjson.ts';
 import { manifestKey, parseObjectKey, RAW_PREFIX } from '../../shared/archive/keys.ts';
 import type { InvalidLine } from '../../shared/archive/grouping.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { archiveOnce } from '../../functions/archive.ts';
 import { replayCommand } from '../../cli/replay.ts';
 import { archiveCommand } from '../../cli/archive.ts';

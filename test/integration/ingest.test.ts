@@ -19,7 +19,7 @@ import { deliver, DeliveryFailedError } from '../../shared/delivery.ts';
 import { deliverInBatches } from '../../shared/ingest/deliver.ts';
 import { normalizeRequest, parseIngest, type IngestError } from '../../shared/ingest/index.ts';
 import * as config from '../../shared/config.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { ingest } from '../../functions/ingest.ts';
 import { drain } from '../../functions/drain.ts';
 import { readTopic } from '../support/kafka.ts';

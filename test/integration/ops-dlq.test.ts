@@ -14,7 +14,7 @@ import { TopicReader } from '../../shared/adapters/kafka-consumer.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { toDocument } from '../../shared/classify/index.ts';
 import * as config from '../../shared/config.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { logIndex, tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
 import { processRaw, resetDefaultDeps } from '../../shared/process/index.ts';

@@ -13,7 +13,7 @@ import { ensureTopics } from '../../shared/adapters/kafka.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { toDocument } from '../../shared/classify/index.ts';
 import * as config from '../../shared/config.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { logIndex, summaryIndex } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
 import { runStage } from '../../shared/process/stage.ts';

@@ -13,7 +13,7 @@ import { ensureTopics, produce } from '../../shared/adapters/kafka.ts';
 import { TopicReader } from '../../shared/adapters/kafka-consumer.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import * as config from '../../shared/config.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
 import { defaultDeps, processRaw, resetDefaultDeps, type StageResult } from '../../shared/process/index.ts';

@@ -12,7 +12,7 @@ import { OpenSearchSink } from '../../shared/adapters/opensearch-bulk.ts';
 import { DynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { toDocument } from '../../shared/classify/index.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { logIndex, tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent, type MessageInput } from '../../shared/msk.ts';
 import { runStage } from '../../shared/process/stage.ts';

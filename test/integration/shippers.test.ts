@@ -25,7 +25,7 @@ import { ensureTables } from '../../local/bootstrap.ts';
 import { startGateway } from '../../local/gateway.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { ensureTopics, resetProducer } from '../../shared/adapters/kafka.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { TOPIC_CONFIGS } from '../../shared/setup.ts';
 import { ingest } from '../../functions/ingest.ts';
 import { readTopic } from '../support/kafka.ts';

@@ -12,7 +12,7 @@ import { ensureTopics } from '../../shared/adapters/kafka.ts';
 import { getOpenSearch } from '../../shared/adapters/opensearch.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { S3TemplateStore } from '../../shared/adapters/template-store.ts';
-import type { RawEnvelope } from '../../shared/envelope.ts';
+import type { RawEnvelope } from '../../shared/envelope/types.ts';
 import { tenantAlias } from '../../shared/index/naming.ts';
 import { toMskEvent } from '../../shared/msk.ts';
 import { runStage } from '../../shared/process/stage.ts';

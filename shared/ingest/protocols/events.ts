@@ -1,6 +1,6 @@
 /**
  * What every protocol decoder produces, and how it becomes Kafka records: the same envelope as the
- * native path (shared/envelope.ts), the same ids and partition keys (ids.ts), the same per-event limit
+ * native path (shared/envelope/), the same ids and partition keys (ids.ts), the same per-event limit
  * (cut and flagged `truncated`), the same request metadata (X-Log-Source/-Host/-Tags) as defaults.
  *
  * A protocol event is either a `doc` (an object that becomes the raw's JSON text; when it is over the
@@ -8,7 +8,8 @@
  * (cut like a native line). `source`/`host`/`tags` come from the protocol (OTLP's service.name, an ES
  * index, a Loki stream's labels...) and win over the request's headers.
  */
-import { ENVELOPE_VERSION, type RawEnvelope } from '../../envelope.ts';
+import { ENVELOPE_VERSION, type RawEnvelope } from '../../envelope/types.ts';
+import { envelopeValue, metadataPart, requestParts } from '../../envelope/encode.ts';
 import { IngestError } from '../errors.ts';
 import type { IngestRequest } from '../http.ts';
 import { idempotentIds, MAX_EVENTS_PER_REQUEST, partitionKeys, timeIds } from '../ids.ts';
@@ -129,23 +130,17 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     costBytes += (bytes < minEventBytes ? minEventBytes : bytes) + mid.length - baseMidLength;
   }
 
-  // The Kafka value by concatenation in RawEnvelope's field order, so it equals JSON.stringify(envelope)
-  // (a unit test holds that), as parse.ts builds it: only the raw goes through JSON.stringify per event.
+  // The Kafka value from parts made once (shared/envelope/encode.ts): only the raw is escaped per event.
   function midOf(source: string | undefined, host: string | undefined, tags: readonly string[]): string {
     if (source === lastSource && host === lastHost && tags === lastTags) return lastMid;
     lastSource = source;
     lastHost = host;
     lastTags = tags;
-    lastMid =
-      `","receivedAt":"${receivedAt}"` +
-      (source !== undefined ? `,"source":${JSON.stringify(source)}` : '') +
-      (host !== undefined ? `,"host":${JSON.stringify(host)}` : '') +
-      `,"tags":${JSON.stringify(tags)},"raw":`;
+    lastMid = metadataPart(receivedAt, source, host, tags);
     return lastMid;
   }
 
-  const head = `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)},"id":"`;
-  const end = `,"requestId":${JSON.stringify(req.requestId)}}`;
+  const parts = requestParts(tenant, req.requestId);
   const record = (i: number): IngestRecord => {
     const c = compact[i];
     if (c === undefined) throw new RangeError(`no event ${i}`);
@@ -158,7 +153,7 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     envelope.truncated = c.cut;
     envelope.originalBytes = c.bytes;
     envelope.requestId = req.requestId;
-    const value = head + id + c.mid + JSON.stringify(c.raw) + (c.cut ? ',"truncated":true,"originalBytes":' : ',"truncated":false,"originalBytes":') + c.bytes + end;
+    const value = envelopeValue(parts, id, c.mid, c.raw, c.cut, c.bytes);
     return { key: keys[(keyOffset + i) % keys.length]!, envelope, value: Buffer.from(value, 'utf8') };
   };
   const n = compact.length;

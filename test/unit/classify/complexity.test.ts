@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classify, joinMultiline, toDocument } from '../../../shared/classify/index.ts';
-import type { RawEnvelope } from '../../../shared/envelope.ts';
+import type { RawEnvelope } from '../../../shared/envelope/types.ts';
 import { createMiner, tokenize } from '../../../shared/templates/index.ts';
 
 const ref = new Date('2024-06-01T12:00:00Z');

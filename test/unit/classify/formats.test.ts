@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classify, toDocument } from '../../../shared/classify/index.ts';
-import type { RawEnvelope } from '../../../shared/envelope.ts';
+import type { RawEnvelope } from '../../../shared/envelope/types.ts';
 
 const at = (iso: string): Date => new Date(iso);
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toDocument } from '../../../shared/classify/index.ts';
-import type { RawEnvelope } from '../../../shared/envelope.ts';
+import type { RawEnvelope } from '../../../shared/envelope/types.ts';
 import { toMskEvent, type MessageInput } from '../../../shared/msk.ts';
 import { runStage } from '../../../shared/process/stage.ts';
 import { mergeContributions, type SummaryDoc } from '../../../shared/summary/summary.ts';

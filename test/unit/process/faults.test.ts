@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { toDocument } from '../../../shared/classify/index.ts';
 import type { LogDocument } from '../../../shared/classify/types.ts';
-import type { RawEnvelope } from '../../../shared/envelope.ts';
+import type { RawEnvelope } from '../../../shared/envelope/types.ts';
 import { toMskEvent, type MessageInput } from '../../../shared/msk.ts';
 import { cutLargeValues, MAX_PATH_CHARS, MAX_VALUE_CHARS } from '../../../shared/process/documents.ts';
 import { HEADER_ERROR, HEADER_ERROR_KIND, HEADER_REASON, readDeferMeta } from '../../../shared/process/records.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HEADER_ATTEMPTS, HEADER_NOT_BEFORE, readDeferMeta } from '../../../shared/process/records.ts';
-import type { RawEnvelope } from '../../../shared/envelope.ts';
+import type { RawEnvelope } from '../../../shared/envelope/types.ts';
 import { decodeMskEvent, toMskEvent, type MessageInput } from '../../../shared/msk.ts';
 import type { BulkItemResult, IndexTargetSpec, TargetFailure } from '../../../shared/index/ports.ts';
 import { IndexingIncompleteError } from '../../../shared/process/indexing.ts';

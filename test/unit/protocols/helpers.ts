@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { normalizeRequest, type IngestRecord, type IngestRequest, type LambdaHttpResult } from '../../../shared/ingest/index.ts';
-import type { RawEnvelope } from '../../../shared/envelope.ts';
+import type { RawEnvelope } from '../../../shared/envelope/types.ts';
 import { serveProtocol, type ProtocolServices, type Served } from '../../../shared/ingest/protocols/serve.ts';
 import { apigwEvent } from '../ingest/helpers.ts';
 

@@ -4,7 +4,7 @@
  * id (it names indices and routing), an id usable as an OpenSearch `_id` (at most 512 bytes), a
  * parseable receive time and the right types; everything else is left to the classifier.
  */
-import { ENVELOPE_VERSION, type RawEnvelope } from '../envelope.ts';
+import { ENVELOPE_VERSION, type RawEnvelope } from './types.ts';
 import { isTenantId } from '../tenants/ids.ts';
 
 export type DecodeResult = { ok: true; envelope: RawEnvelope } | { ok: false; error: string; tenant?: string; receivedAt?: string };
