@@ -65,7 +65,7 @@ export class Sketch {
 
   /** base64 of the DDSketch protobuf message. */
   encode(): string {
-    const w = new Writer();
+    const w = new Writer(64 + (this.store.count > 0 ? (this.store.maxKey - this.store.minKey + 1) * 8 : 0));
     const mapping = new Writer();
     mapping.tag(1, 1).double(MAPPING.gamma);
     mapping.tag(2, 1).double(MAPPING._offset);
@@ -108,9 +108,9 @@ export class Sketch {
 
 /** Store message: contiguous counts (field 2) from the lowest bin's key (field 3); empty when no values. */
 function encodeStore(st: DenseStore): Uint8Array {
-  const w = new Writer();
+  const w = new Writer(16 + (st.count > 0 ? (st.maxKey - st.minKey + 1) * 8 : 0));
   if (st.count === 0) return w.finish();
-  const packed = new Writer();
+  const packed = new Writer((st.maxKey - st.minKey + 1) * 8);
   for (let k = st.minKey; k <= st.maxKey; k++) packed.double(st.bins[k - st.offset] ?? 0);
   w.tag(2, 2).bytes(packed.finish());
   w.tag(3, 0).sint32(st.minKey);
@@ -146,22 +146,34 @@ function decodeStore(buf: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** Protobuf wire writing: varints, zigzag sint32, little-endian doubles, length-delimited bytes. */
+/** Protobuf wire writing into a growing buffer: varints, zigzag sint32, little-endian doubles, length-delimited bytes. */
 class Writer {
-  private readonly parts: number[] = [];
-  private readonly f64 = new DataView(new ArrayBuffer(8));
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(size = 64) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
 
   tag(field: number, wire: number): this {
     return this.varint(field * 8 + wire);
   }
 
   varint(v: number): this {
+    this.room(5);
     let n = v >>> 0;
     while (n > 0x7f) {
-      this.parts.push((n & 0x7f) | 0x80);
+      this.buf[this.at++] = (n & 0x7f) | 0x80;
       n >>>= 7;
     }
-    this.parts.push(n);
+    this.buf[this.at++] = n;
     return this;
   }
 
@@ -170,19 +182,21 @@ class Writer {
   }
 
   double(v: number): this {
-    this.f64.setFloat64(0, v, true);
-    for (let i = 0; i < 8; i++) this.parts.push(this.f64.getUint8(i));
+    this.room(8);
+    this.at = this.buf.writeDoubleLE(v, this.at);
     return this;
   }
 
   bytes(b: Uint8Array): this {
     this.varint(b.length);
-    for (const x of b) this.parts.push(x);
+    this.room(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
     return this;
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.parts);
+    return this.buf.subarray(0, this.at);
   }
 }
 
