@@ -322,3 +322,20 @@ export const ingestCeiling = () => ({
   minEventBytes: positive('SLUICE_MIN_EVENT_BYTES', 256, true),
   maxEventsPerRequest: positive('SLUICE_MAX_EVENTS_PER_REQUEST', 100_000, true),
 });
+
+// --- coldstart: credentials for the signed-fetch adapters (shared/adapters/dynamodb-http.ts) ---------
+
+/**
+ * Credentials to sign requests with: the local services' (localCredentials()), else the function
+ * role's, which Lambda puts in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+ */
+export const awsCredentials = (): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } => {
+  const local = localCredentials();
+  if (local) return local;
+  const accessKeyId = raw('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = raw('AWS_SECRET_ACCESS_KEY');
+  if (!accessKeyId) throw new SettingError('AWS_ACCESS_KEY_ID', accessKeyId ?? '', 'run on Lambda (it sets the role\'s credentials) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  if (!secretAccessKey) throw new SettingError('AWS_SECRET_ACCESS_KEY', '', 'set it beside AWS_ACCESS_KEY_ID');
+  const sessionToken = raw('AWS_SESSION_TOKEN');
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+};

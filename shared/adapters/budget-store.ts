@@ -7,10 +7,9 @@
  *
  * The item remembers the last RECENT grants by batch key, so a retried or replayed batch gets its
  * earlier grant back without paying twice (and makes the same defer/index decisions).
+ * Over the small signed-fetch client (./dynamodb-http.ts), not the AWS SDK: process's cold start.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { getDynamo } from './dynamodb.ts';
+import { getItem, isConditionFailed, putItem } from './dynamodb-http.ts';
 import * as config from '../config.ts';
 import { grant, type BucketState, type Limit } from '../budget/bucket.ts';
 import type { Plan } from '../tenants/plans.ts';
@@ -43,10 +42,8 @@ export class DynamoBudgetStore implements BudgetLedger {
 
   async take(tenant: string, plan: Plan, sizes: readonly number[], batchKey: string, now: () => number): Promise<LedgerGrant> {
     const pk = `BUDGET#${tenant}`;
-    const ddb = getDynamo();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const out = await ddb.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }));
-      const item = out.Item as BudgetItem | undefined;
+      const item = (await getItem(this.table, { pk }, { consistent: true })) as BudgetItem | undefined;
       const seen = item?.recent?.find((r) => r[0] === batchKey);
       if (seen && item) {
         const g: LedgerGrant = { admitted: seen[1], admittedBytes: seen[2], state: stateOf(item), replayed: true };
@@ -65,17 +62,13 @@ export class DynamoBudgetStore implements BudgetLedger {
         expiresAt: Math.floor(t / 1000) + TTL_SECONDS,
       };
       try {
-        await ddb.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: next,
-            ConditionExpression: item ? 'ver = :ver' : 'attribute_not_exists(pk)',
-            ...(item ? { ExpressionAttributeValues: { ':ver': item.ver } } : {}),
-          }),
-        );
+        await putItem(this.table, { ...next }, {
+          condition: item ? 'ver = :ver' : 'attribute_not_exists(pk)',
+          ...(item ? { values: { ':ver': item.ver } } : {}),
+        });
         return { ...g, replayed: false };
       } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        if (!isConditionFailed(err)) throw err;
         this.conflicts++;
         // Someone else wrote first: back off a little (jittered) and recompute from their state.
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
@@ -86,8 +79,7 @@ export class DynamoBudgetStore implements BudgetLedger {
 
   /** The stored state (for tests and the CLI). */
   async read(tenant: string): Promise<(BucketState & { ver: number }) | undefined> {
-    const out = await getDynamo().send(new GetCommand({ TableName: this.table, Key: { pk: `BUDGET#${tenant}` }, ConsistentRead: true }));
-    const item = out.Item as BudgetItem | undefined;
+    const item = (await getItem(this.table, { pk: `BUDGET#${tenant}` }, { consistent: true })) as BudgetItem | undefined;
     return item ? { ...stateOf(item), ver: item.ver } : undefined;
   }
 }

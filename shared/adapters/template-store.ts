@@ -8,11 +8,11 @@
  * only when a batch changed the templates, and supports conditional writes (If-Match on the ETag
  * read, If-None-Match: * for the first write), which is all the concurrency control this needs:
  * the caller merges on a conflict (`shared/templates/merge.ts`) and writes again.
+ * Over the small signed-fetch S3 client (./s3-http.ts), not the AWS SDK: process's cold start.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import * as config from '../config.ts';
-import { getS3 } from './s3.ts';
+import { getObject, putObject, S3Error } from './s3-http.ts';
 import { assertTenantId } from '../tenants/ids.ts';
 import type { MinerState } from '../templates/miner.ts';
 import type { StoredTemplates, TemplateStateStore } from '../templates/ports.ts';
@@ -23,28 +23,24 @@ export function templatesKey(tenant: string): string {
   return `${TEMPLATES_PREFIX}${assertTenantId(tenant)}.json.gz`;
 }
 
-function status(err: unknown): number | undefined {
-  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode : (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
+const status = (err: unknown): number | undefined => (err instanceof S3Error ? err.status : undefined);
+
+/** gzip's magic bytes: the body as stored (a fetch that inflated `Content-Encoding: gzip` already gives JSON). */
+const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 export class S3TemplateStore implements TemplateStateStore {
   readonly bucket: string;
-  readonly #s3: () => S3Client;
 
-  constructor(opts: { bucket?: string; s3?: S3Client } = {}) {
+  constructor(opts: { bucket?: string } = {}) {
     this.bucket = opts.bucket ?? config.s3().archiveBucket;
-    const s3 = opts.s3;
-    this.#s3 = s3 ? () => s3 : getS3;
   }
 
   async get(tenant: string, ifNoneMatch?: string): Promise<StoredTemplates | undefined | 'unchanged'> {
     try {
-      const out = await this.#s3().send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: templatesKey(tenant), ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}) }),
-      );
-      const bytes = await out.Body!.transformToByteArray();
-      const state = JSON.parse(gunzipSync(bytes).toString('utf8')) as MinerState;
-      return { state, etag: out.ETag ?? '' };
+      const out = await getObject(this.bucket, templatesKey(tenant), ifNoneMatch ? { ifNoneMatch } : {});
+      const json = isGzip(out.body) ? gunzipSync(out.body) : Buffer.from(out.body);
+      const state = JSON.parse(json.toString('utf8')) as MinerState;
+      return { state, etag: out.etag };
     } catch (err) {
       const s = status(err);
       if (s === 304) return 'unchanged';
@@ -55,17 +51,11 @@ export class S3TemplateStore implements TemplateStateStore {
 
   async put(tenant: string, state: MinerState, ifMatch: string | undefined): Promise<string | undefined> {
     try {
-      const out = await this.#s3().send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: templatesKey(tenant),
-          Body: gzipSync(JSON.stringify(state)),
-          ContentType: 'application/json',
-          ContentEncoding: 'gzip',
-          ...(ifMatch ? { IfMatch: ifMatch } : { IfNoneMatch: '*' }),
-        }),
-      );
-      return out.ETag ?? '';
+      return await putObject(this.bucket, templatesKey(tenant), gzipSync(JSON.stringify(state)), {
+        contentType: 'application/json',
+        contentEncoding: 'gzip',
+        ...(ifMatch ? { ifMatch } : { ifNoneMatch: '*' }),
+      });
     } catch (err) {
       const s = status(err);
       // 412: the precondition failed; 409: a concurrent conditional write to the same key.

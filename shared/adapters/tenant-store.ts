@@ -3,10 +3,10 @@
  *   TENANT#<id>   { id, planName, overrides, createdAt }
  *   TOKEN#<sha256 of the token>   { tenant, createdAt, revokedAt? }
  * Tokens themselves are never stored.
+ * Over the small signed-fetch client (./dynamodb-http.ts), not the AWS SDK: ingest's cold start
+ * reads through this store.
  */
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { getDynamo } from './dynamodb.ts';
+import { getItem, isConditionFailed, putItem, scanPage, updateItem, type Item } from './dynamodb-http.ts';
 import * as config from '../config.ts';
 import { assertTenantId } from '../tenants/ids.ts';
 import { resolvePlan, type Plan } from '../tenants/plans.ts';
@@ -27,15 +27,11 @@ export class DynamoTenantStore implements TenantLookup {
   }
 
   async getTenant(id: string): Promise<TenantRecord | undefined> {
-    const out = await getDynamo().send(new GetCommand({ TableName: this.table, Key: { pk: tenantKey(id) } }));
-    return out.Item as TenantRecord | undefined;
+    return (await getItem(this.table, { pk: tenantKey(id) })) as TenantRecord | undefined;
   }
 
   private async getToken(hash: string): Promise<TokenRecord | undefined> {
-    const out = await getDynamo().send(
-      new GetCommand({ TableName: this.table, Key: { pk: tokenKey(hash) }, ConsistentRead: false }),
-    );
-    return out.Item as TokenRecord | undefined;
+    return (await getItem(this.table, { pk: tokenKey(hash) }, { consistent: false })) as TokenRecord | undefined;
   }
 
   /** Creates a tenant and its first token; the token is returned once and never stored. */
@@ -44,15 +40,9 @@ export class DynamoTenantStore implements TenantLookup {
     resolvePlan(planName, overrides); // validates the plan name before anything is written
     const tenant: TenantRecord = { id, planName, overrides, createdAt: new Date().toISOString() };
     try {
-      await getDynamo().send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: tenantKey(id), ...tenant },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await putItem(this.table, { pk: tenantKey(id), ...tenant }, { condition: 'attribute_not_exists(pk)' });
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
+      if (isConditionFailed(err)) {
         throw new Error(`Tenant "${id}" already exists; use \`sluice tenants token ${id}\` to issue another token.`);
       }
       throw err;
@@ -66,7 +56,7 @@ export class DynamoTenantStore implements TenantLookup {
     if (!(await this.getTenant(id))) throw new Error(`No tenant "${id}"; create it with \`sluice tenants add ${id}\`.`);
     const token = generateToken();
     const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString() };
-    await getDynamo().send(new PutCommand({ TableName: this.table, Item: { pk: tokenKey(record.tokenHash), ...record } }));
+    await putItem(this.table, { pk: tokenKey(record.tokenHash), ...record });
     return token;
   }
 
@@ -77,26 +67,21 @@ export class DynamoTenantStore implements TenantLookup {
   async registerToken(id: string, token: string): Promise<void> {
     assertTenantId(id);
     const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString() };
-    await getDynamo().send(new PutCommand({ TableName: this.table, Item: { pk: tokenKey(record.tokenHash), ...record } }));
+    await putItem(this.table, { pk: tokenKey(record.tokenHash), ...record });
   }
 
   /** Revokes a token. Warm ingest instances stop accepting it within the tenant cache TTL. */
   async revoke(token: string): Promise<string> {
     const hash = hashToken(token);
     try {
-      const out = await getDynamo().send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: tokenKey(hash) },
-          UpdateExpression: 'SET revokedAt = :now',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':now': new Date().toISOString() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return (out.Attributes as TokenRecord).tenant;
+      const out = await updateItem(this.table, { pk: tokenKey(hash) }, 'SET revokedAt = :now', {
+        condition: 'attribute_exists(pk)',
+        values: { ':now': new Date().toISOString() },
+        returnValues: 'ALL_NEW',
+      });
+      return (out as unknown as TokenRecord).tenant;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new Error('No such token: nothing was revoked.');
+      if (isConditionFailed(err)) throw new Error('No such token: nothing was revoked.');
       throw err;
     }
   }
@@ -104,15 +89,15 @@ export class DynamoTenantStore implements TenantLookup {
   async list(): Promise<Array<TenantRecord & { tokens: number }>> {
     const tenants: TenantRecord[] = [];
     const tokens = new Map<string, number>();
-    let start: Record<string, unknown> | undefined;
+    let start: Item | undefined;
     do {
-      const out = await getDynamo().send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
-      for (const item of out.Items ?? []) {
+      const out = await scanPage(this.table, start);
+      for (const item of out.items) {
         const pk = String(item.pk);
-        if (pk.startsWith('TENANT#')) tenants.push(item as TenantRecord);
+        if (pk.startsWith('TENANT#')) tenants.push(item as unknown as TenantRecord);
         else if (pk.startsWith('TOKEN#') && !item.revokedAt) tokens.set(String(item.tenant), (tokens.get(String(item.tenant)) ?? 0) + 1);
       }
-      start = out.LastEvaluatedKey;
+      start = out.next;
     } while (start);
     return tenants.sort((a, b) => a.id.localeCompare(b.id)).map((t) => ({ ...t, tokens: tokens.get(t.id) ?? 0 }));
   }

@@ -12,19 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction, functionNames, type Bundle } from '../support/bundles.ts';
 
 /**
- * KiB of code per function. The issue's budgets are ingest 500, process 800, the others 600. Three
- * functions are not there yet and have their size today (+3 %) as a ceiling instead, so that they
- * cannot grow while they wait: process and deferred (the same stage code: the OpenSearch client and
- * the S3 template store beside Kafka and DynamoDB), and setup (deploy time only: Kafka admin, MSK and
- * OpenSearch control-plane clients).
+ * KiB of code per function. The issue's budgets are ingest 500, process 800, the others 600; where a
+ * function is well under, its size today (+3 %) is the ceiling, so that it cannot creep back (ingest,
+ * process, deferred and retention left the AWS SDK's DynamoDB and S3 clients for the signed-fetch
+ * adapters: shared/adapters/{dynamodb-http,s3-http}.ts). Setup (deploy time only: Kafka admin, MSK and
+ * OpenSearch control-plane clients) is not there yet and has its size today (+3 %) as a ceiling.
  */
 const BUDGET_KIB: Record<string, number> = {
-  ingest: 500,
+  ingest: 325, // issue: 500
   drain: 600,
   archive: 600,
-  retention: 600,
-  process: 870, // issue: 800
-  deferred: 870, // issue: 600
+  retention: 265, // issue: 600
+  process: 530, // issue: 800
+  deferred: 530, // issue: 600
   setup: 880, // issue: 600
 };
 
@@ -64,6 +64,14 @@ describe('Lambda bundles', () => {
     for (const lazy of ['@aws-sdk/client-s3', '@aws-sdk/client-kinesis', 'aws-msk-iam-sasl-signer-js']) expect(packages).not.toContain(lazy);
     const code = readFileSync(ingest.file, 'utf8');
     for (const file of ['lazy/kinesis.cjs', 'lazy/claim-checks.cjs', 'lazy/msk-iam-signer.cjs']) expect(code).toContain(`require("./${file}")`);
+  });
+
+  it('keeps the AWS SDK DynamoDB and S3 clients out of the hot functions (they use the signed-fetch adapters)', () => {
+    for (const name of ['ingest', 'process', 'deferred', 'retention']) {
+      const packages = bundles.get(name)!.byPackage.map(([p]) => p);
+      for (const sdk of ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-s3']) expect(packages, `${name} bundles ${sdk}`).not.toContain(sdk);
+      expect(packages, name).toContain('aws4fetch');
+    }
   });
 
   it('loads a bundle and its lazy files in Node, with the names the code asks for', async () => {
