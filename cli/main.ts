@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   tenants: { about: 'create tenants, issue and revoke ingest tokens', load: async () => (await import('./tenants.ts')).tenantsCommand },
   classify: { about: 'show how Sluice reads a log file (NDJSON of the documents it would index)', load: async () => (await import('./classify.ts')).classifyCommand },
   templates: { about: 'mine message templates from a log file; `templates top` lists a tenant\'s top templates', load: async () => (await import('./templates.ts')).templatesCommand },
+  trends: { about: "a tenant's per-minute percentiles of a numeric field (count, p50/p95/p99, max) with a chart of p95", load: async () => (await import('./trends.ts')).trendsCommand },
   archive: { about: 'list what is archived in S3 for a tenant; `archive run` archives once now', load: async () => (await import('./archive.ts')).archiveCommand },
   replay: { about: "produce a tenant's archived events of a time range back to logs.raw (same ids)", load: async () => (await import('./replay.ts')).replayCommand },
   dlq: { about: "list a tenant's DLQ records with their errors; `dlq redrive` processes them again (once)", load: async () => (await import('./dlq.ts')).dlqCommand },

@@ -13,7 +13,8 @@
  *   used), the schema-registry module is replaced by a stub that throws if constructed (Sluice never
  *   passes `registry`), and ajv, which the client uses only to validate its own options, by a
  *   validator that accepts (deploy/shims/ajv.cjs says why that is safe here).
- * - `bowser` (a browser user-agent parser the AWS SDK imports for browsers only) is left out.
+ * - `bowser` (a browser user-agent parser the AWS SDK imports for browsers only) is left out, and so
+ *   is the protobuf code of @datadog/sketches-js (the trend sketches are written without it).
  * - Source maps are not built: they were 4x the code in every zip. Stack traces in CloudWatch show
  *   the bundle's minified frames (`at Xe (/var/task/functions/ingest.cjs:1:52311)`); error names and
  *   messages are ours and survive minification. To map a frame back, build the same commit with
@@ -84,6 +85,10 @@ const kafkaClientTrimmed = {
     }
     build.onResolve({ filter: /^ajv(\/dist\/2020\.js)?$/ }, (args) => (inKafka.test(args.importer) ? { path: shim('ajv.cjs') } : undefined));
     build.onResolve({ filter: /^bowser$/ }, () => ({ path: shim('empty.cjs') }));
+    // @datadog/sketches-js's protobuf code (protobufjs and the generated messages, ~55 KB): only its
+    // toProto/fromProto use it, which Sluice never calls (shared/summary/sketch.ts writes the format).
+    const inSketches = /[\\/]node_modules[\\/]@datadog[\\/]sketches-js[\\/]/;
+    build.onResolve({ filter: /[\\/]proto[\\/]compiled$/ }, (args) => (inSketches.test(args.importer) ? { path: shim('empty.cjs') } : undefined));
     build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: shim('credentials.mjs') }));
     // The MSK IAM signer's imports: only the default chain is used (no profile, no role to assume),
     // and STS only for its debug option.

@@ -66,12 +66,21 @@ export function logsTemplate(o: TemplateOptions = {}) {
 }
 
 const counts = { type: 'nested', properties: { key: kw(1024), count: { type: 'long' } } };
+const double = { type: 'double' };
+/** Trend statistics per field (shared/summary/stats.ts); the sketch is stored, not indexed (`binary`). */
+const stats = {
+  type: 'nested',
+  properties: {
+    field: kw(256), count: { type: 'long' }, min: double, max: double, sum: double,
+    p50: double, p90: double, p95: double, p99: double, sketch: { type: 'binary' },
+  },
+};
 
 export function summariesTemplate(o: TemplateOptions = {}) {
   return {
     index_patterns: [indexNames(o.prefix).summaryPattern],
     priority: 100,
-    _meta: { owner: 'sluice', version: 2 },
+    _meta: { owner: 'sluice', version: 3 },
     template: {
       settings: { number_of_shards: o.shards ?? 1, number_of_replicas: o.replicas ?? 0 },
       mappings: {
@@ -101,6 +110,8 @@ export function summariesTemplate(o: TemplateOptions = {}) {
           sources: counts,
           hosts: counts,
           templates: counts,
+          stats,
+          status_classes: counts,
         },
       },
     },

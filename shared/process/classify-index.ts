@@ -9,6 +9,8 @@
  *  - The deadline: every `CHECK_EVERY` events or 50 ms (and after any slow event) the time is checked; past
  *    the batch's classification deadline the events not classified yet are deferred (original
  *    bytes, due at once, reason `deadline`) and the batch completes.
+ *  - Each classified event's numbers and status class go into its summary slot's trend statistics
+ *    (shared/summary/stats.ts), in both stages.
  *  - Over-budget (deferred, archive-only) events are not classified or mined: counted in the
  *    summaries by what their envelope knows (`countUnclassified`), not indexed.
  *  - Admitted events go to the target of ./targets.ts (bounded window, capped new indices), their
@@ -27,6 +29,7 @@ import { TargetCache, RESLICED_FLAG, type ResolvedTarget } from './targets.ts';
 import { cutLargeValues, SLOW_FLAG, textDocument } from './documents.ts';
 import { SlowShapes } from './slow.ts';
 import { toDeferred, toDlq, Verdict, type Batch, type Item } from './batch.ts';
+import { namedFields } from '../summary/stats.ts';
 
 /** Events classified between two turns of the event loop (so the bulk requests in flight progress). */
 const SLICE = 512;
@@ -91,6 +94,8 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, target.resliced ? env.receivedAt : doc['@timestamp']);
     it.slot = slot;
     if (isProcess && slot !== undefined) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
+    // Both stages: the deferred stage classifies only what the process stage did not (see summary.ts).
+    if (slot !== undefined) summary.statsAt(slot, doc.format, doc.fields, namedFields(it.plan));
     sink.add(it, doc, target);
     if ((n & (SLICE - 1)) === SLICE - 1 && sink.pipeline.busy) {
       await sink.pipeline.pump();

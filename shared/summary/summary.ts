@@ -14,11 +14,20 @@
  * committed offset). Arbitrary re-batching (an offset reset to the middle of an old batch) can
  * still over- or under-count that minute; see the stage's README.
  *
+ * Trend statistics (`stats`, `status_classes`; see stats.ts) are counted for every classified event
+ * of the slot, in either stage: the process stage classifies the events it indexes now, the deferred
+ * stage the deferred ones when it indexes them, so each event's numbers are counted once (events
+ * that stay archive-only are never classified and have none). They are part of the contribution,
+ * so they are as replay-safe as the counts; a minute's figures merge the kept contributions'
+ * sketches (`keptContributions`, then shared/summary/trends.ts).
+ *
  * Stages: `process` counts every decodable event once (events, bytes, levels, formats, sources,
  * hosts, templates) and its outcome (indexed, deferred, archive_only, dlq); `deferred` counts only outcomes
  * (deferred_indexed, redeferred, archive_only, dlq), so events are never counted twice and
  * `deferred - deferred_indexed` is what is still waiting.
  */
+
+import { StatsAcc, observe, toFieldStats, toStatusClasses, type FieldStats } from './stats.ts';
 
 export type Outcome = 'indexed' | 'deferred' | 'archive_only' | 'dlq' | 'deferred_indexed' | 'redeferred';
 export type Stage = 'process' | 'deferred';
@@ -53,6 +62,10 @@ export interface SummaryDoc {
   hosts: KeyCount[];
   /** Events per template id (`template_id` of the documents); absent in contributions written before templates. */
   templates?: KeyCount[];
+  /** Numeric fields' figures and sketches (stats.ts); absent in contributions written before issue 20. */
+  stats?: FieldStats[];
+  /** Access logs' 1xx..5xx counts; absent in contributions written before issue 20. */
+  status_classes?: KeyCount[];
 }
 
 export interface Contribution {
@@ -99,10 +112,15 @@ interface Acc {
   sources: Map<string, number>;
   hosts: Map<string, number>;
   templates: Map<string, number>;
+  /** Made on the first event with numbers to track. */
+  stats: StatsAcc | undefined;
 }
 
 /** The accumulator of one (tenant, minute, topic, partition): get it once per event with `slot`. */
 export type SummarySlot = Acc;
+
+/** Formats with automatic trend fields (stats.ts); other formats only have the plan's named ones. */
+const TRACKED_FORMATS = new Set(['access_common', 'access_combined', 'jvm_gc', 'jvm_unified', 'json', 'logfmt']);
 
 const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
@@ -165,7 +183,7 @@ export class SummaryBuilder {
       a = {
         tenant, minute: minuteFromKey(mk), topic, partition, events: 0, bytes: 0,
         outcomes: { indexed: 0, deferred: 0, archive_only: 0, dlq: 0, deferred_indexed: 0, redeferred: 0 },
-        levels: new Map(), formats: new Map(), sources: new Map(), hosts: new Map(), templates: new Map(),
+        levels: new Map(), formats: new Map(), sources: new Map(), hosts: new Map(), templates: new Map(), stats: undefined,
       };
       byMinute.set(mk, a);
     }
@@ -181,6 +199,15 @@ export class SummaryBuilder {
     inc(a.sources, source || NONE);
     inc(a.hosts, host || NONE);
     if (template !== undefined) inc(a.templates, template);
+  }
+
+  /**
+   * Counts a classified event's numbers (the format's automatic fields, the plan's named ones) and,
+   * for an access log, its status class. Both stages (see the module doc).
+   */
+  statsAt(a: SummarySlot, format: string, fields: Record<string, unknown>, named: readonly string[]): void {
+    if (named.length === 0 && !TRACKED_FORMATS.has(format)) return;
+    observe((a.stats ??= new StatsAcc()), format, fields, named);
   }
 
   /** Counts an event (its size and dimensions). Stage `process` only. */
@@ -218,6 +245,8 @@ export class SummaryBuilder {
             sources: toCounts(a.sources, MAX_KEYS),
             hosts: toCounts(a.hosts, MAX_KEYS),
             templates: toCounts(a.templates, MAX_KEYS),
+            stats: a.stats ? toFieldStats(a.stats) : [],
+            status_classes: a.stats ? toStatusClasses(a.stats) : [],
           };
           out.push({ id: contributionId(a.tenant, a.minute, this.stage, origin), doc });
         }
@@ -255,21 +284,23 @@ export interface MinuteSummary {
   sources: Record<string, number>;
   hosts: Record<string, number>;
   templates: Record<string, number>;
+  /** Access logs' 1xx..5xx counts. */
+  status_classes: Record<string, number>;
 }
 
 /**
- * Sums contributions into one summary per (tenant, minute), after dropping contributions that
- * overlap a wider one on the same (tenant, minute, stage, topic, partition) (see the module doc).
+ * The contributions that count: among overlapping contributions of one (tenant, minute, stage,
+ * topic, partition), the widest (see the module doc).
  */
-export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[] {
-  const groups = new Map<string, SummaryDoc[]>();
+export function keptContributions<T extends SummaryDoc>(docs: readonly T[]): T[] {
+  const groups = new Map<string, T[]>();
   for (const d of docs) {
     const k = `${d.tenant}\u0000${d.minute}\u0000${d.stage}\u0000${d.origin.topic}\u0000${d.origin.partition}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = []));
     g.push(d);
   }
-  const kept: SummaryDoc[] = [];
+  const kept: T[] = [];
   for (const g of groups.values()) {
     // Widest first; keep a contribution only if it overlaps none already kept.
     g.sort(
@@ -277,13 +308,22 @@ export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[]
         b.origin.last_offset - b.origin.first_offset - (a.origin.last_offset - a.origin.first_offset) ||
         a.origin.first_offset - b.origin.first_offset,
     );
-    const taken: SummaryDoc[] = [];
+    const taken: T[] = [];
     for (const d of g) {
       if (taken.some((t) => d.origin.first_offset <= t.origin.last_offset && t.origin.first_offset <= d.origin.last_offset)) continue;
       taken.push(d);
     }
     kept.push(...taken);
   }
+  return kept;
+}
+
+/**
+ * Sums contributions into one summary per (tenant, minute), after dropping contributions that
+ * overlap a wider one on the same (tenant, minute, stage, topic, partition) (see the module doc).
+ */
+export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[] {
+  const kept = keptContributions(docs);
   const out = new Map<string, MinuteSummary>();
   for (const d of kept) {
     const k = `${d.tenant}\u0000${d.minute}`;
@@ -291,7 +331,7 @@ export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[]
     if (!s) {
       s = {
         tenant: d.tenant, minute: d.minute, events: 0, bytes: 0, indexed: 0, deferred: 0, archive_only: 0, dlq: 0,
-        deferred_indexed: 0, redeferred: 0, levels: {}, formats: {}, sources: {}, hosts: {}, templates: {},
+        deferred_indexed: 0, redeferred: 0, levels: {}, formats: {}, sources: {}, hosts: {}, templates: {}, status_classes: {},
       };
       out.set(k, s);
     }
@@ -303,7 +343,7 @@ export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[]
     s.dlq += d.dlq;
     s.deferred_indexed += d.deferred_indexed;
     s.redeferred += d.redeferred;
-    for (const [field, list] of [['levels', d.levels], ['formats', d.formats], ['sources', d.sources], ['hosts', d.hosts], ['templates', d.templates ?? []]] as const) {
+    for (const [field, list] of [['levels', d.levels], ['formats', d.formats], ['sources', d.sources], ['hosts', d.hosts], ['templates', d.templates ?? []], ['status_classes', d.status_classes ?? []]] as const) {
       const target = s[field];
       for (const { key, count } of list) target[key] = (target[key] ?? 0) + count;
     }

@@ -23,6 +23,8 @@ export interface Plan {
   retentionDays: number;
   /** How many Kafka keys a tenant's events spread over (1 = one partition). */
   spread: number;
+  /** Numeric fields of the tenant's events to keep trend statistics of, beyond the automatic ones (at most 8 count; shared/summary/stats.ts). */
+  statsFields?: readonly string[];
 }
 
 const MB = 1024 * 1024;
