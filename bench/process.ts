@@ -25,6 +25,7 @@ import type { StageDeps, TemplateMiners } from '../shared/process/ports.ts';
 import type { SearchSink } from '../shared/index/ports.ts';
 import { resolvePlan, type Plan } from '../shared/tenants/plans.ts';
 import { TenantMiners } from '../shared/process/templates.ts';
+import { StatsAcc, observe, toFieldStats, toStatusClasses } from '../shared/summary/stats.ts';
 import { MemoryTemplateStore, memoryDeps, nullSearch } from '../test/support/memory.ts';
 
 const LINES = [
@@ -122,6 +123,34 @@ function essentialWork(quick: boolean): BenchFigure {
     unit: 'events/s/core',
     detail: `${iterations} batches: decode, JSON.parse, classify, mine, JSON.stringify + write; nothing else`,
   };
+}
+
+/**
+ * What the trend statistics (issue 20) add to the CPU path: the work the stage does for them alone
+ * (observe every classified event's numeric fields into its minute's accumulator, then the figures
+ * and sketches of each minute), on the same batch, as a share of the CPU path's time per event. A
+ * share of one run's two figures is steadier here than two runs of the stage with and without it.
+ */
+function statsShare(quick: boolean, cpuPath: BenchFigure): BenchFigure[] {
+  const n = 10_000;
+  const docs = envelopes(n, 50).map((e) => toDocument(e));
+  const { perSecond } = throughput(() => {
+    const byTenant = new Map<string, StatsAcc>();
+    for (const d of docs) {
+      let acc = byTenant.get(d.tenant);
+      if (acc === undefined) byTenant.set(d.tenant, (acc = new StatsAcc()));
+      observe(acc, d.format, d.fields, []);
+    }
+    for (const acc of byTenant.values()) {
+      toFieldStats(acc);
+      toStatusClasses(acc);
+    }
+  }, n, quick ? 500 : 3000);
+  const share = (100 * cpuPath.value) / perSecond;
+  return [
+    { name: 'process, trend statistics alone', value: Math.round(perSecond), unit: 'events/s/core', detail: `observe + per-minute figures and sketches of ${n} classified events, 50 tenants` },
+    { name: 'process, trend statistics, share of the CPU path', value: Math.round(share * 10) / 10, unit: '%', target: 5, lowerIsBetter: true, detail: 'time per event of the statistics alone / of the whole CPU path (which includes them)' },
+  ];
 }
 
 async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<BenchFigure[]> {
@@ -243,7 +272,8 @@ const bench: Bench = {
   name: 'process',
   needsServices: false,
   async run(ctx) {
-    const figures: BenchFigure[] = [await cpuThroughput(ctx.quick), await cpuThroughput(ctx.quick, false), essentialWork(ctx.quick), await peakRss()];
+    const cpuPath = await cpuThroughput(ctx.quick);
+    const figures: BenchFigure[] = [cpuPath, await cpuThroughput(ctx.quick, false), essentialWork(ctx.quick), ...statsShare(ctx.quick, cpuPath), await peakRss()];
     if (ctx.servicesUp || (await openSearchUp())) figures.push(...(await indexingRatio(ctx.quick, ctx.log)));
     else ctx.log('process: local services down, skipping the OpenSearch indexing ratio');
     return figures;
