@@ -10,16 +10,15 @@
  * per-contribution cap.
  */
 import { parseArgs } from 'node:util';
-import type { Client } from '@opensearch-project/opensearch';
 import { getOpenSearch } from '../shared/adapters/opensearch.ts';
 import { S3TemplateStore } from '../shared/adapters/template-store.ts';
 import { parseTime } from '../shared/archive/range.ts';
-import { indexNames } from '../shared/index/naming.ts';
 import * as config from '../shared/config.ts';
 import { OTHER, templateTotals, type SummaryDoc } from '../shared/summary/summary.ts';
 import { createMiner, type MinerState } from '../shared/templates/miner.ts';
 import { assertTenantId } from '../shared/tenants/ids.ts';
 import { writeLine, type CommandIO } from './io.ts';
+import { scrollSummaries, type SummaryClient } from './summaries.ts';
 
 const USAGE = `Usage: sluice templates top --tenant <id> [--since <time>] [--limit N] [--json]
 
@@ -47,42 +46,19 @@ export interface TopOptions {
   limit: number;
   /** Index prefix of the summaries (the command passes the configured `SLUICE_INDEX_PREFIX`). */
   prefix: string;
-  client?: Pick<Client, 'search' | 'scroll' | 'clearScroll'>;
+  client?: SummaryClient;
   store?: Pick<S3TemplateStore, 'get'>;
 }
 
 /** The summaries' contributions of the tenant's `process` stage since a time (all pages). */
 async function contributionsSince(client: NonNullable<TopOptions['client']>, prefix: string, tenant: string, sinceMs: number): Promise<SummaryDoc[]> {
-  const docs: SummaryDoc[] = [];
-  let res = await client.search({
-    index: indexNames(prefix).summaryPattern,
-    scroll: '1m',
+  const docs = await scrollSummaries(client, {
+    prefix,
+    filter: [{ term: { tenant } }, { term: { stage: 'process' } }, { range: { minute: { gte: new Date(sinceMs).toISOString() } } }],
     size: 5000,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    _source_excludes: ['levels', 'formats', 'sources', 'hosts'],
-    body: {
-      query: {
-        bool: {
-          filter: [{ term: { tenant } }, { term: { stage: 'process' } }, { range: { minute: { gte: new Date(sinceMs).toISOString() } } }],
-        },
-      },
-      sort: ['_doc'],
-    },
-  } as never);
-  let scrollId: string | undefined;
-  try {
-    for (;;) {
-      const body = res.body as { _scroll_id?: string; hits: { hits: Array<{ _source: SummaryDoc }> } };
-      scrollId = body._scroll_id ?? scrollId;
-      for (const h of body.hits.hits) docs.push(Object.assign({ levels: [], formats: [], sources: [], hosts: [] }, h._source));
-      if (body.hits.hits.length === 0 || !scrollId) break;
-      res = await client.scroll({ scroll_id: scrollId, scroll: '1m' } as never);
-    }
-  } finally {
-    if (scrollId) await client.clearScroll({ scroll_id: scrollId } as never).catch(() => undefined);
-  }
-  return docs;
+    source: { excludes: ['levels', 'formats', 'sources', 'hosts'] },
+  });
+  return docs.map((d) => Object.assign({ levels: [], formats: [], sources: [], hosts: [] }, d));
 }
 
 /** The top templates of a tenant (see the module doc). */

@@ -9,15 +9,14 @@
  * fields that have values in the range are listed.
  */
 import { parseArgs } from 'node:util';
-import type { Client } from '@opensearch-project/opensearch';
 import { getOpenSearch } from '../shared/adapters/opensearch.ts';
 import { parseTime, timeRange } from '../shared/archive/range.ts';
-import { indexNames } from '../shared/index/naming.ts';
 import * as config from '../shared/config.ts';
 import { keptContributions, type SummaryDoc } from '../shared/summary/summary.ts';
 import { renderTrend, trendFields, trendPoints, type TrendPoint } from '../shared/summary/trends.ts';
 import { assertTenantId } from '../shared/tenants/ids.ts';
 import { writeLine, type CommandIO } from './io.ts';
+import { scrollSummaries, type SummaryClient } from './summaries.ts';
 
 const USAGE = `Usage: sluice trends --tenant <id> --field <name> [--from <time>] [--to <time>] [--json]
 
@@ -33,50 +32,25 @@ Options:
   --to <time>      same forms, exclusive; default now
   --json           a JSON array of {"minute","count","min","max","p50","p90","p95","p99"}`;
 
-type SearchClient = Pick<Client, 'search' | 'scroll' | 'clearScroll'>;
-
 export interface TrendOptions {
   tenant: string;
   fromMs: number;
   toMs: number;
   /** Index prefix of the summaries (the command passes the configured `SLUICE_INDEX_PREFIX`). */
   prefix: string;
-  client?: SearchClient;
+  client?: SummaryClient;
 }
 
 /** The tenant's summary contributions of minutes in [from, to) (both stages), only what trends read. */
 export async function trendContributions(o: TrendOptions): Promise<SummaryDoc[]> {
   const tenant = assertTenantId(o.tenant);
   const client = o.client ?? (await getOpenSearch());
-  const docs: SummaryDoc[] = [];
-  let res = await client.search({
-    index: indexNames(o.prefix).summaryPattern,
-    scroll: '1m',
+  const docs = await scrollSummaries(client, {
+    prefix: o.prefix,
+    filter: [{ term: { tenant } }, { range: { minute: { gte: new Date(o.fromMs).toISOString(), lt: new Date(o.toMs).toISOString() } } }],
     size: 2000,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    _source_includes: ['tenant', 'minute', 'stage', 'origin', 'stats'],
-    body: {
-      query: {
-        bool: {
-          filter: [{ term: { tenant } }, { range: { minute: { gte: new Date(o.fromMs).toISOString(), lt: new Date(o.toMs).toISOString() } } }],
-        },
-      },
-      sort: ['_doc'],
-    },
-  } as never);
-  let scrollId: string | undefined;
-  try {
-    for (;;) {
-      const body = res.body as { _scroll_id?: string; hits: { hits: Array<{ _source: SummaryDoc }> } };
-      scrollId = body._scroll_id ?? scrollId;
-      for (const h of body.hits.hits) docs.push(h._source);
-      if (body.hits.hits.length === 0 || !scrollId) break;
-      res = await client.scroll({ scroll_id: scrollId, scroll: '1m' } as never);
-    }
-  } finally {
-    if (scrollId) await client.clearScroll({ scroll_id: scrollId } as never).catch(() => undefined);
-  }
+    source: { includes: ['tenant', 'minute', 'stage', 'origin', 'stats'] },
+  });
   return keptContributions(docs);
 }
 
@@ -99,7 +73,7 @@ function parse(argv: string[]) {
   }).values;
 }
 
-export async function trendsCommand(argv: string[], io: CommandIO, client?: SearchClient): Promise<number> {
+export async function trendsCommand(argv: string[], io: CommandIO, client?: SummaryClient): Promise<number> {
   let values: ReturnType<typeof parse>;
   let range: { fromMs: number; toMs: number };
   try {
