@@ -90,14 +90,14 @@ export class Sketch {
           const [f, w] = m.tag();
           if (f === 1 && w === 1) gamma = m.double();
           else if (f === 2 && w === 1) offset = m.double();
-          else m.skip(w);
+          else m.skipField(w);
         }
       } else if ((field === 2 || field === 3) && wire === 2) {
         const bins = decodeStore(r.bytes());
         if (field === 3 && bins.length > 0) throw new SketchError('sketch has negative values: Sluice sketches hold values >= 0 only');
         for (const [key, n] of bins) if (n > 0) s.store.add(key, n);
       } else if (field === 4 && wire === 1) s.zeroCount += r.double();
-      else r.skip(wire);
+      else r.skipField(wire);
     }
     if (!(Math.abs(gamma - MAPPING.gamma) < 1e-12) || Math.abs(offset - MAPPING._offset) > 1e-12) {
       throw new SketchError(`sketch of another mapping (gamma ${gamma}, offset ${offset}): only sketches of relative accuracy ${RELATIVE_ACCURACY} merge`);
@@ -132,7 +132,7 @@ function decodeStore(buf: Uint8Array): Array<[number, number]> {
         const [f, w] = e.tag();
         if (f === 1 && w === 0) key = e.sint32();
         else if (f === 2 && w === 1) n = e.double();
-        else e.skip(w);
+        else e.skipField(w);
       }
       out.push([key, n]);
     } else if (field === 2 && wire === 2) {
@@ -140,7 +140,7 @@ function decodeStore(buf: Uint8Array): Array<[number, number]> {
       while (p.more()) contiguous.push(p.double());
     } else if (field === 2 && wire === 1) contiguous.push(r.double());
     else if (field === 3 && wire === 0) offset = r.sint32();
-    else r.skip(wire);
+    else r.skipField(wire);
   }
   contiguous.forEach((n, i) => out.push([offset + i, n]));
   return out;
@@ -250,7 +250,7 @@ class Reader {
     return b;
   }
 
-  skip(wire: number): void {
+  skipField(wire: number): void {
     if (wire === 0) this.varint();
     else if (wire === 1) this.pos += 8;
     else if (wire === 2) this.bytes();

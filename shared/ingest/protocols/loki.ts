@@ -129,7 +129,7 @@ function fromProtobuf(body: Buffer, maxBytes: number): Stream[] {
     while (!r.done()) {
       const [f, w] = r.tag();
       if (f !== 1) {
-        r.skip(w);
+        r.skipField(w);
         continue;
       }
       expectWire('PushRequest', f, w, WIRE_LEN);
@@ -153,7 +153,7 @@ function streamOf(r: Reader): Stream {
     } else if (f === 2) {
       expectWire('StreamAdapter', f, w, WIRE_LEN);
       entries.push(entryOf(r.message()));
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   return { labels: parseLabels(labelText), entries };
 }
@@ -176,7 +176,7 @@ function entryOf(r: Reader): Entry {
         } else if (tf === 2) {
           expectWire('Timestamp', tf, tw, WIRE_VARINT);
           nanos = Number(t.int64String());
-        } else t.skip(tw);
+        } else t.skipField(tw);
       }
     } else if (f === 2) {
       expectWire('EntryAdapter', f, w, WIRE_LEN);
@@ -192,10 +192,10 @@ function entryOf(r: Reader): Entry {
           expectWire('LabelPairAdapter', pf, pw, WIRE_LEN);
           if (pf === 1) name = p.string();
           else value = p.string();
-        } else p.skip(pw);
+        } else p.skipField(pw);
       }
       (metadata ??= {})[name] = value;
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   const ns = seconds * 1_000_000_000n + BigInt(nanos);
   return { ns: (ns < 0n ? 0n : ns).toString(), line, ...(metadata ? { metadata } : {}) };

@@ -59,7 +59,7 @@ export function visitLogsRequest(buf: Uint8Array, visit: RecordVisitor): void {
     if (f === 1) {
       expectWire('ExportLogsServiceRequest', f, w, WIRE_LEN);
       visitResourceLogs(r.message(), visit);
-    } else r.skip(w);
+    } else r.skipField(w);
   }
 }
 
@@ -71,7 +71,7 @@ function visitResourceLogs(r: Reader, visit: RecordVisitor): void {
     if (f === 1) {
       expectWire('ResourceLogs', f, w, WIRE_LEN);
       resource = attrsOf(r.message(), 1, 'Resource');
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   r.pos = start;
   while (!r.done()) {
@@ -79,7 +79,7 @@ function visitResourceLogs(r: Reader, visit: RecordVisitor): void {
     if (f === 2) {
       expectWire('ResourceLogs', f, w, WIRE_LEN);
       visitScopeLogs(r.message(), resource, visit);
-    } else r.skip(w);
+    } else r.skipField(w);
   }
 }
 
@@ -91,7 +91,7 @@ function visitScopeLogs(r: Reader, resource: Attrs, visit: RecordVisitor): void 
     if (f === 1) {
       expectWire('ScopeLogs', f, w, WIRE_LEN);
       scope = scopeOf(r.message());
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   r.pos = start;
   let any = false;
@@ -101,7 +101,7 @@ function visitScopeLogs(r: Reader, resource: Attrs, visit: RecordVisitor): void 
       expectWire('ScopeLogs', f, w, WIRE_LEN);
       visit(resource, scope, logRecord(r.message()));
       any = true;
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   if (!any) visit(resource, scope, undefined);
 }
@@ -114,7 +114,7 @@ function attrsOf(r: Reader, field: number, message: string): Attrs {
     if (f === field) {
       expectWire(message, f, w, WIRE_LEN);
       keyValue(r.message(), a, 0);
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   return a;
 }
@@ -133,7 +133,7 @@ function scopeOf(r: Reader): OtlpScope {
     } else if (f === 3) {
       expectWire('InstrumentationScope', f, w, WIRE_LEN);
       keyValue(r.message(), s.attributes, 0);
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   return s;
 }
@@ -196,7 +196,7 @@ function logRecord(r: Reader): OtlpLogRecord {
         break;
       }
       default:
-        r.skip(w);
+        r.skipField(w);
     }
   }
   return rec;
@@ -213,7 +213,7 @@ function keyValue(r: Reader, into: Attrs, depth: number): void {
     } else if (f === 2) {
       expectWire('KeyValue', f, w, WIRE_LEN);
       value = anyValue(r.message(), depth + 1);
-    } else r.skip(w);
+    } else r.skipField(w);
   }
   setAttr(into, key, value);
 }
@@ -255,7 +255,7 @@ function anyValue(r: Reader, depth: number): unknown {
           if (af === 1) {
             expectWire('ArrayValue', af, aw, WIRE_LEN);
             arr.push(anyValue(a.message(), depth + 1));
-          } else a.skip(aw);
+          } else a.skipField(aw);
         }
         v = arr;
         break;
@@ -269,7 +269,7 @@ function anyValue(r: Reader, depth: number): unknown {
           if (kf === 1) {
             expectWire('KeyValueList', kf, kw, WIRE_LEN);
             keyValue(kv.message(), o, depth + 1);
-          } else kv.skip(kw);
+          } else kv.skipField(kw);
         }
         v = o;
         break;
@@ -281,7 +281,7 @@ function anyValue(r: Reader, depth: number): unknown {
         break;
       }
       default:
-        r.skip(w);
+        r.skipField(w);
     }
   }
   return v;

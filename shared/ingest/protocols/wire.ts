@@ -121,7 +121,7 @@ export class Reader {
     return this.buf.toString('utf8', s, e);
   }
 
-  skip(wire: number): void {
+  skipField(wire: number): void {
     switch (wire) {
       case WIRE_VARINT:
         this.varint();

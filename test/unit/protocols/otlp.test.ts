@@ -24,7 +24,7 @@ function readStatus(b: Buffer): { code: number; message: string } {
     const [f, w] = r.tag();
     if (f === 1) out.code = r.varint();
     else if (f === 2) out.message = r.string();
-    else r.skip(w);
+    else r.skipField(w);
   }
   return out;
 }
