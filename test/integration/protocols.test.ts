@@ -12,65 +12,29 @@
  *  - Splunk HEC: splunk-logging from npm (Splunk's own JavaScript HEC client).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeverityNumber } from '@opentelemetry/api';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as JsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { ensureTables } from '../../local/bootstrap.ts';
-import { startGateway } from '../../local/gateway.ts';
 import { ensureOtelcol } from '../../local/services/otelcol.ts';
-import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
-import { ensureTopics, resetProducer } from '../../shared/adapters/kafka.ts';
-import type { RawEnvelope } from '../../shared/envelope/types.ts';
-import { TOPIC_CONFIGS } from '../../shared/setup.ts';
-import { ingest } from '../../functions/ingest.ts';
-import { readTopic } from '../support/kafka.ts';
+import { freePort, shipperRig } from '../support/shipper-rig.ts';
 import { ensureDebianPackages, extractedDebian } from '../support/debian-extract.ts';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-const topic = `test.protocols.${run}`;
-const tenantId = `protocols-${run}`;
+const rig = shipperRig('protocols');
+const { run, tenantId, tmp } = rig;
+const envelopesWith = rig.envelopesWith;
 let token = '';
-let gateway: Server;
 let url = '';
-const tmp = mkdtempSync(join(tmpdir(), 'sluice-protocols-'));
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
-/** Envelopes on the test topic whose raw contains one of the markers, until each has `count`. */
-export async function envelopesWith(markers: string[], count = 1, timeoutMs = 30_000): Promise<Map<string, RawEnvelope[]>> {
-  const found = new Map<string, RawEnvelope[]>(markers.map((m) => [m, []]));
-  await readTopic(
-    topic,
-    (records) => {
-      for (const r of records.splice(0)) {
-        const env = JSON.parse(r.value.toString('utf8')) as RawEnvelope;
-        for (const m of markers) if (env.raw.includes(m)) found.get(m)!.push(env);
-      }
-      return [...found.values()].every((l) => l.length >= count);
-    },
-    timeoutMs,
-  );
-  return found;
-}
 
 /** Records made by the SDK's LoggerProvider (captured in memory, then handed to the exporter under test). */
 async function sdkRecords(marker: string, n: number): Promise<ReadableLogRecord[]> {
@@ -92,18 +56,11 @@ function exportWith(exporter: LogRecordExporter, records: ReadableLogRecord[]): 
 }
 
 beforeAll(async () => {
-  process.env.SLUICE_TOPIC_RAW = topic;
-  await Promise.all([ensureTables(), ensureTopics([{ name: topic, partitions: 3, configs: TOPIC_CONFIGS }])]);
-  ({ token } = await new DynamoTenantStore().addTenant(tenantId, 'standard'));
-  gateway = await startGateway(0, ingest);
-  url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  await rig.start();
+  ({ token, url } = rig);
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
-  await resetProducer();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => rig.stop());
 
 describe('OTLP/HTTP from the OpenTelemetry JS SDK exporters', () => {
   it('protobuf (exporter-logs-otlp-proto) to /v1/logs and JSON (exporter-logs-otlp-http) to /v1/logs and /otlp/v1/logs', async () => {

@@ -11,63 +11,28 @@
  * are untested here (see the README).
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTables } from '../../local/bootstrap.ts';
-import { startGateway } from '../../local/gateway.ts';
-import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
-import { ensureTopics, resetProducer } from '../../shared/adapters/kafka.ts';
-import type { RawEnvelope } from '../../shared/envelope/types.ts';
-import { TOPIC_CONFIGS } from '../../shared/setup.ts';
-import { ingest } from '../../functions/ingest.ts';
-import { readTopic } from '../support/kafka.ts';
+import { freePort, shipperRig } from '../support/shipper-rig.ts';
 import { ensureDebianTool } from '../support/debian.ts';
 
 const execFileAsync = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..');
-const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-const topic = `test.shippers.${run}`;
-const tenantId = `shippers-${run}`;
+const rig = shipperRig('shippers');
+const { run, tenantId, tmp } = rig;
+const envelopesWith = rig.envelopesWith;
 let token = '';
-let gateway: Server;
 let url = '';
-const tmp = mkdtempSync(join(tmpdir(), 'sluice-shippers-'));
 
 ensureDebianTool('curl', ['curl']);
 ensureDebianTool('syslog-ng', ['syslog-ng-core', 'syslog-ng-mod-http']);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
-/** Envelopes on the test topic whose raw text contains one of the markers, until each has `count`. */
-async function envelopesWith(markers: string[], count = 1, timeoutMs = 30_000): Promise<Map<string, RawEnvelope[]>> {
-  const found = new Map<string, RawEnvelope[]>(markers.map((m) => [m, []]));
-  await readTopic(
-    topic,
-    (records) => {
-      for (const r of records.splice(0)) {
-        const env = JSON.parse(r.value.toString('utf8')) as RawEnvelope;
-        for (const m of markers) if (env.raw.includes(m)) found.get(m)!.push(env);
-      }
-      return [...found.values()].every((l) => l.length >= count);
-    },
-    timeoutMs,
-  );
-  return found;
-}
 
 /** Runs curl (asynchronously: the gateway answering it runs in this process) and returns status and body. */
 async function curlPost(args: string[]): Promise<{ status: number; body: string }> {
@@ -77,18 +42,11 @@ async function curlPost(args: string[]): Promise<{ status: number; body: string 
 }
 
 beforeAll(async () => {
-  process.env.SLUICE_TOPIC_RAW = topic;
-  await Promise.all([ensureTables(), ensureTopics([{ name: topic, partitions: 3, configs: TOPIC_CONFIGS }])]);
-  ({ token } = await new DynamoTenantStore().addTenant(tenantId, 'standard'));
-  gateway = await startGateway(0, ingest);
-  url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  await rig.start();
+  ({ token, url } = rig);
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
-  await resetProducer();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => rig.stop());
 
 describe('curl (the README examples)', () => {
   it('NDJSON with a Bearer token, a gzip file, and the path-token form arrive under the tenant', async () => {
