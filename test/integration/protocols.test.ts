@@ -21,7 +21,7 @@ import { OTLPLogExporter as JsonExporter } from '@opentelemetry/exporter-logs-ot
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ensureOtelcol } from '../../local/services/otelcol.ts';
-import { freePort, shipperRig } from '../support/shipper-rig.ts';
+import { freePort, shipperRig, stopChild } from '../support/shipper-rig.ts';
 import { ensureDebianPackages, extractedDebian } from '../support/debian-extract.ts';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
@@ -107,14 +107,7 @@ describe('OpenTelemetry Collector (docs/shipping/otel-collector.yaml)', () => {
   let child: ChildProcess | undefined;
   let output = '';
 
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  });
+  afterAll(() => stopChild(child));
 
   it('a followed file (filelog -> protobuf) and OTLP from an SDK (otlp receiver -> JSON) arrive under the tenant', async () => {
     const bin = await ensureOtelcol();
@@ -167,14 +160,7 @@ function shipper(): { start(bin: string, args: string[], env?: NodeJS.ProcessEnv
       return child;
     },
     output: () => out,
-    async stop() {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((resolve) => child!.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-    },
+    stop: () => stopChild(child),
   };
 }
 

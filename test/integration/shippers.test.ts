@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, shipperRig } from '../support/shipper-rig.ts';
+import { freePort, shipperRig, stopChild } from '../support/shipper-rig.ts';
 import { ensureDebianTool } from '../support/debian.ts';
 
 const execFileAsync = promisify(execFile);
@@ -86,14 +86,7 @@ describe('syslog-ng (docs/shipping/syslog-ng.conf)', () => {
   let child: ChildProcess | undefined;
   let output = '';
 
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  });
+  afterAll(() => stopChild(child));
 
   it('ships a followed file and syslog over UDP and TCP to the tenant', async () => {
     const dir = join(tmp, 'syslog-ng');

@@ -3,6 +3,7 @@
  * local ingest gateway (functions/ingest.ts behind local/gateway.ts) on a free port, and a reader for
  * the envelopes that reach the topic. Everything talks to the real local services.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -68,4 +69,13 @@ export function shipperRig(name: string) {
     },
   };
   return rig;
+}
+
+/** Stops a shipper the test started: SIGTERM, then SIGKILL after 5 s. */
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
 }
