@@ -29,6 +29,7 @@ export function textDocument(env: RawEnvelope, flag: string): LogDocument {
   const doc: LogDocument = { '@timestamp': env.receivedAt, message: env.raw, format: 'text', fields: {}, flags, tenant: env.tenant, event_id: env.id, tags: env.tags, received_at: env.receivedAt };
   if (env.host !== undefined) doc.host = env.host;
   if (env.source !== undefined) doc.source = env.source;
+  if (env.region !== undefined) doc.region = env.region;
   return doc;
 }
 

@@ -12,6 +12,8 @@ export interface Tenant {
   id: string;
   plan: Plan;
   createdAt: string;
+  /** Where the tenant's data is meant to live (an AWS region name); absent: at home in every region. See ./home.ts. */
+  homeRegion?: string;
 }
 
 export interface TenantRecord {
@@ -19,6 +21,7 @@ export interface TenantRecord {
   planName: string;
   overrides: Partial<Plan>;
   createdAt: string;
+  homeRegion?: string;
 }
 
 export interface TokenRecord {
