@@ -14,8 +14,8 @@ export interface RawEnvelope {
   /**
    * The region whose ingest accepted the event (SLUICE_REGION of that stack; `local` locally). It
    * never changes afterwards: a mirrored copy in an aggregation cluster keeps its origin. Absent in
-   * records written before regions existed; the decoder then fills in the consuming stack's region
-   * (those records can only have come from the stack's own ingest: mirroring came with regions).
+   * records written before regions existed; the stage then fills in its own stack's region (right for
+   * the stack's own topics; an aggregate that mirrors such old records labels them with its region).
    * Optional on the wire, so the envelope stays version 1 and old consumers ignore it.
    */
   region?: string;

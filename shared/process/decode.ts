@@ -8,32 +8,18 @@ import { decodeEnvelopeText } from '../envelope/decode.ts';
 import { inSample } from './sample.ts';
 import { toDlq, Verdict, type Batch, type Item } from './batch.ts';
 import type { DeferMeta } from '../budget/defer.ts';
-import { isRegionName } from '../tenants/home.ts';
 
 const NO_DEFER: DeferMeta = { attempts: 0, notBefore: 0 };
-
-/**
- * The region of an envelope that carries none (written before regions): on a mirrored topic
- * `<alias>.logs.raw` (MirrorMaker 2's default naming, the aggregation cluster) the source alias when
- * it is a region name, else this stack's own (`own`). Envelopes with a region keep theirs.
- */
-export function regionOfTopic(topic: string, own: string | undefined): string | undefined {
-  const dot = topic.indexOf('.logs.');
-  if (dot <= 0) return own;
-  const alias = topic.slice(0, dot);
-  return isRegionName(alias) ? alias : own;
-}
 
 export function decodeRecords(b: Batch): Item[] {
   const { stage, deps, summary, tally } = b;
   const items: Item[] = [];
-  let lastTopic: string | undefined;
-  let region: string | undefined;
+  // An envelope written before regions gets this stack's region (see RawEnvelope.region).
+  const region = deps.region;
   // Staging only (see shared/config.ts `staging()`): a stable share of the raw events, by event id.
   const fraction = stage === 'process' ? (deps.sampleFraction ?? 1) : 1;
   for (const m of b.msgs) {
     summary.seen(m.topic, m.partition, m.offset);
-    if (m.topic !== lastTopic) region = regionOfTopic((lastTopic = m.topic), deps.region);
     const r = decodeEnvelopeText(m.valueText(), region);
     if (fraction < 1 && !inSample(r.ok ? r.envelope.id : m.value.toString('base64'), fraction)) {
       tally.result.sampledOut++;

@@ -68,8 +68,8 @@ export interface StageDeps {
   /** Index prefix (default: the configured one, `SLUICE_INDEX_PREFIX`). */
   indexPrefix?: string;
   /**
-   * This stack's region (SLUICE_REGION): the region of an envelope written before regions (see
-   * ./decode.ts `regionOfTopic`). Undefined: such envelopes stay without one.
+   * This stack's region (SLUICE_REGION): the region given to an envelope written before regions
+   * (shared/envelope/types.ts). Undefined: such envelopes stay without one.
    */
   region?: string;
   /** New indices per tenant per batch (see ./targets.ts). Default 8. */

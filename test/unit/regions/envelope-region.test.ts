@@ -1,8 +1,7 @@
 /**
  * Region on every event (issue 21): ingest stamps its stack's region on the envelope (native and the
  * shippers' protocols), the value stays JSON.stringify's, the decoder keeps it, refuses a bad one, and
- * gives an envelope written before regions the region the stage passes in (its own, or a mirrored
- * topic's source alias).
+ * gives an envelope written before regions the region the stage passes in (its own).
  */
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelopeText } from '../../../shared/envelope/decode.ts';
@@ -10,7 +9,6 @@ import { encodeEnvelope } from '../../../shared/envelope/encode.ts';
 import { ENVELOPE_VERSION, type RawEnvelope } from '../../../shared/envelope/types.ts';
 import { parseIngest } from '../../../shared/ingest/parse.ts';
 import { buildResult } from '../../../shared/ingest/protocols/events.ts';
-import { regionOfTopic } from '../../../shared/process/decode.ts';
 import { CTX, req } from '../ingest/helpers.ts';
 import { request } from '../protocols/helpers.ts';
 
@@ -69,14 +67,5 @@ describe('the envelope carries its region', () => {
     expect(filled.ok && filled.envelope.region).toBe('eu-west-1');
     const plain = decodeEnvelopeText(old);
     expect(plain.ok && 'region' in plain.envelope).toBe(false);
-  });
-
-  it('the default for a record without one: a mirrored topic\'s source alias when it names a region, else the stack\'s own', () => {
-    expect(regionOfTopic('logs.raw', 'eu-west-1')).toBe('eu-west-1');
-    expect(regionOfTopic('logs.raw.staging', 'eu-west-1')).toBe('eu-west-1');
-    expect(regionOfTopic('us-east-1.logs.raw', 'eu-west-1')).toBe('us-east-1');
-    expect(regionOfTopic('local-b.logs.deferred', 'local')).toBe('local-b');
-    expect(regionOfTopic('Weird_Alias.logs.raw', 'eu-west-1')).toBe('eu-west-1');
-    expect(regionOfTopic('logs.raw', undefined)).toBeUndefined();
   });
 });
