@@ -125,12 +125,11 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
   const source = md.source;
   const host = md.host;
 
-  const region = ctx.region;
-  const parts = requestParts(tenant, requestId, region);
+  const parts = requestParts(tenant, requestId, ctx.region);
   const mid = metadataPart(receivedAt, source, host, tags);
   // What the tenant's metadata adds to every envelope (up to ~3 KB with 32 long tags): charged per event.
   const metaBytes = Buffer.byteLength(mid) - metadataPart(receivedAt, undefined, undefined, []).length;
-  const { makeEnvelope, slowEnvelope } = envelopeMakers(tenant, region, receivedAt, source, host, tags, requestId);
+  const { makeEnvelope, slowEnvelope } = envelopeMakers(tenant, ctx.region, receivedAt, source, host, tags, requestId);
 
   const raws: string[] = [];
   let sizes = new Uint32Array(1024);

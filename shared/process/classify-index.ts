@@ -26,7 +26,7 @@ import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
 import { TargetCache, RESLICED_FLAG, type ResolvedTarget } from './targets.ts';
-import { cutLargeValues, SLOW_FLAG, textDocument } from './documents.ts';
+import { cutLargeValues, SLOW_FLAG, stampDocument, textDocument } from './documents.ts';
 import { SlowShapes } from './slow.ts';
 import { toDeferred, toDlq, Verdict, type Batch, type Item } from './batch.ts';
 import { namedFields } from '../summary/stats.ts';
@@ -75,9 +75,7 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
       toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, env.region));
       continue;
     }
-    doc.tenant = env.tenant;
-    doc.event_id = env.id;
-    if (env.region !== undefined) doc.region = env.region;
+    stampDocument(doc, env);
     if (!shortcut) doc.template_id = isProcess ? deps.templates.add(env.tenant, doc.message) : deps.templates.matchOrAdd(env.tenant, doc.message);
     const t1 = performance.now();
     if (t1 - t0 > slow.budgetMs && !shortcut) {

@@ -33,6 +33,13 @@ export function textDocument(env: RawEnvelope, flag: string): LogDocument {
   return doc;
 }
 
+/** What the stage sets on every document from its envelope, whatever made it: tenant, event id, region. */
+export function stampDocument(doc: LogDocument, env: RawEnvelope): void {
+  doc.tenant = env.tenant;
+  doc.event_id = env.id;
+  if (env.region !== undefined) doc.region = env.region;
+}
+
 /** Cuts `doc.fields` in place when its JSON (`json`, already made) may hold a term over the limit; true when something was cut. */
 export function cutLargeValues(doc: LogDocument, json: string): boolean {
   if (json.length <= MAX_VALUE_CHARS) return false;
