@@ -96,18 +96,23 @@ async function search(more = false): Promise<void> {
   }
 }
 
+/** The live tail: one call without waiting takes the cursor (the tail is live from then on), then long polls from it. */
 async function tail(run: number): Promise<void> {
   let since: string | undefined;
+  const state = $('tail-state');
+  state.textContent = 'starting…';
   while (run === tailRun) {
     try {
-      const out = await api<{ events: ApiEvent[]; cursor: string }>('/v1/tail', { q: $<HTMLInputElement>('q').value, wait: '20', ...(since ? { since } : {}) });
+      const out = await api<{ events: ApiEvent[]; cursor: string }>('/v1/tail', { q: $<HTMLInputElement>('q').value, wait: since ? '20' : '0', ...(since ? { since } : {}) });
       if (run !== tailRun) return;
       since = out.cursor;
+      state.textContent = 'live';
       const list = $('tail');
       for (const e of out.events) list.prepend(Object.assign(document.createElement('li'), { textContent: `${e.time} ${e.level ?? ''} ${e.message}` }));
     } catch (err) {
+      state.textContent = since ? 'live (retrying)' : 'starting…';
       status(`tail: ${(err as Error).message}`, true);
-      await new Promise((r) => setTimeout(r, 5000));
+      await new Promise((r) => setTimeout(r, 2000));
     }
   }
 }
@@ -121,4 +126,5 @@ $('more').addEventListener('click', () => void search(true));
 $<HTMLInputElement>('tail-toggle').addEventListener('change', (e) => {
   tailRun++;
   if ((e.target as HTMLInputElement).checked) void tail(tailRun);
+  else $('tail-state').textContent = '';
 });
