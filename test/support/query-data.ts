@@ -20,16 +20,16 @@ export interface TestDoc {
   fields?: Record<string, unknown>;
 }
 
-const sink = new OpenSearchSink();
 
 /** Indexes the documents of `tenant` (refreshing at the end when `refresh`); returns their event ids. */
-export async function indexDocs(tenant: string, docs: readonly TestDoc[], o: { tier?: IndexTier; refresh?: boolean } = {}): Promise<string[]> {
+export async function indexDocs(tenant: string, docs: readonly TestDoc[], o: { tier?: IndexTier; refresh?: boolean; prefix?: string } = {}): Promise<string[]> {
   const tier = o.tier ?? 'shared';
+  const sink = new OpenSearchSink(getOpenSearch, o.prefix);
   const ids: string[] = [];
   const lines: string[] = [];
   const targets = new Map<string, { index: string; tenant: string; routing?: string }>();
   for (const d of docs) {
-    const t = logIndex(tenant, tier, d['@timestamp']);
+    const t = logIndex(tenant, tier, d['@timestamp'], o.prefix);
     targets.set(t.index, { index: t.index, tenant, ...(t.routing ? { routing: t.routing } : {}) });
     const id = randomUUID();
     ids.push(id);

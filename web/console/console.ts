@@ -42,9 +42,28 @@ function row(e: ApiEvent): HTMLTableRowElement {
   return tr;
 }
 
-function drawHistogram(minutes: Array<{ minute: string; events: number; levels: Record<string, number> }>): void {
+type Minute = { minute: string; events: number; levels: Record<string, number> };
+
+/** The minutes of [from, to) in at most 240 bars (a bar is one minute up to 4 hours, several beyond), empty ones included. */
+function slots(minutes: Minute[], fromIso: string, toIso: string): Minute[] {
+  const from = Math.floor(Date.parse(fromIso) / 60_000) * 60_000;
+  const to = Date.parse(toIso);
+  const width = Math.max(1, Math.ceil((to - from) / 60_000 / 240)) * 60_000;
+  const bars: Minute[] = [];
+  for (let t = from; t < to; t += width) bars.push({ minute: new Date(t).toISOString(), events: 0, levels: {} });
+  for (const m of minutes) {
+    const bar = bars[Math.floor((Date.parse(m.minute) - from) / width)];
+    if (!bar) continue;
+    bar.events += m.events;
+    for (const [l, n] of Object.entries(m.levels)) bar.levels[l] = (bar.levels[l] ?? 0) + n;
+  }
+  return bars;
+}
+
+function drawHistogram(data: { minutes: Minute[]; from: string; to: string }): void {
   const h = $('histogram');
   h.replaceChildren();
+  const minutes = slots(data.minutes, data.from, data.to);
   const max = Math.max(1, ...minutes.map((m) => m.events));
   const seen = new Set<string>();
   for (const m of minutes) {
@@ -80,7 +99,7 @@ async function search(more = false): Promise<void> {
   try {
     const [page, sums, top] = await Promise.all([
       api<{ events: ApiEvent[]; next?: string }>('/v1/search', params),
-      more ? undefined : api<{ minutes: Array<{ minute: string; events: number; levels: Record<string, number> }> }>('/v1/summaries', { from: range }),
+      more ? undefined : api<{ minutes: Minute[]; from: string; to: string }>('/v1/summaries', { from: range }),
       more ? undefined : api<{ templates: Array<{ templateId: string; count: number; template?: string }> }>('/v1/templates/top', { from: range, limit: '10' }),
     ]);
     const body = $('results').querySelector('tbody')!;
@@ -88,7 +107,7 @@ async function search(more = false): Promise<void> {
     body.append(...page.events.map(row));
     nextCursor = page.next;
     $('more').hidden = !nextCursor;
-    if (sums) drawHistogram(sums.minutes);
+    if (sums) drawHistogram(sums);
     if (top) $('templates').replaceChildren(...top.templates.map((t) => Object.assign(document.createElement('li'), { textContent: `${t.count}  ${t.template ?? t.templateId}`, title: t.templateId })));
     status(`${body.children.length} events${nextCursor ? ' (more below)' : ''}`);
   } catch (err) {
