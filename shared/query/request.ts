@@ -6,12 +6,12 @@
  * `tenant` itself, so the alias is a convenience and the filter the boundary: the tenant's own
  * query (translate.ts) is one more clause inside that filter, never beside it.
  */
-import { parseTime } from '../archive/range.ts';
 import { tenantAlias } from '../index/naming.ts';
 import { decodeCursor, CursorError, type Cursor } from './cursor.ts';
 import { QueryError } from './errors.ts';
 import { DEFAULT_RANGE_MS, DEFAULT_SIZE, type QueryLimits } from './limits.ts';
 import { parseQuery, QueryParseError } from './parse.ts';
+import { readTime } from './time.ts';
 import { toDsl, type Dsl } from './translate.ts';
 
 /** The document fields a search returns (nothing else of `_source`). */
@@ -38,12 +38,9 @@ type Query = Readonly<Record<string, string | undefined>>;
 function time(query: Query, name: string, fallback: number, now: number): number {
   const v = query[name];
   if (v === undefined || v === '') return fallback;
-  if (/^\d{10,15}$/.test(v)) return Number(v);
-  try {
-    return parseTime(v, now);
-  } catch {
-    throw QueryError.badParameter(name, `cannot read ${JSON.stringify(v.slice(0, 40))}; give ISO 8601 (2024-05-01T10:00Z), ms since the epoch, "now" or a duration ago (15m, 2h, 7d).`);
-  }
+  const ms = readTime(v, now);
+  if (ms === undefined) throw QueryError.badParameter(name, `cannot read ${JSON.stringify(v.slice(0, 40))}; give ISO 8601 (2024-05-01T10:00Z), ms since the epoch, "now" or a duration ago (15m, 2h, 7d).`);
+  return ms;
 }
 
 /** `from`/`to`: the last hour by default; `from` before `to`, the range no longer than the plan allows. */

@@ -82,3 +82,18 @@ describe('tailRequest', () => {
     expect(r.body.search_after).toEqual([NOW, 'e1']);
   });
 });
+
+describe('readTime', () => {
+  it('reads now, durations ago, epoch ms and ISO 8601 (UTC without a zone), and nothing else', async () => {
+    const { readTime } = await import('../../../shared/query/time.ts');
+    expect(readTime('now', NOW)).toBe(NOW);
+    expect(readTime('15m', NOW)).toBe(NOW - 900_000);
+    expect(readTime('-2h', NOW)).toBe(NOW - 7_200_000);
+    expect(readTime(String(NOW), NOW)).toBe(NOW);
+    expect(readTime('2026-03-10', NOW)).toBe(Date.parse('2026-03-10T00:00:00Z'));
+    expect(readTime('2026-03-10T10', NOW)).toBe(Date.parse('2026-03-10T10:00:00Z'));
+    expect(readTime('2026-03-10 10:30', NOW)).toBe(Date.parse('2026-03-10T10:30:00Z'));
+    expect(readTime('2026-03-10T10:30:00+02:00', NOW)).toBe(Date.parse('2026-03-10T08:30:00Z'));
+    for (const bad of ['yesterday', '2026-13-45', '10', '1e12', '2026-03-10T10:30:00PST', '']) expect(readTime(bad, NOW)).toBeUndefined();
+  });
+});
