@@ -29,7 +29,7 @@ export function queryPorts(): QueryPorts {
       return { prefix: config.indexPrefix(), ...config.queryRead() };
     },
     search: (req) => searchOpenSearch(req, config.queryRead().timeoutMs),
-    summaries: (tenant, range) => tenantSummaries(tenant, range, config.indexPrefix(), config.queryRead().timeoutMs),
+    summaries: (tenant, range, stats) => tenantSummaries(tenant, range, config.indexPrefix(), config.queryRead().timeoutMs, { stats: stats === true }),
     templates: (tenant) => texts.lookup(tenant),
     consolePage: () => CONSOLE_HTML,
     now: Date.now,

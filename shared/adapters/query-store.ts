@@ -34,14 +34,14 @@ export async function searchOpenSearch(req: OpenSearchRequest, timeoutMs: number
   return { timedOut: body.timed_out === true, hits: body.hits.hits.map((h) => ({ source: h._source, sort: h.sort })) };
 }
 
-/** The tenant's `process` contributions of [from, to), every page of one scroll. */
-export async function tenantSummaries(tenant: string, range: TimeRange, prefix: string, timeoutMs: number, client?: Client): Promise<SummaryDoc[]> {
-  const c = client ?? (await getOpenSearch());
+/** The tenant's `process` contributions of [from, to), every page of one scroll (their field statistics only when `stats`). */
+export async function tenantSummaries(tenant: string, range: TimeRange, prefix: string, timeoutMs: number, o: { stats?: boolean; client?: Client } = {}): Promise<SummaryDoc[]> {
+  const c = o.client ?? (await getOpenSearch());
   const filter = [{ term: { tenant } }, { term: { stage: 'process' } }, { range: { minute: { gte: range.fromMs, lt: range.toMs, format: 'epoch_millis' } } }];
   const docs: SummaryDoc[] = [];
   const opts = { requestTimeout: timeoutMs + 2_000 };
   let res = await c
-    .search({ index: indexNames(prefix).summaryPattern, scroll: '1m', size: 5000, ignore_unavailable: true, allow_no_indices: true, _source_excludes: ['stats'], body: { query: { bool: { filter } }, sort: ['_doc'] } } as never, opts)
+    .search({ index: indexNames(prefix).summaryPattern, scroll: '1m', size: 5000, ignore_unavailable: true, allow_no_indices: true, ...(o.stats ? {} : { _source_excludes: ['stats'] }), body: { query: { bool: { filter } }, sort: ['_doc'] } } as never, opts)
     .catch(unavailable);
   let scrollId: string | undefined;
   try {

@@ -4,17 +4,29 @@
  * everywhere else (`mergeContributions`). The contributions are read by the adapter
  * (shared/adapters/query-store.ts), always filtered on the tenant.
  */
-import { mergeContributions, OTHER, templateTotals, type SummaryDoc } from '../summary/summary.ts';
+import { keptContributions, mergeContributions, OTHER, templateTotals, type SummaryDoc } from '../summary/summary.ts';
+import { trendFields, trendPoints, type TrendPoint } from '../summary/trends.ts';
 
 export interface MinuteCounts {
   minute: string;
   events: number;
   levels: Record<string, number>;
+  /** Access logs' 1xx..5xx counts, when the minute had any. */
+  statusClasses?: Record<string, number>;
 }
 
-/** Per-minute events and events by level, oldest minute first. */
+/** Per-minute events and events by level (and access logs' status classes), oldest minute first. */
 export function perMinute(docs: readonly SummaryDoc[]): MinuteCounts[] {
-  return mergeContributions(docs).map((m) => ({ minute: m.minute, events: m.events, levels: m.levels }));
+  return mergeContributions(docs).map((m) => ({
+    minute: m.minute, events: m.events, levels: m.levels,
+    ...(Object.keys(m.status_classes).length > 0 ? { statusClasses: m.status_classes } : {}),
+  }));
+}
+
+/** The trend of one numeric field (issue 20: per-minute count, min, max and percentiles), and the fields that have values. */
+export function fieldTrend(docs: readonly SummaryDoc[], field: string): { field: string; trend: TrendPoint[]; fields: Array<{ field: string; count: number }> } {
+  const kept = keptContributions(docs);
+  return { field, trend: trendPoints(kept, field), fields: trendFields(kept) };
 }
 
 export interface TopTemplate {

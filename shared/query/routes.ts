@@ -6,12 +6,12 @@
  *   GET /v1/search?q=&from=&to=&size=&cursor=   newest first, a page; `next` is the cursor of the next page
  *   GET /v1/tail?since=&q=&wait=                events received after the cursor, oldest first (long poll)
  *   GET /v1/templates/top?from=&to=&limit=      the most frequent templates with their counts
- *   GET /v1/summaries?from=&to=                 per-minute events by level
+ *   GET /v1/summaries?from=&to=&field=          per-minute events by level (and a numeric field's trend)
  */
 import type { SummaryDoc } from '../summary/summary.ts';
 import { encodeCursor, type Cursor } from './cursor.ts';
 import { QueryError } from './errors.ts';
-import { perMinute, topTemplates, type TemplateLookup } from './insights.ts';
+import { fieldTrend, perMinute, topTemplates, type TemplateLookup } from './insights.ts';
 import type { QueryLimits } from './limits.ts';
 import { readCursor, readQuery, readRange, readSearch, readSize, searchRequest, tailRequest, type OpenSearchRequest, type TimeRange } from './request.ts';
 
@@ -23,8 +23,8 @@ export interface SearchHit {
 export interface ReadPorts {
   /** One search; `timedOut` when OpenSearch stopped at the request's timeout. */
   search(req: OpenSearchRequest): Promise<{ hits: SearchHit[]; timedOut: boolean }>;
-  /** The tenant's `process` summary contributions of the minutes in the range. */
-  summaries(tenant: string, range: TimeRange): Promise<SummaryDoc[]>;
+  /** The tenant's `process` summary contributions of the minutes in the range (with their field statistics when `stats`). */
+  summaries(tenant: string, range: TimeRange, stats?: boolean): Promise<SummaryDoc[]>;
   /** The tenant's template ids to their current template (its miner state). */
   templates(tenant: string): Promise<TemplateLookup>;
   settings: { prefix: string; timeoutMs: number; tailWaitMs: number; tailPollMs: number };
@@ -96,8 +96,10 @@ const templatesTop: Route = async (ports, tenant, limits, query) => {
 
 const summaries: Route = async (ports, tenant, limits, query) => {
   const range = readRange(query, limits, ports.now());
-  const docs = await ports.summaries(tenant, range);
-  return { minutes: perMinute(docs), from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() };
+  const field = query.field || undefined;
+  if (field !== undefined && !/^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$/.test(field)) throw QueryError.badParameter('field', 'give the name of a numeric field (e.g. latency_ms, response_time_ms); without it, no trend.');
+  const docs = await ports.summaries(tenant, range, field !== undefined);
+  return { minutes: perMinute(docs), ...(field !== undefined ? fieldTrend(docs, field) : {}), from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() };
 };
 
 export const ROUTES: Readonly<Record<string, Route>> = Object.freeze({

@@ -14,6 +14,7 @@ import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { summaryIndex } from '../../shared/index/naming.ts';
 import type { SummaryDoc } from '../../shared/summary/summary.ts';
 import { createMiner } from '../../shared/templates/miner.ts';
+import { observe, StatsAcc, toFieldStats } from '../../shared/summary/stats.ts';
 import { ensureBucket, ensureIndexTemplates, ensureTables } from '../../local/bootstrap.ts';
 import { startGateway } from '../../local/gateway.ts';
 import { apiGatewayV2Event } from '../../local/http-events.ts';
@@ -44,8 +45,16 @@ async function get(path: string, token?: string): Promise<{ status: number; head
 const search = (q: string, token = tokens.aRead, extra = '') => get(`/v1/search?q=${encodeURIComponent(q)}&from=1h${extra}`, token);
 const eventIds = (body: Record<string, unknown>) => (body.events as Array<{ id: string }>).map((e) => e.id);
 
+/** latency_ms 1..100 of the minute's events, as the stage keeps them (issue 20). */
+function latencyStats(): SummaryDoc['stats'] {
+  const acc = new StatsAcc();
+  for (let i = 1; i <= 100; i++) observe(acc, 'json', { latency_ms: i }, []);
+  return toFieldStats(acc);
+}
+
 function summary(tenant: string, templateId: string): SummaryDoc {
   return {
+    stats: latencyStats(),
     tenant, minute: new Date(MINUTE_MS).toISOString(), stage: 'process', origin: { topic: `it-${RUN}`, partition: 0, first_offset: 0, last_offset: 9 },
     events: 10, bytes: 1000, indexed: 10, deferred: 0, archive_only: 0, dlq: 0, deferred_indexed: 0, redeferred: 0,
     levels: [{ key: 'error', count: 3 }, { key: 'info', count: 7 }], formats: [{ key: 'json', count: 10 }], sources: [], hosts: [], templates: [{ key: templateId, count: 10 }],
@@ -179,10 +188,17 @@ describe('read path isolation', () => {
     expect(eventIds(after.body)).not.toContain(aId);
   });
 
-  it('gives the tenant\'s per-minute counts by level and its top templates with their texts, never B\'s', async () => {
+  it('gives the tenant\'s per-minute counts by level, a field\'s trend and its top templates with their texts, never B\'s', async () => {
     const s = await get('/v1/summaries?from=1h', tokens.aRead);
     expect(s.status).toBe(200);
     expect(s.body.minutes).toEqual([{ minute: new Date(MINUTE_MS).toISOString(), events: 10, levels: { error: 3, info: 7 } }]);
+    const trend = await get('/v1/summaries?from=1h&field=latency_ms', tokens.aRead);
+    expect(trend.status).toBe(200);
+    expect(trend.body.fields).toEqual([{ field: 'latency_ms', count: 100 }]);
+    const [point] = trend.body.trend as Array<{ minute: string; count: number; max: number; p50: number }>;
+    expect(point).toMatchObject({ minute: new Date(MINUTE_MS).toISOString(), count: 100, max: 100 });
+    expect(Math.abs(point!.p50 - 50)).toBeLessThanOrEqual(1);
+    expect((await get('/v1/summaries?field=a%20b', tokens.aRead)).status).toBe(400);
     const t = await get('/v1/templates/top?from=1h', tokens.aRead);
     expect(t.status).toBe(200);
     const top = t.body.templates as Array<{ templateId: string; count: number; template?: string }>;
