@@ -66,6 +66,7 @@ export async function handleQuery(ports: QueryPorts, event: LambdaHttpEvent, req
   if (req.method === 'GET' && (req.path === '/console' || req.path === '/console/')) {
     return toResponse(req.shape, 200, ports.consolePage(), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'" });
   }
+  const started = Date.now();
   try {
     const run = route(req);
     const tenant = await authenticate(ports, req);
@@ -73,7 +74,7 @@ export async function handleQuery(ports: QueryPorts, event: LambdaHttpEvent, req
     const taken = ports.rate.take(tenant.id, limits.queriesPerSecond, limits.queriesBurst);
     if (!taken.ok) throw QueryError.rateLimited(taken.retryAfterSeconds!, limits.queriesPerSecond);
     const body = await run(ports, tenant.id, limits, req.query);
-    ports.log.info('read', { tenant: tenant.id, requestId: req.requestId, path: req.path });
+    ports.log.info('read', { tenant: tenant.id, requestId: req.requestId, path: req.path, ms: Date.now() - started });
     return toResponse(req.shape, 200, body, { 'cache-control': 'no-store' });
   } catch (err) {
     return failure(ports, req, err);
