@@ -5,6 +5,8 @@
  * message that says what to do.
  */
 import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { tenantsCommand } from '../../cli/tenants.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +148,21 @@ describe('read path isolation', () => {
     expect(ingest.body.message).toContain('ingest token');
     const post = await fetch(`${url}/v1/logs`, { method: 'POST', headers: { authorization: `Bearer ${tokens.aRead}`, 'content-type': 'text/plain' }, body: 'x' });
     expect(post.status).toBe(401);
+  });
+
+  it('`sluice tenants token <id> --scope read` prints a read token that reads and cannot send logs', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const io = { stdin: new PassThrough(), stdout: out, stderr: err };
+    expect(await tenantsCommand(['token', A, '--scope', 'read'], io)).toBe(0);
+    const lines = String(out.read()).trim().split('\n');
+    expect(lines[0]).toContain('read token');
+    const token = lines[lines.length - 1]!;
+    expect((await search('payment', token)).status).toBe(200);
+    const post = await fetch(`${url}/v1/logs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: 'x' });
+    expect(post.status).toBe(401);
+    expect(await tenantsCommand(['token', A, '--scope', 'admin'], io)).toBe(2);
+    expect(String(err.read())).toContain('--scope is ingest or read');
   });
 
   it('caps the range by plan (400) and the size (cut)', async () => {
