@@ -77,6 +77,9 @@ beforeAll(async () => {
   const doc = (i: number, who: string) => ({ '@timestamp': ago(60_000 + i * 1000), message: `payment ${i} failed for ${who} secret-${who}`, level: i % 2 ? 'error' : 'info', host: `web-${who}`, fields: { tenant: B, n: i } });
   ids.a = await indexDocs(A, Array.from({ length: 20 }, (_, i) => doc(i, A)));
   ids.b = await indexDocs(B, Array.from({ length: 20 }, (_, i) => doc(i, B)));
+  // A tenant whose id starts with A's, on its own daily indices (sluice-logs-t_<id>_...): no prefix of A's alias reaches it.
+  await store.addTenant(`${A}-pro`, 'pro');
+  await indexDocs(`${A}-pro`, Array.from({ length: 5 }, (_, i) => doc(i, `${A}-pro`)), { tier: 'daily' });
   const miner = createMiner();
   const t = miner.add(`user ${RUN} logged in from 10.0.0.1`);
   await new S3TemplateStore().put(A, miner.snapshot(), undefined);
@@ -88,6 +91,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await (await getOpenSearch()).indices.delete({ index: `sluice-logs-t_${A}-pro_*`, ignore_unavailable: true } as never).catch(() => undefined);
 });
 
 describe('read path isolation', () => {
