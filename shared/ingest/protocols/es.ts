@@ -197,7 +197,7 @@ function bulkAnswer(shape: RequestShape, items: Item[], result: ProtocolResult, 
       errors = true;
       return { [it.action]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
     }
-    const id = it.id ?? result.record(it.event!).envelope.id;
+    const id = it.id ?? result.id(it.event!);
     return { [it.action]: { _index: it.index, _id: id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq, _primary_term: 1, status: 201 } };
   });
   return json(shape, 200, { took: tookMs, errors, items: out });
@@ -239,7 +239,7 @@ export function esMatcher(path: string, req: IngestRequest): ProtocolRoute | und
       const items = decoded.detail as Item[];
       if (!single) return bulkAnswer(r.shape, items, result, Date.now() - started);
       const it = items[0]!;
-      return json(r.shape, 201, { _index: it.index, _id: it.id ?? result.record(0).envelope.id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1 });
+      return json(r.shape, 201, { _index: it.index, _id: it.id ?? result.id(0), _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1 });
     },
     fail: (r, err) => esError(r.shape, err),
   };
