@@ -19,7 +19,7 @@ import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
 import { serveProtocol, type ProtocolServices } from '../shared/ingest/protocols/serve.ts';
 import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
-import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
+import { recordIngest, recordIngestRefused, recordProtocolIngest } from '../shared/metrics.ts';
 
 const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
 const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
@@ -49,6 +49,7 @@ const ports: IngestPorts = {
   accepted: (tenant, r, spilled) =>
     recordIngest(metrics, tenantMetrics, { tenant: tenant.id, tier: tenant.plan.indexTier, accepted: r.accepted, truncated: r.truncated, invalidUtf8: r.invalidUtf8, bytes: r.bodyBytes, spilled }),
   refused: (status) => recordIngestRefused(metrics, status),
+  served: (s, status) => recordProtocolIngest(metrics, tenantMetrics, { ...s, status, bytes: s.bodyBytes }),
 };
 
 export const ingest = (event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> => handleIngest(ports, event, context.awsRequestId);
