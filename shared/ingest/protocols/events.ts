@@ -144,10 +144,21 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
   const cuts = new Uint8Array(n);
   const metas: Meta[] = new Array<Meta>(n);
   let truncated = 0;
+  // Events of one request mostly share their source and host (an ES index, an OTLP resource): clean each distinct one once.
+  let rawSource: string | undefined;
+  let rawHost: string | undefined;
+  let source: string | undefined = md.source;
+  let host: string | undefined = md.host;
   for (let i = 0; i < n; i++) {
     const ev = events[i]!;
-    const source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
-    const host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
+    if (ev.source !== rawSource) {
+      rawSource = ev.source;
+      source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
+    }
+    if (ev.host !== rawHost) {
+      rawHost = ev.host;
+      host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
+    }
     const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
     const meta = metaOf(source, host, tags);
     metas[i] = meta;

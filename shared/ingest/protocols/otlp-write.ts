@@ -162,22 +162,7 @@ export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, recei
   if (bodyS >= 0) w.utf8String(buf, bodyS, bodyE);
   else if (evS >= 0) w.utf8String(buf, evS, evE);
   else w.piece(P.emptyString);
-  const level = sev !== 0 ? levelOfSeverity(sev) : undefined;
-  if (level !== undefined) {
-    w.piece(P.level);
-    w.piece(LEVELS.get(level)!);
-  } else if (sevS >= 0) {
-    w.piece(P.level);
-    w.utf8String(buf, sevS, sevE);
-  }
-  if (sev !== 0) {
-    w.piece(P.severityNumber);
-    w.ascii(String(sev));
-  }
-  if (sevS >= 0) {
-    w.piece(P.severityText);
-    w.utf8String(buf, sevS, sevE);
-  }
+  if (sev !== 0 || sevS >= 0) w.piece(severityPiece(sev, buf, sevS, sevE));
   if (time !== undefined) timeField(w, P.time, time[1]);
   if (observed !== undefined) timeField(w, P.observed, observed[1]);
   if (trS >= 0) hexField(w, P.traceId, buf, trS, trE);
@@ -202,6 +187,26 @@ export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, recei
   w.piece(P.close);
   r.pos = recordEnd;
   return true;
+}
+
+/** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
+const severities = new Map<string, Piece>();
+
+function severityPiece(sev: number, buf: Buffer, s: number, e: number): Piece {
+  const text = s >= 0 ? buf.toString('utf8', s, e) : undefined;
+  const key = text === undefined ? String(sev) : `${sev}:${text}`;
+  let p = severities.get(key);
+  if (p === undefined) {
+    const level = (sev !== 0 ? levelOfSeverity(sev) : undefined) ?? text;
+    p = piece(
+      (level !== undefined ? `,"level":${JSON.stringify(level)}` : '') +
+        (sev !== 0 ? `,"severity_number":${sev}` : '') +
+        (text !== undefined ? `,"severity_text":${JSON.stringify(text)}` : ''),
+    );
+    if (severities.size >= 256) severities.clear();
+    severities.set(key, p);
+  }
+  return p;
 }
 
 /** Back to the record's start, for the decoded path. */
