@@ -141,6 +141,23 @@ export class LiteralWriter {
     this.rawBytes += n;
   }
 
+  /** A non-negative integer's decimal digits, at least `width` of them (zero-padded): no string made. */
+  digits(n: number, width = 1): void {
+    this.room(22);
+    const out = this.buf;
+    let len = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    if (len < width) len = width;
+    let o = this.pos + len - 1;
+    let x = n;
+    for (let k = 0; k < len; k++) {
+      out[o--] = 0x30 + (x % 10);
+      x = Math.floor(x / 10);
+    }
+    this.pos += len;
+    this.rawBytes += len;
+  }
+
   /** `src[s, e)` as lower-case hex (trace and span ids). */
   hex(src: Uint8Array, s: number, e: number): void {
     this.room(2 * (e - s));

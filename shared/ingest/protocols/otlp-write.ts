@@ -47,13 +47,11 @@ const P = {
 };
 const LEVELS = new Map<string, Piece>(['trace', 'debug', 'info', 'warn', 'error', 'critical'].map((l) => [l, piece(JSON.stringify(l))]));
 
-/** Nanoseconds as two 32-bit halves -> [milliseconds, the decimal nanoseconds], exactly, without BigInt. */
-function nanos(lo: number, hi: number): [number, string] {
+/** Nanoseconds as two 32-bit halves -> whole milliseconds and the nanoseconds left, exactly, without BigInt. */
+function nanos(lo: number, hi: number): { ms: number; rem: number } {
   // hi * 2^32 = hi * 4294 * 1e6 + hi * 967296: every product stays below 2^53.
   const low = hi * 967296 + lo;
-  const ms = hi * 4294 + Math.floor(low / 1e6);
-  const rem = low % 1e6;
-  return [ms, ms > 0 ? `${ms}${String(rem).padStart(6, '0')}` : String(rem)];
+  return { ms: hi * 4294 + Math.floor(low / 1e6), rem: low % 1e6 };
 }
 
 let lastMs = NaN;
@@ -157,25 +155,28 @@ export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, recei
   const observed = hasObs ? nanos(obsLo, obsHi) : undefined;
   w.begin();
   w.piece(P.timestamp);
-  w.ascii(time !== undefined ? isoOf(time[0]) : observed !== undefined ? isoOf(observed[0]) : receivedAt);
+  w.ascii(time !== undefined ? isoOf(time.ms) : observed !== undefined ? isoOf(observed.ms) : receivedAt);
   w.piece(P.message);
   if (bodyS >= 0) w.utf8String(buf, bodyS, bodyE);
   else if (evS >= 0) w.utf8String(buf, evS, evE);
   else w.piece(P.emptyString);
   if (sev !== 0 || sevS >= 0) w.piece(severityPiece(sev, buf, sevS, sevE));
-  if (time !== undefined) timeField(w, P.time, time[1]);
-  if (observed !== undefined) timeField(w, P.observed, observed[1]);
+  if (time !== undefined) timeField(w, P.time, time);
+  if (observed !== undefined) timeField(w, P.observed, observed);
   if (trS >= 0) hexField(w, P.traceId, buf, trS, trE);
   if (spS >= 0) hexField(w, P.spanId, buf, spS, spE);
   if (flags > 0) {
     w.piece(P.flags);
-    w.ascii(String(flags));
+    w.digits(flags);
   }
   if (evS >= 0) {
     w.piece(P.eventName);
     w.utf8String(buf, evS, evE);
   }
-  if (dropped > 0) {
+  if (dropped > 0 && Number.isSafeInteger(dropped)) {
+    w.piece(P.dropped);
+    w.digits(dropped);
+  } else if (dropped > 0) {
     w.piece(P.dropped);
     w.ascii(String(dropped));
   }
@@ -245,10 +246,14 @@ function stringBody(r: Reader, s: number, e: number): number {
   return kind;
 }
 
-function timeField(w: LiteralWriter, p: Piece, decimal: string): void {
+/** The nanoseconds as their decimal string, `"<ms><rem, 6 digits>"` (or just the nanoseconds under a millisecond). */
+function timeField(w: LiteralWriter, p: Piece, t: { ms: number; rem: number }): void {
   w.piece(p);
   w.piece(P.quote);
-  w.ascii(decimal);
+  if (t.ms > 0) {
+    w.digits(t.ms);
+    w.digits(t.rem, 6);
+  } else w.digits(t.rem);
   w.piece(P.quote);
 }
 
@@ -294,7 +299,7 @@ function writeAttributes(w: LiteralWriter, r: Reader, start: number, end: number
     }
     // An integer-like key sorts first in a JS object, a repeated one keeps its first place: decoded path.
     if (kE > kS && buf[kS]! >= 0x30 && buf[kS]! <= 0x39) return false;
-    for (let k = 0; k < keys.length; k += 2) if (buf.compare(buf, kS, kE, keys[k], keys[k + 1]) === 0) return false;
+    for (let k = 0; k < keys.length; k += 2) if (sameBytes(buf, kS, kE, keys[k]!, keys[k + 1]!)) return false;
     keys.push(kS, kE);
     if (!first) w.piece(P.comma);
     first = false;
@@ -309,6 +314,12 @@ function writeAttributes(w: LiteralWriter, r: Reader, start: number, end: number
     r.end = end;
   }
   w.piece(P.close);
+  return true;
+}
+
+function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false;
   return true;
 }
 
