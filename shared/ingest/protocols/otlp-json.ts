@@ -49,7 +49,7 @@ function optUint64(o: Obj, camel: string, snake: string, where: string): string 
   if (v === undefined || v === null) return undefined;
   let s: string;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) s = BigInt(v).toString();
-  else if (typeof v === 'string' && /^\d{1,20}$/.test(v)) s = BigInt(v).toString();
+  else if (typeof v === 'string' && /^\d{1,20}$/.test(v)) s = v.charCodeAt(0) === 0x30 ? BigInt(v).toString() : v; // only a leading zero needs normalising
   else throw new OtlpJsonError(`${where}.${camel} must be an unsigned 64-bit integer (a decimal string or a number)`);
   return s === '0' ? undefined : s;
 }
