@@ -68,6 +68,18 @@ function isoOf(ms: number): string {
 const MAX_FAST_ATTRS = 16;
 
 /**
+ * What one walk over a LogRecord found: offsets into its bytes (-1: absent), its numbers. Module
+ * state, reset per record: no object per record.
+ */
+const F = {
+  timeLo: 0, timeHi: 0, hasTime: false, obsLo: 0, obsHi: 0, hasObs: false,
+  sev: 0, sevS: -1, sevE: -1, evS: -1, evE: -1, trS: -1, trE: -1, spS: -1, spE: -1,
+  dropped: -1, flags: -1, attrs: 0,
+  /** The body's string value; -2: a body AnyValue with no value. */
+  bodyS: -1, bodyE: -1,
+};
+
+/**
  * One protobuf LogRecord (`r` spans it) as a literal; `'empty'` for a record with nothing to log (no
  * body, event name or attributes: rejected by the caller, nothing written); `false` when the decoded
  * path must write it (nothing written, `r` unchanged). Throws WireError as `logRecord` does.
@@ -75,119 +87,106 @@ const MAX_FAST_ATTRS = 16;
 export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, receivedAt: string): boolean | 'empty' {
   const start = r.pos;
   const end = r.end;
-  const buf = r.buf;
-  let timeLo = 0, timeHi = 0, hasTime = false, obsLo = 0, obsHi = 0, hasObs = false;
-  let sev = 0, sevS = -1, sevE = -1, evS = -1, evE = -1, trS = -1, trE = -1, spS = -1, spE = -1;
-  let dropped = -1, flags = -1, attrs = 0;
-  let bodyS = -1, bodyE = -1; // the body's string value; bodyS -2: a body AnyValue with no value
-  while (!r.done()) {
-    const f = r.field();
-    const wire = r.wire;
-    switch (f) {
-      case 1:
-      case 11: {
-        expectWire('LogRecord', f, wire, WIRE_I64);
-        if (r.pos + 8 > r.end) r.fixed64(); // throws: truncated
-        const lo = buf.readUInt32LE(r.pos);
-        const hi = buf.readUInt32LE(r.pos + 4);
-        r.pos += 8;
-        if (lo !== 0 || hi !== 0) {
-          if (f === 1) [timeLo, timeHi, hasTime] = [lo, hi, true];
-          else [obsLo, obsHi, hasObs] = [lo, hi, true];
-        }
-        break;
-      }
-      case 2:
-        expectWire('LogRecord', f, wire, WIRE_VARINT);
-        sev = r.varint();
-        break;
-      case 3:
-      case 12: {
-        expectWire('LogRecord', f, wire, WIRE_LEN);
-        const s = r.open();
-        if (r.openEnd > s) {
-          if (f === 3) [sevS, sevE] = [s, r.openEnd];
-          else [evS, evE] = [s, r.openEnd];
-        }
-        break;
-      }
-      case 5: {
-        expectWire('LogRecord', f, wire, WIRE_LEN);
-        const s = r.open();
-        const kind = stringBody(r, s, r.openEnd);
-        if (kind < 0) return restart(r, start, end);
-        [bodyS, bodyE] = kind === 1 ? [found.s, found.e] : [-2, -2];
-        break;
-      }
-      case 6:
-        expectWire('LogRecord', f, wire, WIRE_LEN);
-        r.open();
-        attrs++;
-        break;
-      case 7:
-        expectWire('LogRecord', f, wire, WIRE_VARINT);
-        dropped = r.varint();
-        break;
-      case 8:
-        expectWire('LogRecord', f, wire, WIRE_I32);
-        flags = r.fixed32();
-        break;
-      case 9:
-      case 10: {
-        expectWire('LogRecord', f, wire, WIRE_LEN);
-        const s = r.open();
-        if (r.openEnd > s) {
-          if (f === 9) [trS, trE] = [s, r.openEnd];
-          else [spS, spE] = [s, r.openEnd];
-        }
-        break;
-      }
-      default:
-        r.skipField(wire);
-    }
-  }
+  if (!scanRecord(r) || F.attrs > MAX_FAST_ATTRS) return restart(r, start, end);
   const recordEnd = r.pos;
-  if (attrs > MAX_FAST_ATTRS) return restart(r, start, end);
-  const noBody = bodyS < 0 || bodyE === bodyS;
-  if (noBody && evS < 0 && attrs === 0) return 'empty';
-
-  const time = hasTime ? nanos(timeLo, timeHi) : undefined;
-  const observed = hasObs ? nanos(obsLo, obsHi) : undefined;
+  if ((F.bodyS < 0 || F.bodyE === F.bodyS) && F.evS < 0 && F.attrs === 0) return 'empty';
   w.begin();
-  w.piece(P.timestamp);
-  w.ascii(time !== undefined ? isoOf(time.ms) : observed !== undefined ? isoOf(observed.ms) : receivedAt);
-  w.piece(P.message);
-  if (bodyS >= 0) w.utf8String(buf, bodyS, bodyE);
-  else if (evS >= 0) w.utf8String(buf, evS, evE);
-  else w.piece(P.emptyString);
-  if (sev !== 0 || sevS >= 0) w.piece(severityPiece(sev, buf, sevS, sevE));
-  if (time !== undefined) timeField(w, P.time, time);
-  if (observed !== undefined) timeField(w, P.observed, observed);
-  if (trS >= 0) hexField(w, P.traceId, buf, trS, trE);
-  if (spS >= 0) hexField(w, P.spanId, buf, spS, spE);
-  if (flags > 0) {
-    w.piece(P.flags);
-    w.digits(flags);
-  }
-  if (evS >= 0) {
-    w.piece(P.eventName);
-    w.utf8String(buf, evS, evE);
-  }
-  if (dropped > 0 && Number.isSafeInteger(dropped)) {
-    w.piece(P.dropped);
-    w.digits(dropped);
-  } else if (dropped > 0) {
-    w.piece(P.dropped);
-    w.ascii(String(dropped));
-  }
-  w.piece(tail);
-  if (attrs > 0 && !writeAttributes(w, r, start, recordEnd)) {
+  writeFields(w, r.buf, tail, receivedAt);
+  if (F.attrs > 0 && !writeAttributes(w, r, start, recordEnd)) {
     w.abandon();
     return restart(r, start, end);
   }
   w.piece(P.close);
   r.pos = recordEnd;
   return true;
+}
+
+/** The record's fields into F, checking wire types as `logRecord` does; false for a body that is not a string. */
+function scanRecord(r: Reader): boolean {
+  const buf = r.buf;
+  F.hasTime = F.hasObs = false;
+  F.sev = F.attrs = 0;
+  F.sevS = F.evS = F.trS = F.spS = F.bodyS = F.dropped = F.flags = -1;
+  while (!r.done()) {
+    const f = r.field();
+    const wire = r.wire;
+    if (f === 1 || f === 11) {
+      expectWire('LogRecord', f, wire, WIRE_I64);
+      if (r.pos + 8 > r.end) r.fixed64(); // throws: truncated
+      const lo = buf.readUInt32LE(r.pos);
+      const hi = buf.readUInt32LE(r.pos + 4);
+      r.pos += 8;
+      if (lo === 0 && hi === 0) continue;
+      if (f === 1) {
+        F.timeLo = lo;
+        F.timeHi = hi;
+        F.hasTime = true;
+      } else {
+        F.obsLo = lo;
+        F.obsHi = hi;
+        F.hasObs = true;
+      }
+    } else if (f === 2 || f === 7) {
+      expectWire('LogRecord', f, wire, WIRE_VARINT);
+      if (f === 2) F.sev = r.varint();
+      else F.dropped = r.varint();
+    } else if (f === 3 || f === 12 || f === 9 || f === 10) {
+      expectWire('LogRecord', f, wire, WIRE_LEN);
+      const s = r.open();
+      const e = r.openEnd;
+      if (e === s) continue;
+      if (f === 3) [F.sevS, F.sevE] = [s, e];
+      else if (f === 12) [F.evS, F.evE] = [s, e];
+      else if (f === 9) [F.trS, F.trE] = [s, e];
+      else [F.spS, F.spE] = [s, e];
+    } else if (f === 5) {
+      expectWire('LogRecord', f, wire, WIRE_LEN);
+      const s = r.open();
+      const kind = stringBody(r, s, r.openEnd);
+      if (kind < 0) return false;
+      F.bodyS = kind === 1 ? found.s : -2;
+      F.bodyE = kind === 1 ? found.e : -2;
+    } else if (f === 6) {
+      expectWire('LogRecord', f, wire, WIRE_LEN);
+      r.open();
+      F.attrs++;
+    } else if (f === 8) {
+      expectWire('LogRecord', f, wire, WIRE_I32);
+      F.flags = r.fixed32();
+    } else r.skipField(wire);
+  }
+  return true;
+}
+
+/** The document from F, in `recordRaw`'s order, up to the attributes. */
+function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: string): void {
+  const time = F.hasTime ? nanos(F.timeLo, F.timeHi) : undefined;
+  const observed = F.hasObs ? nanos(F.obsLo, F.obsHi) : undefined;
+  w.piece(P.timestamp);
+  w.ascii(time !== undefined ? isoOf(time.ms) : observed !== undefined ? isoOf(observed.ms) : receivedAt);
+  w.piece(P.message);
+  if (F.bodyS >= 0) w.utf8String(buf, F.bodyS, F.bodyE);
+  else if (F.evS >= 0) w.utf8String(buf, F.evS, F.evE);
+  else w.piece(P.emptyString);
+  if (F.sev !== 0 || F.sevS >= 0) w.piece(severityPiece(F.sev, buf, F.sevS, F.sevE));
+  if (time !== undefined) timeField(w, P.time, time);
+  if (observed !== undefined) timeField(w, P.observed, observed);
+  if (F.trS >= 0) hexField(w, P.traceId, buf, F.trS, F.trE);
+  if (F.spS >= 0) hexField(w, P.spanId, buf, F.spS, F.spE);
+  if (F.flags > 0) {
+    w.piece(P.flags);
+    w.digits(F.flags);
+  }
+  if (F.evS >= 0) {
+    w.piece(P.eventName);
+    w.utf8String(buf, F.evS, F.evE);
+  }
+  if (F.dropped > 0) {
+    w.piece(P.dropped);
+    if (Number.isSafeInteger(F.dropped)) w.digits(F.dropped);
+    else w.ascii(String(F.dropped));
+  }
+  w.piece(tail);
 }
 
 /** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */

@@ -112,7 +112,7 @@ describe('OTLP records written straight as envelope literals', () => {
       expect(ev.lit!.toString('utf8')).toBe(literalOf(expected[i]!));
       expect(ev.bytes).toBe(Buffer.byteLength(expected[i]!));
     }
-  });
+  }, 30_000);
 
   it('JS strings: the literal and the size are what JSON.stringify gives, lone surrogates included', () => {
     const w = new LiteralWriter();
