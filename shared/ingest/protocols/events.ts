@@ -126,60 +126,8 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
   const keys = partitionKeys(tenant, ctx.spread ?? 1);
   const keyOffset = ids.spreadOffset % keys.length;
   const receivedAt = ctx.receivedAt.toISOString();
-  const baseTags = Object.freeze(md.tags) as string[];
-  const tagCache = new Map<string, string[]>();
-  let last: Meta | undefined;
-  let costBytes = 0;
-  const baseMidLength = `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
-  const metaOf = (source: string | undefined, host: string | undefined, tags: readonly string[]): Meta => {
-    if (last !== undefined && source === last.source && host === last.host && tags === last.tags) return last;
-    last = { source, host, tags, mid: metadataPart(receivedAt, source, host, tags) };
-    return last;
-  };
-
-  // Per event, in columns (no object per event): the raw (text, or literal bytes), its size, whether it was cut, its metadata.
+  const { items, sizes, cuts, metas, truncated, costBytes } = eventColumns(events, md, receivedAt, max, minEventBytes);
   const n = events.length;
-  const items: Array<string | Buffer> = new Array<string | Buffer>(n);
-  const sizes = new Float64Array(n);
-  const cuts = new Uint8Array(n);
-  const metas: Meta[] = new Array<Meta>(n);
-  let truncated = 0;
-  // Events of one request mostly share their source and host (an ES index, an OTLP resource): clean each distinct one once.
-  let rawSource: string | undefined;
-  let rawHost: string | undefined;
-  let source: string | undefined = md.source;
-  let host: string | undefined = md.host;
-  for (let i = 0; i < n; i++) {
-    const ev = events[i]!;
-    if (ev.source !== rawSource) {
-      rawSource = ev.source;
-      source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
-    }
-    if (ev.host !== rawHost) {
-      rawHost = ev.host;
-      host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
-    }
-    const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
-    const meta = metaOf(source, host, tags);
-    metas[i] = meta;
-    let bytes: number;
-    if (ev.lit !== undefined && ev.bytes! <= max && ev.lit.length <= 2 * max) {
-      // The common case for literal events: within the limits, copied into the value as is.
-      items[i] = ev.lit;
-      bytes = ev.bytes!;
-    } else {
-      const fitted = fitEvent(ev, max);
-      bytes = fitted.bytes;
-      items[i] = fitted.raw;
-      if (fitted.cut) {
-        cuts[i] = 1;
-        truncated++;
-      }
-    }
-    sizes[i] = bytes;
-    // As parse.ts charges the tenant's ceiling: the event (at least minEventBytes) plus its metadata.
-    costBytes += (bytes < minEventBytes ? minEventBytes : bytes) + meta.mid.length - baseMidLength;
-  }
 
   // The Kafka value from parts made once (shared/envelope/): only the raw is escaped per event, or copied when already a literal.
   const parts = requestParts(tenant, req.requestId);
@@ -219,6 +167,61 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
       if (batch.length > 0) yield batch;
     },
   };
+}
+
+/**
+ * Per event, in columns (no object per event): the raw (text, or literal bytes), its size, whether it
+ * was cut, its metadata; and what the request costs against the tenant's ceiling.
+ */
+function eventColumns(events: readonly ProtocolEvent[], md: ReturnType<typeof readMetadata>, receivedAt: string, max: number, minEventBytes: number) {
+  const n = events.length;
+  const items: Array<string | Buffer> = new Array<string | Buffer>(n);
+  const sizes = new Float64Array(n);
+  const cuts = new Uint8Array(n);
+  const metas: Meta[] = new Array<Meta>(n);
+  const baseTags = Object.freeze(md.tags) as string[];
+  const tagCache = new Map<string, string[]>();
+  const baseMidLength = `","receivedAt":"${receivedAt}","tags":[],"raw":`.length;
+  let last: Meta | undefined;
+  let truncated = 0;
+  let costBytes = 0;
+  // Events of one request mostly share their source and host (an ES index, an OTLP resource): clean each distinct one once.
+  let rawSource: string | undefined;
+  let rawHost: string | undefined;
+  let source: string | undefined = md.source;
+  let host: string | undefined = md.host;
+  for (let i = 0; i < n; i++) {
+    const ev = events[i]!;
+    if (ev.source !== rawSource) {
+      rawSource = ev.source;
+      source = ev.source === undefined ? md.source : (cleanValue(ev.source, METADATA_LIMITS.sourceChars) ?? md.source);
+    }
+    if (ev.host !== rawHost) {
+      rawHost = ev.host;
+      host = ev.host === undefined ? md.host : (cleanValue(ev.host.toLowerCase(), METADATA_LIMITS.hostChars) ?? md.host);
+    }
+    const tags = ev.tags === undefined || ev.tags.length === 0 ? baseTags : mergedTags(tagCache, baseTags, ev.tags);
+    if (last === undefined || source !== last.source || host !== last.host || tags !== last.tags) last = { source, host, tags, mid: metadataPart(receivedAt, source, host, tags) };
+    metas[i] = last;
+    let bytes: number;
+    if (ev.lit !== undefined && ev.bytes! <= max && ev.lit.length <= 2 * max) {
+      // The common case for literal events: within the limits, copied into the value as is.
+      items[i] = ev.lit;
+      bytes = ev.bytes!;
+    } else {
+      const fitted = fitEvent(ev, max);
+      bytes = fitted.bytes;
+      items[i] = fitted.raw;
+      if (fitted.cut) {
+        cuts[i] = 1;
+        truncated++;
+      }
+    }
+    sizes[i] = bytes;
+    // As parse.ts charges the tenant's ceiling: the event (at least minEventBytes) plus its metadata.
+    costBytes += (bytes < minEventBytes ? minEventBytes : bytes) + last.mid.length - baseMidLength;
+  }
+  return { items, sizes, cuts, metas, truncated, costBytes };
 }
 
 /** An event's raw text within the event limit (and its JSON literal within twice that), its size as received, and whether it was cut. */
