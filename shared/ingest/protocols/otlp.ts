@@ -16,7 +16,7 @@ import { extractToken } from '../routes.ts';
 import { LiteralWriter } from '../../envelope/literal.ts';
 import { LiteralEvent, type ProtocolEvent } from './events.ts';
 import { isEmptyRecord, resourceJson, scopeJson, stringAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
-import { logsRequestFromJson, OtlpJsonError } from './otlp-json.ts';
+import { logsRequestFromJson, OtlpJsonError, walkJsonLogsRequest } from './otlp-json.ts';
 import { decodeLogsRequest, logRecord, walkLogsRequest, type LogsSink } from './otlp-proto.ts';
 import { scopeTail, writeModelRecord, writeProtoRecord } from './otlp-write.ts';
 import type { Decoded, ProtocolRoute } from './types.ts';
@@ -145,14 +145,7 @@ export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string)
   };
   wrapMalformed(encoding, () => {
     if (encoding === 'protobuf') walkLogsRequest(body, sink);
-    else {
-      for (const rl of logsRequestFromJson(parseJsonBody(body))) {
-        for (const sl of rl.scopeLogs) {
-          onScope(rl.resource, sl.scope);
-          for (const r of sl.logRecords) onDecoded(r);
-        }
-      }
-    }
+    else walkJsonLogsRequest(parseJsonBody(body), { scope: onScope, record: onDecoded });
   });
   const d: Decoded = { events, rejected };
   if (rejected > 0) d.rejectReason = `${rejected} log record(s) had no body, event name or attributes; nothing to store.`;
