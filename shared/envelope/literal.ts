@@ -294,7 +294,7 @@ export function envelopeValueOf(p: LiteralParts, id: string, lit: Buffer, trunca
   o = asciiAt(v, o, id);
   v.set(p.mid, o);
   o += p.mid.length;
-  v.set(lit, o);
+  lit.copy(v, o);
   o = asciiAt(v, o + lit.length, tail);
   v.set(p.end, o);
   return v;
