@@ -20,7 +20,7 @@ import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
 import { serveProtocol, type ProtocolServices } from '../shared/ingest/protocols/serve.ts';
 import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
-import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
+import { recordIngest, recordIngestRefused, recordProtocolIngest } from '../shared/metrics.ts';
 
 const tenants = new CachedTenantResolver(onlyScope(new DynamoTenantStore(), 'ingest'), config.tenantCacheTtlMs());
 const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
@@ -36,10 +36,7 @@ const protocolServices: ProtocolServices = shipperServices({
   admit: (tenant, cost) => admitCost(tenant, cost, { ceiling, settings: config.ingestCeiling() }),
   deliver: (batches) => deliver(onTopic(config.topics().raw, batches)),
   region,
-  limits: () => {
-    const { minEventBytes, maxEventsPerRequest } = config.ingestCeiling();
-    return { ...config.ingestLimits(), minEventBytes, maxEventsPerRequest };
-  },
+  limits: () => ({ ...config.ingestLimits(), minEventBytes: config.ingestCeiling().minEventBytes, maxEventsPerRequest: config.ingestCeiling().maxEventsPerRequest }),
 });
 
 const ports: IngestPorts = {
@@ -53,6 +50,7 @@ const ports: IngestPorts = {
     recordIngest(metrics, tenantMetrics, { tenant: tenant.id, tier: tenant.plan.indexTier, accepted: r.accepted, truncated: r.truncated, invalidUtf8: r.invalidUtf8, bytes: r.bodyBytes, spilled }),
   refused: (status) => recordIngestRefused(metrics, status),
   away: (tenant) => awayFromHome(tenant, region, regionUrls),
+  served: (s, status) => recordProtocolIngest(metrics, tenantMetrics, { ...s, status, bytes: s.bodyBytes }),
 };
 
 export const ingest = (event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> => handleIngest(ports, event, context.awsRequestId);

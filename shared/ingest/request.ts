@@ -24,10 +24,22 @@ export interface ServedAnswer {
   error?: { status: number; code: string } | undefined;
 }
 
+/** What the metrics count of a protocol request (serve.ts's Served has these fields). */
+export interface ServedSummary {
+  protocol: string;
+  tenant?: string | undefined;
+  tier?: Tenant['plan']['indexTier'] | undefined;
+  accepted: number;
+  spilled: number;
+  rejected: number;
+  truncated: number;
+  bodyBytes: number;
+}
+
 export interface IngestPorts {
   tenants: TenantResolver;
   /** A shipper protocol's answer, or undefined when the request is not one. */
-  serveProtocol(req: IngestRequest): Promise<ServedAnswer | undefined>;
+  serveProtocol(req: IngestRequest): Promise<(ServedAnswer & ServedSummary) | undefined>;
   parse(req: IngestRequest, tenant: Tenant, receivedAt: Date): Promise<IngestResult>;
   deliver(result: IngestResult): Promise<{ to: string; spilled: number; kafkaError?: string }>;
   isDeliveryFailure(err: unknown): boolean;
@@ -39,6 +51,8 @@ export interface IngestPorts {
    * the request is accepted and kept here all the same; the 202 names the home region.
    */
   away?(tenant: Tenant): AwayNotice | undefined;
+  /** A protocol request answered (accepted, refused or a probe), for the metrics. */
+  served?(summary: ServedSummary, status: number): void;
 }
 
 export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, requestId: string): Promise<LambdaHttpResult> {
@@ -48,6 +62,7 @@ export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, r
     const { response, error, ...summary } = served;
     if (error && error.status >= 500) ports.log.error('protocol ingest failed', { requestId: req.requestId, ...summary, error });
     else ports.log.info(error ? 'refused' : 'accepted', { requestId: req.requestId, ...summary, ...(error ? { code: error.code } : {}) });
+    ports.served?.(summary, response.statusCode ?? 200);
     return response;
   }
   try {
