@@ -37,6 +37,7 @@ import { idempotentIds } from '../shared/ingest/ids.ts';
 import { tenantAlias, tenantIndexPattern } from '../shared/index/naming.ts';
 import * as config from '../shared/config.ts';
 import { cpuPerMillion, cpuSnapshot, rssMiB, servicePids } from './load-procs.ts';
+import { costPerTb } from './load-cost.ts';
 import { lines, rawBulk, recordedBodies, type RawCeiling } from './load-raw.ts';
 
 const { values } = parseArgs({
@@ -51,6 +52,8 @@ const { values } = parseArgs({
     'half-share': { type: 'string', default: '0.2' },
     'raw-docs': { type: 'string', default: '60000' },
     json: { type: 'boolean', default: false },
+    /** Write a V8 CPU profile of the process part into this directory (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -83,7 +86,8 @@ interface Part {
 }
 
 function startPart(role: Role): Promise<Part> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'load-part.ts'), '--role', role, '--archive-every-s', String(values['archive-every-s'])], {
+  const prof = role === 'process' && values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(HERE, 'load-part.ts'), '--role', role, '--archive-every-s', String(values['archive-every-s'])], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: process.env,
   });
@@ -136,6 +140,19 @@ async function deleteIndices(tenant: string): Promise<void> {
   await fetch(`${config.opensearch().url}/${tenantIndexPattern(tenant)}`, { method: 'DELETE' }).then((r) => r.text()).catch(() => undefined);
 }
 
+async function deleteTopics(topics: string[]): Promise<void> {
+  const { Admin } = await import('@platformatic/kafka');
+  const { clientOptions } = await import('../shared/adapters/kafka.ts');
+  const admin = new Admin(clientOptions('sluice-load-cleanup'));
+  try {
+    await admin.deleteTopics({ topics });
+  } catch (err) {
+    say(`[load] could not delete ${topics.join(', ')}: ${(err as Error).message}`);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
 /** Raw `_bulk` of `RAW_DOCS` fresh documents to the configured node; the index is deleted after. */
 async function ceiling(tag: string): Promise<RawCeiling> {
   const tenant = `loadraw-${tag}`;
@@ -145,6 +162,7 @@ async function ceiling(tag: string): Promise<RawCeiling> {
     return await rawBulk(url, bodies, RAW_DOCS);
   } finally {
     await deleteIndices(tenant);
+  await deleteTopics([config.topics().raw, config.topics().deferred]);
   }
 }
 
@@ -152,8 +170,12 @@ async function main(): Promise<void> {
   const t00 = Date.now();
   say(`[load] services and bootstrap ...`);
   await services.ensureUp();
-  await bootstrap();
   const runTag = randomBytes(4).toString('hex');
+  // Run-unique logs.raw and logs.deferred (the parts inherit them): no backlog of an earlier run or
+  // of anyone else's traffic is in this run's figures. Bootstrap creates them; deleted at the end.
+  process.env.SLUICE_TOPIC_RAW = `logs.raw.load-${runTag}`;
+  process.env.SLUICE_TOPIC_DEFERRED = `logs.deferred.load-${runTag}`;
+  await bootstrap();
   say(`[load] raw _bulk ceiling (${RAW_DOCS} docs) ...`);
   const raw0 = await ceiling(`${runTag}a`);
   say(`[load] raw _bulk: ${raw0.docsPerSecond} docs/s`);
@@ -351,6 +373,7 @@ async function main(): Promise<void> {
   say(`[load] raw _bulk ceiling again ...`);
   const raw1 = await ceiling(`${runTag}b`);
   await deleteIndices(tenant);
+  await deleteTopics([config.topics().raw, config.topics().deferred]);
   const rawMean = Math.round((raw0.docsPerSecond + raw1.docsPerSecond) / 2);
 
   // Memory: the pipeline's Node processes (all three parts), second half of the time after the ramp.
@@ -364,6 +387,12 @@ async function main(): Promise<void> {
   const latOf = (ph: Sample['phase']) => samples.filter((s) => s.phase === ph && s.searchableAt !== undefined).map((s) => s.searchableAt! - s.sentAt).sort((a, b) => a - b);
   const holdLat = latOf('hold');
   const halfLat = latOf('half');
+  const cpm = cpuPerMillion(cpu0, cpu1, holdAccepted);
+  const perEvent = (k: string) => (cpm[k] == null ? undefined : cpm[k]! / 1e6);
+  const cost = costPerTb(
+    { ingest: perEvent('node ingest'), process: perEvent('node process'), archive: perEvent('node archive') },
+    { cpu: 'CPU time of each part\'s process over the hold (this run, the local pipeline; the ingest part includes the local gateway\'s HTTP server)' },
+  );
   const c = cpus();
   const report = {
     machine: { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -375,7 +404,8 @@ async function main(): Promise<void> {
     sustained_over_raw_bulk: round3(sustained / rawMean),
     half_rate: { events_per_s: Math.round(halfRate), p50_ms: percentile(halfLat, 50), p99_ms: percentile(halfLat, 99), max_ms: halfLat.at(-1) ?? null, samples: halfLat.length, not_found: samples.filter((s) => s.phase === 'half' && s.searchableAt === undefined).length },
     node_rss_second_half_change: round3((rssEnd - rssMid) / rssMid),
-    cpu_s_per_million_events: cpuPerMillion(cpu0, cpu1, holdAccepted),
+    cpu_s_per_million_events: cpm,
+    compute_usd_per_tb: cost.compute_usd_per_tb,
     hold: {
       seconds: Math.round((holdEnd - holdStart) / 1000),
       events: holdAccepted,
