@@ -28,12 +28,15 @@ const say = (m: string) => process.stderr.write(`[${role}] ${m}\n`);
 const p = await startPipeline({
   httpPort: 0,
   ensureServices: false,
+  bootstrap: false, // bench/load.ts bootstraps once (three parts at once would race to create the topics)
   demoTenant: false,
   ingest: role === 'ingest',
   pollers: role === 'process',
   archiveEveryMs: role === 'archive' ? Number(values['archive-every-s']) * 1000 : 0,
   log: say,
 });
+// The driver gone (its end of the pipe closed): stop.
+process.stdout.on('error', () => process.exit(1));
 const line = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 line({ ready: true, url: p.url, pid: process.pid });
 const timer = setInterval(() => line({ mem: process.memoryUsage(), at: Date.now() }), 5_000);

@@ -162,7 +162,6 @@ async function ceiling(tag: string): Promise<RawCeiling> {
     return await rawBulk(url, bodies, RAW_DOCS);
   } finally {
     await deleteIndices(tenant);
-  await deleteTopics([config.topics().raw, config.topics().deferred]);
   }
 }
 

@@ -66,6 +66,8 @@ export interface PipelineOptions {
   ingest?: boolean;
   /** Run the event-source pollers (default true). */
   pollers?: boolean;
+  /** Create the topics, tables and templates first (default true; bench/load.ts does it once for its parts). */
+  bootstrap?: boolean;
 }
 
 export type ArchiveSummary = Omit<ArchiveRunResult, 'keys'>;
@@ -123,7 +125,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const log = opts.log ?? ((m: string) => process.stdout.write(m + '\n'));
   let started: ServiceName[] = [];
   if (opts.ensureServices !== false) started = (await services.ensureUp()).started;
-  await bootstrap();
+  if (opts.bootstrap !== false) await bootstrap();
   // Tokens are stored only as hashes, so each start issues the demo tenant a fresh one.
   const token = opts.demoTenant === false ? undefined : (await seedDemoTenant()).token;
 
