@@ -70,12 +70,10 @@ export const RETRY_FOREVER: RedeliveryPolicy = { maximumRetryAttempts: -1, maxim
 
 type PolledRecord = MessageInput & { timestamp: number };
 
-export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
-  const ac = new AbortController();
-  const log = opts.log ?? ((m: string) => console.log(m));
-  const reader = new TopicReader({ topic: opts.topic, groupId: opts.groupId });
+/** Hands a batch to the function under the error-handling controls (local/redelivery.ts). */
+function batchDelivery(opts: KafkaPollerOptions, signal: AbortSignal, log: (msg: string) => void): (records: PolledRecord[]) => Promise<unknown> {
   const policy = opts.redelivery ?? RETRY_FOREVER;
-  const deliverBatch = (records: PolledRecord[]) =>
+  return (records) =>
     deliver(records, policy, {
       invoke: (rs) => opts.handler(toMskEvent(rs)),
       giveUp: async (rs, condition, error, attempts) => {
@@ -84,12 +82,19 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
         log(`[${opts.name}] gave up ${rs.length} record(s) (${condition}: ${error}); kept in ${file} (sluice failed redrive)`);
       },
       wait: async (attempt) => {
-        await sleep(backoff(attempt, opts.maxBackoffMs), ac.signal);
-        if (ac.signal.aborted) throw new Error('poller stopped'); // nothing of the batch is committed
+        await sleep(backoff(attempt, opts.maxBackoffMs), signal);
+        if (signal.aborted) throw new Error('poller stopped'); // nothing of the batch is committed
       },
       now: Date.now,
       log: (m) => log(`[${opts.name}] ${m}`),
     });
+}
+
+export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
+  const ac = new AbortController();
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const reader = new TopicReader({ topic: opts.topic, groupId: opts.groupId });
+  const deliverBatch = batchDelivery(opts, ac.signal, log);
   /** One invocation over one partition's records from `start`: read, deliver, commit. */
   const invokePartition = async (partition: number, start: bigint, end: bigint): Promise<void> => {
     const records: TopicRecord[] = [];
