@@ -25,7 +25,7 @@ async function contention(rounds: number): Promise<BenchFigure[]> {
   const sizes = Array<number>(BATCH).fill(300);
   const own = new AsyncLocalStorage<{ n: number }>();
   const realFetch = globalThis.fetch;
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const c = own.getStore();
     if (c && url.startsWith(endpoint)) c.n++;
