@@ -21,7 +21,9 @@ import type { StageDeps } from '../../shared/process/ports.ts';
 import { mergeContributions } from '../../shared/summary/summary.ts';
 import { ensureIndexTemplates, ensureTables } from '../../local/bootstrap.ts';
 import { start, stop } from '../../local/services/index.ts';
-import type { Plan } from '../../shared/tenants/plans.ts';
+import { resolvePlan, type Plan } from '../../shared/tenants/plans.ts';
+
+const budget = async (t: string, plan: Plan, at: number) => (await new DynamoBudgetStore().read(t, plan, at))!;
 import { docsOf as readDocs, stageDeps, summariesOf as readSummaries } from '../support/stage.ts';
 
 const RUN = randomUUID().slice(0, 8);
@@ -239,14 +241,67 @@ describe('process stage against Kafka, DynamoDB Local and OpenSearch', () => {
     const deferred = results.reduce((s, r) => s + r.deferred, 0);
     expect(admitted).toBe(burst);
     expect(deferred).toBe(invocations * perBatch - burst);
-    const state = await budget.read(t);
+    const plan = resolvePlan('standard', { eventsBurst: burst, eventsPerSecond: 1 });
+    const state = await budget.read(t, plan, fixed);
     expect(state!.events).toBe(0);
     expect(state!.ver).toBe(invocations); // exactly one committed write per batch
     expect(await docsOf(t)).toHaveLength(burst);
     // A replay of one batch consumes nothing more and repeats its decision.
     const again = await runStage(batches[0]!, ctx(), deps, 'process');
     expect(again.indexed).toBe(results[0]!.indexed);
-    expect((await budget.read(t))!.ver).toBe(invocations);
+    expect((await budget.read(t, plan, fixed))!.ver).toBe(invocations);
+  });
+
+  it('concurrent charges on one tenant: one atomic update each, at most 4 round trips, never past the cap', async () => {
+    const t = tenant(`hot-${randomUUID().slice(0, 4)}`);
+    const plan = resolvePlan('standard', { eventsBurst: 5_000, eventsPerSecond: 1 });
+    const fixed = Date.now();
+    const n = 12;
+    const perCharge = 600; // 12 x 600 = 7,200 asked of 5,000
+    const stores = Array.from({ length: n }, () => new DynamoBudgetStore()); // one per container
+    // Three rounds: the first from empty caches (each store guesses), then from what each saw.
+    let admitted = 0;
+    const trips: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const grants = await Promise.all(stores.map((s, i) => s.take(t, plan, Array(perCharge).fill(100), `it|${round}:${i}`, () => fixed)));
+      for (const g of grants) {
+        admitted += g.admitted;
+        trips.push(g.roundTrips!);
+      }
+    }
+    const counted = stores.reduce((s, x) => s + x.roundTrips, 0);
+    expect(trips.reduce((a, b) => a + b, 0)).toBe(counted);
+    expect(Math.max(...trips)).toBeLessThanOrEqual(4);
+    expect(admitted).toBeLessThanOrEqual(5_000); // the cap, with no refill on a fixed clock
+    expect(admitted).toBeGreaterThanOrEqual(5_000 - perCharge); // at most one batch's worth left unused under contention
+    const state = await budget(t, plan, fixed);
+    expect(state.ver).toBe(3 * n); // one committed write per charge, refusals included
+    expect(state.events).toBeCloseTo(5_000 - admitted, 9);
+    // Within the plan, draining charges commute: a second tenant, bucket far from its cap.
+    const u = tenant(`warm-${randomUUID().slice(0, 4)}`);
+    const roomy = resolvePlan('standard', { eventsBurst: 1_000_000, eventsPerSecond: 1 });
+    await stores[0]!.take(u, roomy, [100], 'it|warm', () => fixed); // draining from here on
+    const before = stores.reduce((s, x) => s + x.roundTrips, 0);
+    const warm = await Promise.all(stores.map((s, i) => s.take(u, roomy, Array(perCharge).fill(100), `it|w${i}`, () => fixed)));
+    expect(warm.every((g) => g.admitted === perCharge)).toBe(true);
+    // Stores that never saw u guess a full bucket once (one failed SET), then ADD; the one that did: one trip.
+    expect(warm[0]!.roundTrips).toBe(1);
+    expect(Math.max(...warm.map((g) => g.roundTrips!))).toBeLessThanOrEqual(2);
+    expect(stores.reduce((s, x) => s + x.roundTrips, 0) - before).toBeLessThanOrEqual(2 * n - 1);
+    const again = await Promise.all(stores.map((s, i) => s.take(u, roomy, Array(perCharge).fill(100), `it|v${i}`, () => fixed)));
+    expect(again.map((g) => g.roundTrips)).toEqual(Array(n).fill(1)); // now every store knows the bucket is draining
+    expect((await budget(u, roomy, fixed)).events).toBe(1_000_000 - 1 - 2 * n * perCharge);
+  });
+
+  it('a budget grant is remembered by batch key across stores: a replay pays nothing', async () => {
+    const t = tenant(`replay-${randomUUID().slice(0, 4)}`);
+    const plan = resolvePlan('standard', { eventsBurst: 10, eventsPerSecond: 1 });
+    const fixed = Date.now();
+    const first = await new DynamoBudgetStore().take(t, plan, Array(15).fill(1), 'it|k', () => fixed);
+    expect(first).toMatchObject({ admitted: 10, limitedBy: 'events', replayed: false });
+    const again = await new DynamoBudgetStore().take(t, plan, Array(15).fill(1), 'it|k', () => fixed + 5_000);
+    expect(again).toMatchObject({ admitted: 10, limitedBy: 'events', replayed: true, retryAt: first.retryAt });
+    expect((await budget(t, plan, fixed + 5_000)).events).toBeCloseTo(5, 9); // refilled, not charged again
   });
 });
 
