@@ -9,7 +9,8 @@
  *     load of the same documents (recorded from the stage, regrouped into 5 MB bodies; same node,
  *     same run; after a warm-up, four rounds, each side going first in turn):
  *     ratio, target >= 0.8.
- *  3. The essential work alone (see `essentialWork`): the ceiling for figure 1 on this machine.
+ *  3. The essential work alone (see `essentialWork`): the ceiling for figure 1 on this machine, by
+ *     CPU time like figure 1, and figure 1 as a share of it (target >= 0.8).
  *  4. Peak RSS of one invocation on a 10,000-record, ~6 MB batch (a child process's high-water mark).
  */
 import { randomUUID } from 'node:crypto';
@@ -105,7 +106,7 @@ function essentialWork(quick: boolean): BenchFigure {
   const event = eventOf(envelopes(n, 50));
   const miners = new TenantMiners(new MemoryTemplateStore());
   const out = Buffer.allocUnsafe(64 * 1024 * 1024);
-  const { perSecond, iterations } = throughput(() => {
+  const { perSecond, iterations } = perCpuSecond(() => {
     let at = 0;
     for (const m of decodeMskEvent(event)) {
       const env = JSON.parse(m.valueText()) as RawEnvelope;
@@ -122,6 +123,36 @@ function essentialWork(quick: boolean): BenchFigure {
     value: Math.round(perSecond),
     unit: 'events/s/core',
     detail: `${iterations} batches: decode, JSON.parse, classify, mine, JSON.stringify + write; nothing else`,
+  };
+}
+
+/**
+ * Like harness `throughput`, but per second of CPU time only (user + system), as `cpuThroughput`
+ * measures the CPU path: the two figures are compared, so they are divided by the same clock (the
+ * harness divides by the larger of CPU and wall time, which on a busy machine is the wall time).
+ */
+function perCpuSecond(fn: () => void, ops: number, minMs: number): { perSecond: number; iterations: number } {
+  const warmUntil = performance.now() + Math.min(500, minMs / 4);
+  while (performance.now() < warmUntil) fn();
+  let iterations = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    fn();
+    iterations++;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { perSecond: (ops * iterations) / ((cpu.user + cpu.system) / 1e6), iterations };
+}
+
+/** The CPU path as a share of the essential work, both per CPU second of the same run. */
+function cpuPathShare(cpuPath: BenchFigure, essential: BenchFigure): BenchFigure {
+  return {
+    name: 'process, CPU path / essential work',
+    value: Number((cpuPath.value / essential.value).toFixed(3)),
+    unit: 'ratio',
+    target: 0.8,
+    detail: 'both events per second of this process\'s CPU time (user + system), same batch, same run',
   };
 }
 
@@ -273,7 +304,8 @@ const bench: Bench = {
   needsServices: false,
   async run(ctx) {
     const cpuPath = await cpuThroughput(ctx.quick);
-    const figures: BenchFigure[] = [cpuPath, await cpuThroughput(ctx.quick, false), essentialWork(ctx.quick), ...statsShare(ctx.quick, cpuPath), await peakRss()];
+    const essential = essentialWork(ctx.quick);
+    const figures: BenchFigure[] = [cpuPath, await cpuThroughput(ctx.quick, false), essential, cpuPathShare(cpuPath, essential), ...statsShare(ctx.quick, cpuPath), await peakRss()];
     if (ctx.servicesUp || (await openSearchUp())) figures.push(...(await indexingRatio(ctx.quick, ctx.log)));
     else ctx.log('process: local services down, skipping the OpenSearch indexing ratio');
     return figures;
