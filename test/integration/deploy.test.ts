@@ -130,6 +130,15 @@ describe('serverless invoke local, every sample event', () => {
     expect(res.statusCode).toBe(401);
   }, 120_000);
 
+  it('query searches the demo tenant with its fixed read token (200), and refuses the sample without a token (401)', async () => {
+    const res = await invoke('query', 'http-query-search');
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(String(res.body))).toMatchObject({ events: expect.any(Array), size: 20 });
+    const refused = await invoke('query', 'http-query-no-token');
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(String(refused.body))).toMatchObject({ error: 'missing_token' });
+  }, 240_000);
+
   it('drain republishes the spilled sample records', async () => {
     expect(await invoke('drain', 'kinesis-spill')).toMatchObject({ republished: 2 });
   }, 120_000);
