@@ -86,6 +86,19 @@ describe('handleQuery', () => {
     expect(r.status).toBe(200);
     expect((r.body as { events: unknown[] }).events).toEqual([]);
     expect(searches.length).toBe(4); // at 0, 1, 2 and 3 s of the 3 s wait
+    // It starts now and each poll reads up to 5 s (the default delay) before its own time.
+    const ranges = searches.map((s) => (s.body.query as { bool: { filter: Array<{ range?: { received_at: { gte: number; lte: number } } }> } }).bool.filter[1]!.range!.received_at);
+    expect(ranges.map((x) => [x.gte - NOW, x.lte - NOW])).toEqual([[0, -5000], [0, -4000], [0, -3000], [0, -2000]]);
+  });
+
+  it('tails up to `delay` s ago (0 to 30), and refuses another delay with 400', async () => {
+    const { p, searches } = ports();
+    expect((await call(p, '/v1/tail?wait=0&delay=0', 'read')).status).toBe(200);
+    expect((searches[0]!.body.query as { bool: { filter: Array<{ range?: { received_at: { lte: number } } }> } }).bool.filter[1]!.range!.received_at.lte).toBe(NOW);
+    const bad = await call(p, '/v1/tail?delay=31', 'read');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: 'bad_parameter' });
+    expect(String((bad.body as { message: string }).message)).toMatch(/0 to 30/);
   });
 
   it('serves the console without a token; 404 and 405 elsewhere', async () => {
