@@ -1,42 +1,59 @@
 /**
  * `npm run bench:load [-- --minutes 10] [--json]`: a sustained load run against the whole local
- * pipeline (local/pipeline.ts: ingest URL on loopback, process/deferred/drain pollers, archive
- * schedule), not part of CI.
+ * pipeline, not part of CI. Each part of the pipeline runs in its own Node process
+ * (bench/load-part.ts: ingest URL; process/deferred/drain pollers; archive schedule), so that the
+ * run can tell their CPU time and memory apart; this process is the load generator.
  *
- *  1. Ramp: start at --rate events/s and raise it by --step (x1.25) every --step-s seconds while the
+ *  0. Ceiling: the raw `_bulk` rate of the same OpenSearch node for the documents the stage makes of
+ *     this workload (bench/load-raw.ts), before the ramp and again after the run; the mean is the
+ *     run's `raw_bulk_docs_per_s`.
+ *  1. Ramp: start at --rate events/s and raise it by --step every --step-s seconds while the
  *     pipeline holds it: the clients achieve the rate, and process keeps up (the process consumer
  *     group's lag on logs.raw does not grow). At the first step that does not hold, go back to the
  *     last rate that did.
- *  2. Hold that rate for the rest of the run.
- *  3. Report, for the hold phase: events/s accepted, p50/p99 from POST to searchable (sampled events
- *     polled in OpenSearch by id), the lag, and each process's memory (this Node process and every
- *     local service, RSS from /proc) at start and end.
+ *  2. Hold that rate (`sustained_events_per_s`); CPU seconds per million events of every process
+ *     (the three parts, this load generator, and each local service, found by its listening port:
+ *     bench/load-procs.ts) over the hold.
+ *  3. Half rate for the last --half-share of the run: POST to searchable p50/p99 there (sampled
+ *     events polled in OpenSearch by id).
+ *  4. Memory: each part's RSS sampled every 5 s; `node_rss_second_half_change` is the change of the
+ *     pipeline's Node processes' RSS (summed) over the second half of the time after the ramp.
  *
- * Every loop is bounded by the run's end time; everything is on 127.0.0.1.
+ * The last line of stdout is one JSON object (with --json) or the table. Every loop is bounded by
+ * the run's end time; everything is on 127.0.0.1.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startPipeline, type Pipeline } from '../local/pipeline.ts';
 import * as services from '../local/services/index.ts';
-import { pidFile } from '../local/services/config.ts';
+import { bootstrap } from '../local/bootstrap.ts';
 import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
 import { TopicReader } from '../shared/adapters/kafka-consumer.ts';
 import { idempotentIds } from '../shared/ingest/ids.ts';
-import { tenantAlias } from '../shared/index/naming.ts';
+import { tenantAlias, tenantIndexPattern } from '../shared/index/naming.ts';
 import * as config from '../shared/config.ts';
+import { cpuPerMillion, cpuSnapshot, rssMiB, servicePids } from './load-procs.ts';
+import { costPerTb } from './load-cost.ts';
+import { lines, rawBulk, recordedBodies, type RawCeiling } from './load-raw.ts';
 
 const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
-    rate: { type: 'string', default: '2000' },
-    step: { type: 'string', default: '1.25' },
-    'step-s': { type: 'string', default: '30' },
+    rate: { type: 'string', default: '4000' },
+    step: { type: 'string', default: '1.3' },
+    'step-s': { type: 'string', default: '20' },
     batch: { type: 'string', default: '500' },
     clients: { type: 'string', default: '8' },
     'archive-every-s': { type: 'string', default: '60' },
+    'half-share': { type: 'string', default: '0.2' },
+    'raw-docs': { type: 'string', default: '60000' },
     json: { type: 'boolean', default: false },
+    /** Write a V8 CPU profile of the process part into this directory (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -45,69 +62,70 @@ const BATCH = Number(values.batch);
 const CLIENTS = Number(values.clients);
 const STEP_MS = Number(values['step-s']) * 1000;
 const STEP = Number(values.step);
-if (!(MINUTES > 0) || !(BATCH > 0) || !(CLIENTS > 0) || !(STEP_MS > 0) || !(STEP > 1)) throw new Error('bad arguments');
+const HALF_SHARE = Number(values['half-share']);
+const RAW_DOCS = Number(values['raw-docs']);
+if (!(MINUTES > 0) || !(BATCH > 0) || !(CLIENTS > 0) || !(STEP_MS > 0) || !(STEP > 1) || !(HALF_SHARE > 0 && HALF_SHARE < 0.5) || !(RAW_DOCS >= 1000)) throw new Error('bad arguments');
 
 process.env.LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const say = (m: string) => process.stderr.write(`${m}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
-// memory
+// the pipeline's parts, each in its own process
 
-function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
+type Role = 'ingest' | 'process' | 'archive';
+interface Part {
+  role: Role;
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** Last process.memoryUsage() the part reported (bytes). */
+  mem?: NodeJS.MemoryUsage;
 }
 
-/** RSS of this process and of each local service (its recorded process and that process's children). */
-function memory(): Record<string, number | undefined> {
-  const out: Record<string, number | undefined> = { 'node (ingest+process+deferred+drain+archive)': Math.round(process.memoryUsage().rss / 2 ** 20) };
-  for (const name of services.SERVICES) {
-    try {
-      const { pid } = JSON.parse(readFileSync(pidFile(name), 'utf8')) as { pid: number };
-      let total = rssMiB(pid);
-      // kinesalite and MinIO may run under a wrapper: add direct children.
+function startPart(role: Role): Promise<Part> {
+  const prof = role === 'process' && values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(HERE, 'load-part.ts'), '--role', role, '--archive-every-s', String(values['archive-every-s'])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: process.env,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the ${role} part did not start in 120 s`)), 120_000);
+    child.once('exit', (code) => reject(new Error(`the ${role} part exited (${code}) before it was up`)));
+    let part: Part | undefined;
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      let msg: { ready?: boolean; url?: string; pid?: number; mem?: NodeJS.MemoryUsage };
       try {
-        for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total = (total ?? 0) + (rssMiB(Number(child)) ?? 0);
+        msg = JSON.parse(l) as typeof msg;
       } catch {
-        /* no children file */
+        return;
       }
-      out[name] = total;
-    } catch {
-      out[name] = undefined; // not started by these scripts: no pid to look at
-    }
-  }
-  return out;
+      if (msg.ready && !part) {
+        clearTimeout(timer);
+        part = { role, child, pid: child.pid!, url: msg.url ?? '' };
+        resolve(part);
+      } else if (msg.mem && part) part.mem = msg.mem;
+    });
+  });
+}
+
+async function stopPart(p: Part): Promise<void> {
+  const exited = new Promise<void>((r) => (p.child.exitCode !== null ? r() : p.child.once('exit', () => r())));
+  p.child.stdin?.end();
+  const t = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(t);
 }
 
 // ---------------------------------------------------------------------------------------------
-// workload
-
-const LEVELS = ['info', 'info', 'info', 'debug', 'warn', 'error'];
-const PATHS = ['/api/orders', '/api/users/42', '/health', '/api/cart/checkout', '/static/app.js'];
-
-function body(n: number, seq: number): string {
-  const lines: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = seq + i;
-    lines[i] =
-      i % 3 === 2
-        ? `127.0.0.${k % 250} - - [${new Date().toUTCString()}] "GET ${PATHS[k % PATHS.length]} HTTP/1.1" ${k % 17 === 0 ? 500 : 200} ${k % 9000}`
-        : JSON.stringify({ ts: new Date().toISOString(), level: LEVELS[k % LEVELS.length], msg: `request ${k % 997} handled in ${k % 300} ms`, user: `u${k % 5000}`, path: PATHS[k % PATHS.length] });
-  }
-  return lines.join('\n');
-}
 
 interface Sample {
   id: string;
   sentAt: number;
   searchableAt?: number;
-  phase: 'ramp' | 'hold';
+  phase: 'ramp' | 'hold' | 'half';
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -115,22 +133,78 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+const MiB = (b: number | undefined) => (b === undefined ? null : Math.round(b / 2 ** 20));
+
+/** Deletes a tenant's dedicated indices (the load and ceiling tenants are enterprise: their own indices). */
+async function deleteIndices(tenant: string): Promise<void> {
+  await fetch(`${config.opensearch().url}/${tenantIndexPattern(tenant)}`, { method: 'DELETE' }).then((r) => r.text()).catch(() => undefined);
+}
+
+async function deleteTopics(topics: string[]): Promise<void> {
+  const { Admin } = await import('@platformatic/kafka');
+  const { clientOptions } = await import('../shared/adapters/kafka.ts');
+  const admin = new Admin(clientOptions('sluice-load-cleanup'));
+  try {
+    await admin.deleteTopics({ topics });
+  } catch (err) {
+    say(`[load] could not delete ${topics.join(', ')}: ${(err as Error).message}`);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+/** Raw `_bulk` of `RAW_DOCS` fresh documents to the configured node; the index is deleted after. */
+async function ceiling(tag: string): Promise<RawCeiling> {
+  const tenant = `loadraw-${tag}`;
+  const bodies = await recordedBodies(tenant, RAW_DOCS);
+  const url = config.opensearch().url;
+  try {
+    return await rawBulk(url, bodies, RAW_DOCS);
+  } finally {
+    await deleteIndices(tenant);
+  }
+}
+
 async function main(): Promise<void> {
-  const runEnd = Date.now() + MINUTES * 60_000;
-  const memStart0 = Date.now();
-  say(`[load] starting the pipeline (services, bootstrap) ...`);
-  const p: Pipeline = await startPipeline({ httpPort: 0, archiveEveryMs: Number(values['archive-every-s']) * 1000, demoTenant: false, log: say });
-  const tenant = `load-${randomBytes(3).toString('hex')}`;
-  const token = (await new DynamoTenantStore().addTenant(tenant, 'enterprise')).token;
+  const t00 = Date.now();
+  say(`[load] services and bootstrap ...`);
+  await services.ensureUp();
   const runTag = randomBytes(4).toString('hex');
-  const memStart = memory();
-  say(`[load] tenant ${tenant} (enterprise plan: no budget limits at these rates); ${MINUTES} min; pipeline up in ${((Date.now() - memStart0) / 1000).toFixed(1)} s`);
+  // Run-unique logs.raw and logs.deferred (the parts inherit them): no backlog of an earlier run or
+  // of anyone else's traffic is in this run's figures. Bootstrap creates them; deleted at the end.
+  process.env.SLUICE_TOPIC_RAW = `logs.raw.load-${runTag}`;
+  process.env.SLUICE_TOPIC_DEFERRED = `logs.deferred.load-${runTag}`;
+  await bootstrap();
+  say(`[load] raw _bulk ceiling (${RAW_DOCS} docs) ...`);
+  const raw0 = await ceiling(`${runTag}a`);
+  say(`[load] raw _bulk: ${raw0.docsPerSecond} docs/s`);
+  const parts = await Promise.all((['ingest', 'process', 'archive'] as const).map(startPart));
+  const [ingestPart] = parts;
+  const url = ingestPart!.url;
+  const runEnd = Date.now() + MINUTES * 60_000;
+  const tenant = `load-${runTag}`;
+  const token = (await new DynamoTenantStore().addTenant(tenant, 'enterprise')).token;
+  say(`[load] tenant ${tenant} (enterprise plan: no budget limits at these rates); ${MINUTES} min; parts up in ${((Date.now() - t00) / 1000).toFixed(1)} s`);
+
+  const pids = new Map<string, number>([...parts.map((p) => [`node ${p.role}`, p.pid] as const), ['node load generator', process.pid]]);
+  for (const [name, pid] of servicePids()) pids.set(name === 's3' ? 's3 (MinIO)' : name, pid);
+  const rssSeries: { at: number; rss: Record<string, number | null>; heap: Record<string, number | null> }[] = [];
+  const rssTimer = setInterval(() => {
+    const rss: Record<string, number | null> = {};
+    const heap: Record<string, number | null> = {};
+    for (const p of parts) {
+      rss[p.role] = Math.round(rssMiB(p.pid) ?? NaN);
+      heap[p.role] = MiB(p.mem?.heapUsed);
+      heap[`${p.role} external+arrayBuffers`] = MiB(p.mem ? p.mem.external + p.mem.arrayBuffers : undefined);
+    }
+    rssSeries.push({ at: Date.now(), rss, heap });
+  }, 5_000);
 
   const lagReader = new TopicReader({ topic: config.topics().raw, groupId: `sluice-process-${config.stage()}` });
   const lag = async () => (await lagReader.positions()).reduce((n, x) => n + Number(x.latest - x.start), 0);
 
   let rate = Number(values.rate);
-  let phase: 'ramp' | 'hold' = 'ramp';
+  let phase: Sample['phase'] = 'ramp';
   let accepted = 0;
   let failed = 0;
   let inFlight = 0;
@@ -143,22 +217,23 @@ async function main(): Promise<void> {
   const send = async () => {
     const r = req++;
     const key = `${runTag}-${r}`;
-    const sample = Date.now() - lastSampleAt >= 500;
+    const sample = Date.now() - lastSampleAt >= 250;
     const sentAt = Date.now();
     if (sample) lastSampleAt = sentAt;
+    const samplePhase = phase;
     inFlight++;
     try {
-      const res = await fetch(`${p.url}/v1/logs`, {
+      const res = await fetch(`${url}/v1/logs`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson', 'idempotency-key': key },
-        body: body(BATCH, (seq += BATCH)),
+        body: lines(BATCH, (seq += BATCH)).join('\n'),
         signal: AbortSignal.timeout(60_000),
       });
       await res.text();
       if (res.status === 202) {
         accepted += BATCH;
         // The first event's id follows from (tenant, Idempotency-Key, position 0).
-        if (sample) samples.push({ id: idempotentIds(tenant, key).id(0), sentAt, phase });
+        if (sample) samples.push({ id: idempotentIds(tenant, key).id(0), sentAt, phase: samplePhase });
       } else failed++;
     } catch {
       failed++;
@@ -204,18 +279,16 @@ async function main(): Promise<void> {
           /* OpenSearch busy: try again */
         }
       }
-      await sleep(200);
+      await sleep(100);
     }
   })();
 
-  // Ramp, then hold.
-  const rampUntil = Date.now() + Math.max(STEP_MS * 2, MINUTES * 60_000 * 0.4);
+  // Ramp, then hold, then half rate.
+  const halfStart = runEnd - Math.max(30_000, MINUTES * 60_000 * HALF_SHARE);
+  const rampUntil = Date.now() + Math.min(Math.max(STEP_MS * 2, MINUTES * 60_000 * 0.35), (halfStart - Date.now()) / 2);
   let good = 0;
-  let holdStart = Date.now();
-  let holdAccepted0 = 0;
-  let holdLag0 = 0;
   const steps: { rate: number; achieved: number; lagStart: number; lagEnd: number; holds: boolean }[] = [];
-  while (phase === 'ramp' && Date.now() < rampUntil) {
+  while (phase === 'ramp' && Date.now() + STEP_MS <= rampUntil + STEP_MS / 2) {
     const a0 = accepted;
     const t0 = Date.now();
     const l0 = await lag();
@@ -227,9 +300,9 @@ async function main(): Promise<void> {
     const l1 = await lag();
     const achieved = ((accepted - a0) * 1000) / (Date.now() - t0);
     // Holds: the clients got the rate through ingest, and process did not fall behind by more than
-    // a few seconds of input over the step (the 1 s batching window keeps some lag at any rate).
+    // a few seconds of input over the step (the batching window keeps some lag at any rate).
     const holds = achieved >= rate * 0.95 && l1 - l0 < rate * 2 && lMax < rate * 4;
-    steps.push({ rate, achieved: Math.round(achieved), lagStart: l0, lagEnd: l1, holds });
+    steps.push({ rate: Math.round(rate), achieved: Math.round(achieved), lagStart: l0, lagEnd: l1, holds });
     say(`[load] ramp: target ${Math.round(rate)}/s achieved ${Math.round(achieved)}/s, lag ${l0} -> ${l1} (max ${lMax}): ${holds ? 'holds' : 'does not hold'}`);
     if (holds) {
       good = rate;
@@ -239,86 +312,135 @@ async function main(): Promise<void> {
       phase = 'hold';
     }
   }
-  phase = 'hold';
   if (good > 0) rate = Math.min(rate, good);
+  phase = 'hold';
+  const rampEnd = Date.now();
   // Let a backlog left by a failed step drain before measuring (bounded).
-  for (let i = 0; i < 30 && (await lag()) > rate * 3 && Date.now() < runEnd - 30_000; i++) await sleep(2_000);
-  holdStart = Date.now();
-  holdAccepted0 = accepted;
-  holdLag0 = await lag();
-  say(`[load] holding ${Math.round(rate)} events/s until the end (${Math.round((runEnd - Date.now()) / 1000)} s)`);
+  for (let i = 0; i < 30 && (await lag()) > rate * 3 && Date.now() < halfStart - 30_000; i++) await sleep(2_000);
+  let holdStart = Date.now();
+  let holdAccepted0 = accepted;
+  let holdLag0 = await lag();
+  let cpu0 = cpuSnapshot(pids);
+  say(`[load] holding ${Math.round(rate)} events/s for ${Math.round((halfStart - Date.now()) / 1000)} s`);
   let lagSeries: number[] = [];
   let stepDowns = 0;
-  while (Date.now() < runEnd) {
-    await sleep(Math.min(10_000, Math.max(0, runEnd - Date.now())));
+  while (Date.now() < halfStart) {
+    await sleep(Math.min(10_000, Math.max(0, halfStart - Date.now())));
     const l = await lag();
     lagSeries.push(l);
     say(`[load] hold: ${Math.round(((accepted - holdAccepted0) * 1000) / (Date.now() - holdStart))}/s accepted, lag ${l}, failed requests ${failed}`);
     // Still falling behind after 30 s (three readings, each higher, above 4 s of input): one step
     // down, and the hold is measured again from here (so the figures are of a rate that held).
     const last = lagSeries.slice(-3);
-    if (last.length === 3 && last[0]! < last[1]! && last[1]! < last[2]! && last[2]! > rate * 4 && runEnd - Date.now() > 60_000) {
+    if (last.length === 3 && last[0]! < last[1]! && last[1]! < last[2]! && last[2]! > rate * 4 && halfStart - Date.now() > 60_000) {
       rate /= STEP;
       stepDowns++;
       say(`[load] lag keeps growing: down to ${Math.round(rate)} events/s; the hold restarts once the backlog is gone`);
-      for (let i = 0; i < 60 && (await lag()) > rate * 3 && Date.now() < runEnd - 60_000; i++) await sleep(2_000);
+      for (let i = 0; i < 60 && (await lag()) > rate * 3 && Date.now() < halfStart - 60_000; i++) await sleep(2_000);
       holdStart = Date.now();
       holdAccepted0 = accepted;
       holdLag0 = await lag();
+      cpu0 = cpuSnapshot(pids);
       lagSeries = [];
       for (const s of samples) if (s.phase === 'hold' && s.sentAt < holdStart) s.phase = 'ramp';
     }
   }
   const holdEnd = Date.now();
+  const cpu1 = cpuSnapshot(pids);
   const holdAccepted = accepted - holdAccepted0;
   const holdLagEnd = await lag();
+  const sustained = (holdAccepted * 1000) / (holdEnd - holdStart);
+
+  // Half rate: freshness.
+  rate = sustained / 2;
+  phase = 'half';
+  const half0 = accepted;
+  const halfT0 = Date.now();
+  say(`[load] half rate: ${Math.round(rate)} events/s for ${Math.round((runEnd - halfT0) / 1000)} s`);
+  while (Date.now() < runEnd) await sleep(Math.min(1_000, Math.max(0, runEnd - Date.now())));
+  const halfRate = ((accepted - half0) * 1000) / (Date.now() - halfT0);
   stopSending = true;
   await sender;
   for (let i = 0; i < 600 && inFlight > 0; i++) await sleep(100);
   await poller;
-  const memEnd = memory();
+  clearInterval(rssTimer);
+  const lastRss = rssSeries.at(-1);
 
-  const lat = samples.filter((s) => s.phase === 'hold' && s.searchableAt !== undefined).map((s) => s.searchableAt! - s.sentAt).sort((a, b) => a - b);
-  const notFound = samples.filter((s) => s.phase === 'hold' && s.searchableAt === undefined).length;
+  for (let i = 0; i < 30 && (await lag()) > 0; i++) await sleep(2_000);
+  await Promise.all(parts.map(stopPart));
+  await lagReader.close();
+  say(`[load] raw _bulk ceiling again ...`);
+  const raw1 = await ceiling(`${runTag}b`);
+  await deleteIndices(tenant);
+  await deleteTopics([config.topics().raw, config.topics().deferred]);
+  const rawMean = Math.round((raw0.docsPerSecond + raw1.docsPerSecond) / 2);
+
+  // Memory: the pipeline's Node processes (all three parts), second half of the time after the ramp.
+  const mid = rampEnd + (runEnd - rampEnd) / 2;
+  const pipelineRss = (e: (typeof rssSeries)[number]) => Object.values(e.rss).reduce<number>((n, v) => n + (v ?? 0), 0);
+  const atMid = rssSeries.find((e) => e.at >= mid);
+  const rssMid = atMid ? pipelineRss(atMid) : NaN;
+  const rssEnd = lastRss ? pipelineRss(lastRss) : NaN;
+  const perPartChange = Object.fromEntries(parts.map((p) => [p.role, atMid && lastRss ? round3(((lastRss.rss[p.role] ?? NaN) - (atMid.rss[p.role] ?? NaN)) / (atMid.rss[p.role] ?? NaN)) : null]));
+
+  const latOf = (ph: Sample['phase']) => samples.filter((s) => s.phase === ph && s.searchableAt !== undefined).map((s) => s.searchableAt! - s.sentAt).sort((a, b) => a - b);
+  const holdLat = latOf('hold');
+  const halfLat = latOf('half');
+  const cpm = cpuPerMillion(cpu0, cpu1, holdAccepted);
+  const perEvent = (k: string) => (cpm[k] == null ? undefined : cpm[k]! / 1e6);
+  const cost = costPerTb(
+    { ingest: perEvent('node ingest'), process: perEvent('node process'), archive: perEvent('node archive') },
+    { cpu: 'CPU time of each part\'s process over the hold (this run, the local pipeline; the ingest part includes the local gateway\'s HTTP server)' },
+  );
   const c = cpus();
   const report = {
     machine: { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     minutes: MINUTES,
-    batchEvents: BATCH,
+    batch_events: BATCH,
     clients: CLIENTS,
-    ramp: steps,
+    sustained_events_per_s: Math.round(sustained),
+    raw_bulk_docs_per_s: rawMean,
+    sustained_over_raw_bulk: round3(sustained / rawMean),
+    half_rate: { events_per_s: Math.round(halfRate), p50_ms: percentile(halfLat, 50), p99_ms: percentile(halfLat, 99), max_ms: halfLat.at(-1) ?? null, samples: halfLat.length, not_found: samples.filter((s) => s.phase === 'half' && s.searchableAt === undefined).length },
+    node_rss_second_half_change: round3((rssEnd - rssMid) / rssMid),
+    cpu_s_per_million_events: cpm,
+    compute_usd_per_tb: cost.compute_usd_per_tb,
     hold: {
-      targetEventsPerSecond: Math.round(rate),
-      stepDowns,
       seconds: Math.round((holdEnd - holdStart) / 1000),
-      eventsPerSecond: Math.round((holdAccepted * 1000) / (holdEnd - holdStart)),
       events: holdAccepted,
-      failedRequests: failed,
-      lagStart: holdLag0,
-      lagEnd: holdLagEnd,
-      lagMax: Math.max(holdLag0, ...lagSeries),
-      searchable: { samples: lat.length, notFound, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat.at(-1) ?? NaN },
+      step_downs: stepDowns,
+      failed_requests: failed,
+      lag_start: holdLag0,
+      lag_end: holdLagEnd,
+      lag_max: Math.max(holdLag0, ...lagSeries),
+      searchable: { p50_ms: percentile(holdLat, 50), p99_ms: percentile(holdLat, 99), samples: holdLat.length },
     },
-    memoryMiB: { start: memStart, end: memEnd },
+    raw_bulk: { before: raw0, after: raw1 },
+    ramp: steps,
+    memory_mib: { pipeline_second_half: { from: Math.round(rssMid), to: Math.round(rssEnd) }, change_per_part: perPartChange, first: rssSeries[0] ?? null, mid: atMid ?? null, last: lastRss ?? null },
   };
-  await lagReader.close();
-  await p.stop({ finalArchive: false });
-  if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
   else {
     const h = report.hold;
     process.stdout.write(
       [
         `machine        ${report.machine.cores} cores, ${report.machine.cpu}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
-        `held           ${h.eventsPerSecond} events/s for ${h.seconds} s (${h.events} events, ${BATCH}-event NDJSON requests, ${CLIENTS} clients max; ${h.failedRequests} failed requests)`,
-        `process lag    ${h.lagStart} at the start of the hold, ${h.lagEnd} at the end, ${h.lagMax} at most`,
-        `POST->search   p50 ${h.searchable.p50Ms} ms, p99 ${h.searchable.p99Ms} ms, max ${h.searchable.maxMs} ms (${h.searchable.samples} samples, ${h.searchable.notFound} not found)`,
-        'memory (RSS, MiB)   start   end',
-        ...Object.keys(memEnd).map((k) => `  ${k.padEnd(46)} ${String(memStart[k] ?? 'n/a').padStart(6)} ${String(memEnd[k] ?? 'n/a').padStart(6)}`),
+        `held           ${report.sustained_events_per_s} events/s for ${h.seconds} s (${h.events} events, ${BATCH}-event NDJSON requests, ${CLIENTS} clients max; ${h.failed_requests} failed requests)`,
+        `raw _bulk      ${rawMean} docs/s (before ${raw0.docsPerSecond}, after ${raw1.docsPerSecond}): held / raw = ${report.sustained_over_raw_bulk}`,
+        `process lag    ${h.lag_start} at the start of the hold, ${h.lag_end} at the end, ${h.lag_max} at most`,
+        `POST->search   at the held rate p50 ${h.searchable.p50_ms} ms, p99 ${h.searchable.p99_ms} ms; at half rate (${report.half_rate.events_per_s}/s) p50 ${report.half_rate.p50_ms} ms, p99 ${report.half_rate.p99_ms} ms`,
+        `memory         pipeline RSS ${Math.round(rssMid)} -> ${Math.round(rssEnd)} MiB over the second half (${report.node_rss_second_half_change})`,
+        'CPU s per million events',
+        ...Object.entries(report.cpu_s_per_million_events).map(([k, v]) => `  ${k.padEnd(22)} ${String(v).padStart(8)}`),
         '',
       ].join('\n'),
     );
   }
   process.exit(0);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 main().catch((err: unknown) => {

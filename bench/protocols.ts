@@ -72,11 +72,11 @@ function esBulk(ls: string[]): Buffer {
   return Buffer.from(ls.map((l) => `{"index":{"_index":"app-logs"}}\n${l}\n`).join(''));
 }
 
-type Kind = 'native NDJSON' | 'OTLP protobuf' | 'OTLP JSON' | 'ES bulk';
+export type Kind = 'native NDJSON' | 'OTLP protobuf' | 'OTLP JSON' | 'ES bulk';
 const KINDS: Kind[] = ['native NDJSON', 'OTLP protobuf', 'OTLP JSON', 'ES bulk'];
 
 /** A ~`bytes` body of `kind` and its event count. */
-function body(kind: Kind, bytes: number): { ev: APIGatewayProxyEventV2; events: number } {
+export function body(kind: Kind, bytes: number): { ev: APIGatewayProxyEventV2; events: number } {
   const make = (ls: string[]): [Buffer, string, string] =>
     kind === 'native NDJSON' ? [Buffer.from(ls.join('\n')), '/v1/logs', 'application/x-ndjson']
       : kind === 'OTLP protobuf' ? [otlpProtobuf(ls), '/v1/logs', 'application/x-protobuf']
@@ -112,7 +112,7 @@ function event(b: Buffer, path: string, contentType: string): APIGatewayProxyEve
 }
 
 /** Everything the handler does but the network: the records of one request, each value materialised. */
-function* recordsOf(ev: APIGatewayProxyEventV2, batch?: number): Generator<number> {
+export function* recordsOf(ev: APIGatewayProxyEventV2, batch?: number): Generator<number> {
   const req = normalizeRequest(ev);
   const limits = DEFAULT_LIMITS;
   const route = matchProtocol(req, () => decodeBody(req.body, req.headers['content-encoding'], limits.maxBodyBytes));

@@ -10,9 +10,10 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Bench, BenchFigure } from './harness.ts';
+import { costPerTb, type CostReport, type CpuPerEvent } from './load-cost.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const NOT_BENCHES = new Set(['harness', 'run', 'loghub-accuracy', 'load']);
+const NOT_BENCHES = new Set(['harness', 'run', 'loghub-accuracy', 'load', 'load-part', 'load-procs', 'load-raw', 'load-cost']);
 
 const { values } = parseArgs({
   options: {
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
       results.push({ bench: b.name, figures: [], error: (err as Error).stack ?? String(err) });
     }
   }
-  const report = { machine: machine(), at: new Date().toISOString(), results };
+  const cost = costSection(results);
+  const report = { machine: machine(), at: new Date().toISOString(), results, cost };
   if (values.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } else {
@@ -102,10 +104,63 @@ async function main(): Promise<void> {
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+    process.stdout.write(costTable(cost));
   }
   if (results.some((r) => r.error)) process.exitCode = 1;
   // The Kafka/OpenSearch clients keep sockets open; benches are done.
   setTimeout(() => process.exit(), 100).unref();
+}
+
+// ---------------------------------------------------------------------------------------------
+// cost per TB (bench/load-cost.ts), from the CPU per event the benches measured
+
+type Results = Array<{ bench: string; figures: BenchFigure[] }>;
+
+/** CPU seconds per event of ingest, process and archive, from this run's figures (what is missing stays out). */
+function cpuFromFigures(results: Results): { cpu: CpuPerEvent; basis: Record<string, string> } {
+  const all = results.flatMap((r) => r.figures);
+  const find = (prefix: string) => all.find((f) => f.name.startsWith(prefix) && f.value > 0);
+  const cpu: CpuPerEvent = {};
+  const basis: Record<string, string> = {};
+  const kafka = find('ingest -> Kafka, 1 MB NDJSON requests');
+  const share = kafka?.detail ? /node CPU (\d+(?:\.\d+)?)% of one core/.exec(kafka.detail) : null;
+  const parse = find('ingest parse, NDJSON');
+  if (kafka && share) {
+    cpu.ingest = Number(share[1]) / 100 / kafka.value;
+    basis.ingest = `ingest-kafka: ${fmt(kafka.value)} events/s at ${share[1]}% of one core (handler + produce)`;
+  } else if (parse) {
+    cpu.ingest = 1 / parse.value;
+    basis.ingest = `ingest parse, NDJSON: ${fmt(parse.value)} events/s/core (parse only: a lower bound)`;
+  }
+  const proc = find('process, CPU path (');
+  if (proc) {
+    cpu.process = 1 / proc.value;
+    basis.process = `process CPU path: ${fmt(proc.value)} events/s/core (bulk answers not parsed: a lower bound)`;
+  }
+  const arch = find('archive, events');
+  if (arch) {
+    cpu.archive = 1 / arch.value;
+    basis.archive = `archive: ${fmt(arch.value)} events/s by wall time (I/O waits included: an upper bound)`;
+  }
+  return { cpu, basis };
+}
+
+function costSection(results: Results): CostReport {
+  const { cpu, basis } = cpuFromFigures(results);
+  return costPerTb(cpu, basis);
+}
+
+function costTable(c: CostReport): string {
+  const money = (x: number | null) => (x === null ? 'not measured' : `$${x.toFixed(3)}`);
+  const k = c.compute_usd_per_tb;
+  return [
+    '',
+    `Cost per TB of ${300}-byte events (${c.prices})`,
+    `  compute (Lambda arm64)  ingest ${money(k.ingest)}  process ${money(k.process)}  archive ${money(k.archive)}  total ${money(k.total)}  (goal <= $${k.goal.toFixed(2)}: ${k.total === null ? 'n/a' : k.total <= k.goal ? 'meets goal' : 'ABOVE goal'})`,
+    ...Object.entries(c.other_usd_per_tb).map(([name, v]) => `  ${name.padEnd(22)} ${money(v)}`),
+    ...Object.entries(c.basis).map(([name, v]) => `  (${name}: ${v})`),
+    '',
+  ].join('\n');
 }
 
 await main();

@@ -49,7 +49,7 @@ export interface PipelineOptions {
   httpPort?: number;
   /** Archive schedule period; 0 = no schedule (call archiveNow()). Default: SLUICE_ARCHIVE_EVERY_S or 300 s. */
   archiveEveryMs?: number;
-  /** Batching window of the logs.raw -> process poller (1 s, as in serverless.yml). */
+  /** Batching window of the logs.raw -> process poller (deploy/event-sources.json, as in serverless.yml: 0 s, picked up within the poll cadence). */
   processWindowMs?: number;
   processBatchSize?: number;
   /** Batching window of the logs.deferred -> deferred poller (10 s, as deployed). */
@@ -62,6 +62,12 @@ export interface PipelineOptions {
   demoTenant?: boolean;
   /** Progress and poller messages (default: stdout). */
   log?: (msg: string) => void;
+  /** Serve the ingest URL (default true; false: no gateway, `url` is empty). bench/load.ts runs each part in its own process. */
+  ingest?: boolean;
+  /** Run the event-source pollers (default true). */
+  pollers?: boolean;
+  /** Create the topics, tables and templates first (default true; bench/load.ts does it once for its parts). */
+  bootstrap?: boolean;
 }
 
 export type ArchiveSummary = Omit<ArchiveRunResult, 'keys'>;
@@ -119,7 +125,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const log = opts.log ?? ((m: string) => process.stdout.write(m + '\n'));
   let started: ServiceName[] = [];
   if (opts.ensureServices !== false) started = (await services.ensureUp()).started;
-  await bootstrap();
+  if (opts.bootstrap !== false) await bootstrap();
   // Tokens are stored only as hashes, so each start issues the demo tenant a fresh one.
   const token = opts.demoTenant === false ? undefined : (await seedDemoTenant()).token;
 
@@ -130,9 +136,9 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     import('../functions/drain.ts'),
     import('../functions/archive.ts'),
   ]);
-  const server: Server = await startGateway(opts.httpPort ?? config.httpPort(), ingest as never);
-  const port = (server.address() as AddressInfo).port;
-  const pollers = startPollers(opts, log, { processBatch, deferred, drain });
+  const server: Server | undefined = opts.ingest === false ? undefined : await startGateway(opts.httpPort ?? config.httpPort(), ingest as never);
+  const port = server ? (server.address() as AddressInfo).port : 0;
+  const pollers = opts.pollers === false ? [] : startPollers(opts, log, { processBatch, deferred, drain });
 
   // Archive runs never overlap (the function has reserved concurrency 1 on AWS): one chain.
   let chain: Promise<unknown> = Promise.resolve();
@@ -171,10 +177,12 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       const t = archiveTimer;
       archiveTimer = undefined;
       clearTimeout(t);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setTimeout(() => server.closeAllConnections(), 5_000).unref(); // a client holding a request open
-      });
+      if (server) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          setTimeout(() => server.closeAllConnections(), 5_000).unref(); // a client holding a request open
+        });
+      }
       await Promise.all(pollers.map((p) => p.stop().catch(() => undefined)));
       if (s.finalArchive !== false) await scheduled(); // leave nothing unarchived that was read
       await chain;
@@ -187,7 +195,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     })());
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server ? `http://127.0.0.1:${port}` : '',
     port,
     started,
     ...(token !== undefined ? { token } : {}),

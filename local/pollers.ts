@@ -3,6 +3,11 @@
  * on AWS. A batch is at most `batchSize` records, gathered for up to `windowMs`, shaped exactly like
  * Lambda's event; offsets (or the shard position) advance only once the batch is done.
  *
+ * Kafka concurrency, as Lambda's MSK event source: one invocation at a time per partition (records
+ * of a partition stay in order), the partitions' invocations concurrently (bounded by
+ * `maxConcurrency`). A partition is invoked once it holds `batchSize` records or its oldest waiting
+ * record has waited `windowMs`; the poller looks every `pollMs`.
+ *
  * Kafka: a failing batch is handled as the deployed MSK event source handles it with the
  * error-handling controls of deploy/event-sources.json (local/redelivery.ts): bounded retries with
  * backoff, bisection down to the failing record, partial batch responses (`batchItemFailures`)
@@ -51,19 +56,24 @@ export interface KafkaPollerOptions {
   redelivery?: RedeliveryPolicy;
   /** The on-failure directory (required when the policy can give records up). */
   failedDir?: string;
+  /** How often the poller looks for new records (100 ms by default). */
+  pollMs?: number;
+  /** Most invocations at a time (default: one per partition, as Lambda's Kafka event source). */
+  maxConcurrency?: number;
 }
+
+/** The poller's cadence: with a batching window of 0, the longest a record waits to be picked up. */
+export const DEFAULT_POLL_MS = 100;
 
 /** Lambda's defaults for a Kafka event source: retry for ever, never split, no partial responses. */
 export const RETRY_FOREVER: RedeliveryPolicy = { maximumRetryAttempts: -1, maximumRecordAgeSeconds: -1, bisectBatchOnFunctionError: false, reportBatchItemFailures: false };
 
 type PolledRecord = MessageInput & { timestamp: number };
 
-export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
-  const ac = new AbortController();
-  const log = opts.log ?? ((m: string) => console.log(m));
-  const reader = new TopicReader({ topic: opts.topic, groupId: opts.groupId });
+/** Hands a batch to the function under the error-handling controls (local/redelivery.ts). */
+function batchDelivery(opts: KafkaPollerOptions, signal: AbortSignal, log: (msg: string) => void): (records: PolledRecord[]) => Promise<unknown> {
   const policy = opts.redelivery ?? RETRY_FOREVER;
-  const deliverBatch = (records: PolledRecord[]) =>
+  return (records) =>
     deliver(records, policy, {
       invoke: (rs) => opts.handler(toMskEvent(rs)),
       giveUp: async (rs, condition, error, attempts) => {
@@ -72,47 +82,79 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
         log(`[${opts.name}] gave up ${rs.length} record(s) (${condition}: ${error}); kept in ${file} (sluice failed redrive)`);
       },
       wait: async (attempt) => {
-        await sleep(backoff(attempt, opts.maxBackoffMs), ac.signal);
-        if (ac.signal.aborted) throw new Error('poller stopped'); // nothing of the batch is committed
+        await sleep(backoff(attempt, opts.maxBackoffMs), signal);
+        if (signal.aborted) throw new Error('poller stopped'); // nothing of the batch is committed
       },
       now: Date.now,
       log: (m) => log(`[${opts.name}] ${m}`),
     });
+}
+
+export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
+  const ac = new AbortController();
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const reader = new TopicReader({ topic: opts.topic, groupId: opts.groupId });
+  const deliverBatch = batchDelivery(opts, ac.signal, log);
+  /** One invocation over one partition's records from `start`: read, deliver, commit. */
+  const invokePartition = async (partition: number, start: bigint, end: bigint): Promise<void> => {
+    const records: TopicRecord[] = [];
+    const reached = await reader.read([{ partition, start, end }], {
+      deadlineMs: Date.now() + 10_000,
+      onRecord: (r) => {
+        records.push(r);
+        return records.length < opts.batchSize;
+      },
+    });
+    if (records.length > 0) await deliverBatch(records.map((r) => toMessage(opts.topic, r)));
+    await reader.commit(reached);
+  };
+  const lanes = new Map<number, Lane>();
+  const running = new Set<Promise<void>>();
+  const limit = opts.maxConcurrency ?? Number.POSITIVE_INFINITY;
+  const dispatch = (lane: Lane, start: bigint, end: bigint) => {
+    lane.busy = true;
+    lane.pendingSince = undefined;
+    const run = invokePartition(lane.partition, start, end).then(
+      () => void (lane.failures = 0),
+      async (err: unknown) => {
+        lane.failures++;
+        const wait = backoff(lane.failures, opts.maxBackoffMs);
+        log(`[${opts.name}] batch of partition ${lane.partition} failed (${(err as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
+        await sleep(wait, ac.signal);
+      },
+    ).finally(() => {
+      lane.busy = false;
+      running.delete(run);
+    });
+    running.add(run);
+  };
   const loop = (async () => {
     let failures = 0;
     while (!ac.signal.aborted) {
       try {
-        let positions = await reader.positions();
-        let pending = positions.reduce((n, p) => n + Number(p.latest - p.start), 0);
-        if (pending === 0) {
-          await sleep(250, ac.signal);
-          continue;
+        const now = Date.now();
+        for (const p of await reader.positions()) {
+          let lane = lanes.get(p.partition);
+          if (!lane) lanes.set(p.partition, (lane = { partition: p.partition, busy: false, failures: 0 }));
+          const pending = Number(p.latest - p.start);
+          if (pending <= 0) {
+            lane.pendingSince = undefined;
+            continue;
+          }
+          lane.pendingSince ??= now; // the batching window runs from when records were first seen waiting
+          if (lane.busy || running.size >= limit) continue;
+          if (pending >= opts.batchSize || now - lane.pendingSince >= opts.windowMs) dispatch(lane, p.start, p.latest);
         }
-        if (pending < opts.batchSize && opts.windowMs > 0) {
-          await sleep(opts.windowMs, ac.signal); // the batching window: let the batch fill
-          positions = await reader.positions();
-        }
-        const records: TopicRecord[] = [];
-        const reached = await reader.read(
-          positions.filter((p) => p.latest > p.start).map((p) => ({ partition: p.partition, start: p.start, end: p.latest })),
-          {
-            deadlineMs: Date.now() + 10_000,
-            onRecord: (r) => {
-              records.push(r);
-              return records.length < opts.batchSize;
-            },
-          },
-        );
-        if (records.length > 0) await deliverBatch(records.map((r) => toMessage(opts.topic, r)));
-        await reader.commit(reached);
         failures = 0;
+        await sleep(opts.pollMs ?? DEFAULT_POLL_MS, ac.signal);
       } catch (err) {
         failures++;
         const wait = backoff(failures, opts.maxBackoffMs);
-        log(`[${opts.name}] batch failed (${(err as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
+        log(`[${opts.name}] polling failed (${(err as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
         await sleep(wait, ac.signal);
       }
     }
+    await Promise.all([...running]);
   })();
   return {
     name: opts.name,
@@ -122,6 +164,15 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
       await reader.close();
     },
   };
+}
+
+/** One partition's invocation state: at most one invocation per partition at a time, in offset order. */
+interface Lane {
+  partition: number;
+  busy: boolean;
+  /** When records were first seen waiting in the partition (the batching window's start). */
+  pendingSince?: number;
+  failures: number;
 }
 
 function toMessage(topic: string, r: TopicRecord): PolledRecord {

@@ -111,6 +111,46 @@ export function recordIngestRefused(m: Metrics, status: number): void {
   m.addMetric(status >= 500 ? 'IngestUnavailable' : 'IngestRefused', MetricUnit.Count, 1);
 }
 
+/** A shipper protocol's request (served by shared/ingest/protocols): what `recordProtocolIngest` counts. */
+export interface ProtocolOutcome {
+  /** 'otlp', 'es', 'hec', 'loki', 'firehose'. */
+  protocol: string;
+  /** The HTTP status answered. */
+  status: number;
+  /** Set once the token named a tenant; absent for probes (ES cluster info, HEC health) and refused tokens. */
+  tenant?: string | undefined;
+  tier?: IndexTier | undefined;
+  accepted: number;
+  /** Records refused one by one inside an accepted request (OTLP partial_success, bulk item errors). */
+  rejected: number;
+  truncated: number;
+  bytes: number;
+  spilled: number;
+}
+
+/**
+ * A protocol request, counted as native requests are (the same Ingest* metrics per function, and
+ * per tenant for the tenants worth a series), plus one record per request with dimensions
+ * {service, stage, protocol}: ProtocolRequests, ProtocolAccepted, ProtocolRejected, ProtocolBytes,
+ * or ProtocolRefused / ProtocolProbes. Five protocols: a handful of series.
+ */
+export function recordProtocolIngest(m: Metrics, sink: Metrics, o: ProtocolOutcome, policy = tenantMetricsPolicy()): void {
+  const ok = o.status < 400;
+  if (ok && o.tenant !== undefined) {
+    recordIngest(m, sink, { tenant: o.tenant, tier: o.tier ?? 'shared', accepted: o.accepted, truncated: o.truncated, invalidUtf8: 0, bytes: o.bytes, spilled: o.spilled }, policy);
+  } else if (!ok) recordIngestRefused(m, o.status);
+  sink.addDimension('protocol', o.protocol);
+  sink.addMetric('ProtocolRequests', MetricUnit.Count, 1);
+  if (!ok) sink.addMetric(o.status >= 500 ? 'ProtocolUnavailable' : 'ProtocolRefused', MetricUnit.Count, 1);
+  else if (o.tenant === undefined) sink.addMetric('ProtocolProbes', MetricUnit.Count, 1);
+  else {
+    sink.addMetric('ProtocolAccepted', MetricUnit.Count, o.accepted);
+    sink.addMetric('ProtocolRejected', MetricUnit.Count, o.rejected);
+    sink.addMetric('ProtocolBytes', MetricUnit.Bytes, o.bytes);
+  }
+  sink.publishStoredMetrics();
+}
+
 // --- process and deferred -----------------------------------------------------------------------
 
 /**

@@ -14,6 +14,7 @@ import { IngestError, isIngestError } from './errors.ts';
 import { acceptedResponse, errorResponse, normalizeRequest, type IngestRequest, type LambdaHttpEvent, type LambdaHttpResult } from './http.ts';
 import type { IngestResult } from './parse.ts';
 import { extractToken, matchRoute } from './routes.ts';
+import { awayHeaders, type AwayNotice } from '../tenants/home.ts';
 
 type Log = (message: string, data: Record<string, unknown>) => void;
 
@@ -23,16 +24,35 @@ export interface ServedAnswer {
   error?: { status: number; code: string } | undefined;
 }
 
+/** What the metrics count of a protocol request (serve.ts's Served has these fields). */
+export interface ServedSummary {
+  protocol: string;
+  tenant?: string | undefined;
+  tier?: Tenant['plan']['indexTier'] | undefined;
+  accepted: number;
+  spilled: number;
+  rejected: number;
+  truncated: number;
+  bodyBytes: number;
+}
+
 export interface IngestPorts {
   tenants: TenantResolver;
   /** A shipper protocol's answer, or undefined when the request is not one. */
-  serveProtocol(req: IngestRequest): Promise<ServedAnswer | undefined>;
+  serveProtocol(req: IngestRequest): Promise<(ServedAnswer & ServedSummary) | undefined>;
   parse(req: IngestRequest, tenant: Tenant, receivedAt: Date): Promise<IngestResult>;
   deliver(result: IngestResult): Promise<{ to: string; spilled: number; kafkaError?: string }>;
   isDeliveryFailure(err: unknown): boolean;
   log: { info: Log; error: Log };
   accepted(tenant: Tenant, result: IngestResult, spilled: number): void;
   refused(status: number): void;
+  /**
+   * Where the tenant's data is meant to live, when this is not its home region (shared/tenants/home.ts):
+   * the request is accepted and kept here all the same; the 202 names the home region.
+   */
+  away?(tenant: Tenant): AwayNotice | undefined;
+  /** A protocol request answered (accepted, refused or a probe), for the metrics. */
+  served?(summary: ServedSummary, status: number): void;
 }
 
 export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, requestId: string): Promise<LambdaHttpResult> {
@@ -42,6 +62,7 @@ export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, r
     const { response, error, ...summary } = served;
     if (error && error.status >= 500) ports.log.error('protocol ingest failed', { requestId: req.requestId, ...summary, error });
     else ports.log.info(error ? 'refused' : 'accepted', { requestId: req.requestId, ...summary, ...(error ? { code: error.code } : {}) });
+    ports.served?.(summary, response.statusCode ?? 200);
     return response;
   }
   try {
@@ -58,7 +79,9 @@ export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, r
       format: result.format, bytes: result.bodyBytes, to: outcome.to, ...(outcome.kafkaError ? { kafkaError: outcome.kafkaError } : {}),
     });
     ports.accepted(tenant, result, outcome.spilled);
-    return acceptedResponse(req.shape, result, req.requestId);
+    const away = ports.away?.(tenant);
+    if (away) ports.log.info('accepted outside the tenant\'s home region; kept here', { tenant: tenant.id, requestId: req.requestId, homeRegion: away.homeRegion });
+    return acceptedResponse(req.shape, result, req.requestId, awayHeaders(away));
   } catch (err) {
     if (isIngestError(err) && ports.isDeliveryFailure(err.cause)) {
       ports.log.error('neither Kafka nor the spill stream took the request', { requestId: req.requestId, error: (err.cause as Error).message, ...err.fields });

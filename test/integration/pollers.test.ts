@@ -91,3 +91,40 @@ describe('local Kafka poller, a poison pill', () => {
     expect(back[1]!.headers['x-n']!.toString()).toBe('17');
   }, 120_000);
 });
+
+describe('local Kafka poller, concurrency', () => {
+  it('invokes the partitions concurrently, one invocation per partition at a time, each in offset order', async () => {
+    const t = `${topic}.conc`;
+    await ensureTopics([{ name: t, partitions: 3, replicas: 1 }]);
+    await produce(Array.from({ length: 90 }, (_, i) => ({ topic: t, key: `key-${i}`, value: Buffer.from(`e${i}`) })));
+    const seen = new Map<number, number[]>();
+    const active = new Map<number, number>();
+    let now = 0;
+    let most = 0;
+    let overlapInPartition = false;
+    const handler = async (event: MSKEvent) => {
+      const msgs = decodeMskEvent(event);
+      const parts = new Set(msgs.map((m) => m.partition));
+      for (const p of parts) {
+        if ((active.get(p) ?? 0) > 0) overlapInPartition = true;
+        active.set(p, (active.get(p) ?? 0) + 1);
+      }
+      most = Math.max(most, ++now);
+      await new Promise((r) => setTimeout(r, 300)); // slow enough for the other partitions to be picked up meanwhile
+      for (const m of msgs) seen.set(m.partition, [...(seen.get(m.partition) ?? []), m.offset]);
+      for (const p of parts) active.set(p, active.get(p)! - 1);
+      now--;
+    };
+    const poller = startKafkaPoller({ name: 'process', topic: t, groupId: `test-pollers-conc-${run}`, batchSize: 10, windowMs: 0, handler, log: () => undefined });
+    try {
+      expect(await until(() => [...seen.values()].reduce((n, o) => n + o.length, 0) >= 90, 60_000)).toBe(true);
+    } finally {
+      await poller.stop();
+    }
+    expect(seen.size).toBeGreaterThan(1); // the keys spread over the partitions
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(3);
+    expect(overlapInPartition).toBe(false);
+    for (const offsets of seen.values()) expect(offsets).toEqual(offsets.map((_, i) => i)); // each once, in order
+  }, 90_000);
+});

@@ -125,6 +125,31 @@ function badBulk(reason: string): IngestError {
   return new IngestError(400, 'malformed_request', reason);
 }
 
+interface Action {
+  kind: string;
+  index: string | undefined;
+  id: string | undefined;
+}
+
+/** One action/metadata line, checked; throws the 400 that names the line. */
+function parseAction(line: string, lineNo: number, urlIndex: string | undefined): Action {
+  let action: unknown;
+  try {
+    action = JSON.parse(line);
+  } catch {
+    throw badBulk(`Malformed action/metadata line [${lineNo}], expected a JSON object like {"index":{}}.`);
+  }
+  const keys = typeof action === 'object' && action !== null && !Array.isArray(action) ? Object.keys(action) : [];
+  if (keys.length !== 1) throw badBulk(`Malformed action/metadata line [${lineNo}], expected a single action (index, create, update or delete).`);
+  const kind = keys[0]!;
+  const meta = (action as Record<string, unknown>)[kind];
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw badBulk(`Malformed action/metadata line [${lineNo}]: the ${kind} action's metadata must be an object.`);
+  const m = meta as Record<string, unknown>;
+  const index = typeof m._index === 'string' && m._index !== '' ? m._index : urlIndex;
+  const id = typeof m._id === 'string' ? m._id : typeof m._id === 'number' ? String(m._id) : undefined;
+  return { kind, index, id };
+}
+
 /** A bulk body: action line, then (for index/create) its document line. */
 export function decodeBulk(body: Buffer, urlIndex: string | undefined): Decoded {
   const text = body.toString('utf8');
@@ -137,33 +162,26 @@ export function decodeBulk(body: Buffer, urlIndex: string | undefined): Decoded 
     while (pos < text.length) {
       let nl = text.indexOf('\n', pos);
       if (nl < 0) nl = text.length;
-      const line = text.slice(pos, nl).replace(/\r$/, '');
+      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const start = pos;
       pos = nl + 1;
       lineNo++;
+      // A line that starts with a non-space character is not blank: no trim for the usual line.
+      if (end > start && text.charCodeAt(start) > 32) return text.slice(start, end);
+      const line = text.slice(start, end);
       if (line.trim() !== '') return line;
     }
     return undefined;
   };
-  // Shippers repeat the same few action lines: parse each distinct one once.
-  const parsed = new Map<string, unknown>();
+  // Shippers repeat the same few action lines: parse and check each distinct one once.
+  const parsed = new Map<string, Action>();
   for (let line = next(); line !== undefined; line = next()) {
-    let action: unknown = parsed.get(line);
+    let action = parsed.get(line);
     if (action === undefined) {
-      try {
-        action = JSON.parse(line);
-      } catch {
-        throw badBulk(`Malformed action/metadata line [${lineNo}], expected a JSON object like {"index":{}}.`);
-      }
+      action = parseAction(line, lineNo, urlIndex);
       if (parsed.size < 64) parsed.set(line, action);
     }
-    const keys = typeof action === 'object' && action !== null && !Array.isArray(action) ? Object.keys(action) : [];
-    if (keys.length !== 1) throw badBulk(`Malformed action/metadata line [${lineNo}], expected a single action (index, create, update or delete).`);
-    const kind = keys[0]!;
-    const meta = (action as Record<string, unknown>)[kind];
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw badBulk(`Malformed action/metadata line [${lineNo}]: the ${kind} action's metadata must be an object.`);
-    const m = meta as Record<string, unknown>;
-    const index = typeof m._index === 'string' && m._index !== '' ? m._index : urlIndex;
-    const id = typeof m._id === 'string' ? m._id : typeof m._id === 'number' ? String(m._id) : undefined;
+    const { kind, index, id } = action;
     if (kind === 'delete') {
       rejected++;
       items.push({ action: kind, index: index ?? CLUSTER, ...(id !== undefined ? { id } : {}), error: { status: 405, type: 'illegal_argument_exception', reason: 'Sluice stores logs and does not delete them; the delete action was not applied.' } });
@@ -197,7 +215,7 @@ function bulkAnswer(shape: RequestShape, items: Item[], result: ProtocolResult, 
       errors = true;
       return { [it.action]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
     }
-    const id = it.id ?? result.record(it.event!).envelope.id;
+    const id = it.id ?? result.id(it.event!);
     return { [it.action]: { _index: it.index, _id: id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq, _primary_term: 1, status: 201 } };
   });
   return json(shape, 200, { took: tookMs, errors, items: out });
@@ -239,7 +257,7 @@ export function esMatcher(path: string, req: IngestRequest): ProtocolRoute | und
       const items = decoded.detail as Item[];
       if (!single) return bulkAnswer(r.shape, items, result, Date.now() - started);
       const it = items[0]!;
-      return json(r.shape, 201, { _index: it.index, _id: it.id ?? result.record(0).envelope.id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1 });
+      return json(r.shape, 201, { _index: it.index, _id: it.id ?? result.id(0), _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1 });
     },
     fail: (r, err) => esError(r.shape, err),
   };

@@ -5,7 +5,7 @@
  * parsers do. Unknown fields are ignored; a known field of the wrong type is a malformed request
  * (`OtlpJsonError`, answered 400).
  */
-import { setAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type OtlpScope, type OtlpScopeLogs } from './otlp-model.ts';
+import { setAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
 import { MAX_ANY_DEPTH } from './otlp-proto.ts';
 
 export class OtlpJsonError extends Error {
@@ -49,7 +49,7 @@ function optUint64(o: Obj, camel: string, snake: string, where: string): string 
   if (v === undefined || v === null) return undefined;
   let s: string;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) s = BigInt(v).toString();
-  else if (typeof v === 'string' && /^\d{1,20}$/.test(v)) s = BigInt(v).toString();
+  else if (typeof v === 'string' && /^\d{1,20}$/.test(v)) s = v.charCodeAt(0) === 0x30 ? BigInt(v).toString() : v; // only a leading zero needs normalising
   else throw new OtlpJsonError(`${where}.${camel} must be an unsigned 64-bit integer (a decimal string or a number)`);
   return s === '0' ? undefined : s;
 }
@@ -187,20 +187,45 @@ function scopeOf(v: unknown, where: string): OtlpScope {
 
 /** An ExportLogsServiceRequest already parsed from JSON. */
 export function logsRequestFromJson(v: unknown): OtlpResourceLogs[] {
+  const out: OtlpResourceLogs[] = [];
+  let cur: OtlpResourceLogs | undefined;
+  let records: OtlpLogRecord[] = [];
+  walkJsonLogsRequest(v, {
+    scope(resource, scope) {
+      if (cur === undefined || cur.resource !== resource) {
+        cur = { resource, scopeLogs: [] };
+        out.push(cur);
+      }
+      records = [];
+      cur.scopeLogs.push({ scope, logRecords: records });
+    },
+    record(r) {
+      records.push(r);
+    },
+  });
+  return out;
+}
+
+/**
+ * The records of a parsed ExportLogsServiceRequest one by one, each decoded (and checked) as it is
+ * told, so that a request's decoded records do not all live at once. `scope` comes before the
+ * records of each ScopeLogs, with the same resource object for the scopes of one ResourceLogs.
+ */
+export function walkJsonLogsRequest(v: unknown, sink: { scope(resource: Attrs, scope: OtlpScope): void; record(r: OtlpLogRecord): void }): void {
   const root = obj(v, 'ExportLogsServiceRequest');
-  return arr(root, 'resourceLogs', 'resource_logs', 'ExportLogsServiceRequest').map((rl, i) => {
+  const rls = arr(root, 'resourceLogs', 'resource_logs', 'ExportLogsServiceRequest');
+  for (let i = 0; i < rls.length; i++) {
     const where = `resourceLogs[${i}]`;
-    const o = obj(rl, where);
+    const o = obj(rls[i], where);
     const res = get(o, 'resource');
     const resource = res === undefined || res === null ? {} : attributes(arr(obj(res, `${where}.resource`), 'attributes', undefined, `${where}.resource`), `${where}.resource.attributes`, 0);
-    const scopeLogs: OtlpScopeLogs[] = arr(o, 'scopeLogs', 'scope_logs', where).map((sl, j) => {
+    const sls = arr(o, 'scopeLogs', 'scope_logs', where);
+    for (let j = 0; j < sls.length; j++) {
       const w = `${where}.scopeLogs[${j}]`;
-      const so = obj(sl, w);
-      return {
-        scope: scopeOf(so.scope, `${w}.scope`),
-        logRecords: arr(so, 'logRecords', 'log_records', w).map((r, k) => logRecord(r, `${w}.logRecords[${k}]`)),
-      };
-    });
-    return { resource, scopeLogs };
-  });
+      const so = obj(sls[j], w);
+      sink.scope(resource, scopeOf(so.scope, `${w}.scope`));
+      const recs = arr(so, 'logRecords', 'log_records', w);
+      for (let k = 0; k < recs.length; k++) sink.record(logRecord(recs[k], `${w}.logRecords[${k}]`));
+    }
+  }
 }

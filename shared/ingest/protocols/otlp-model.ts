@@ -125,7 +125,7 @@ export function recordRaw(resJson: string | undefined, scJson: string | undefine
   const body = r.body === null ? undefined : r.body;
   const structured = typeof body === 'object' && body !== null;
   const bodyJson = structured ? JSON.stringify(body) : undefined;
-  const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : bodyJson!;
+  const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : (bodyJson ?? JSON.stringify(body));
   let s = `{"timestamp":"${timestamp}","message":${JSON.stringify(message)}`;
   if (level !== undefined && level !== '') s += `,"level":${JSON.stringify(level)}`;
   if (structured) s += `,"body":${bodyJson}`;

@@ -24,46 +24,52 @@ import { setAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type Ot
 /** AnyValue nesting beyond this is refused (a request nested this deep is not a log record). */
 export const MAX_ANY_DEPTH = 64;
 
-export type RecordVisitor = (resource: Attrs, scope: OtlpScope, record: OtlpLogRecord | undefined) => void;
-
 /** The whole request, decoded (tests, and the JSON path's shape). */
 export function decodeLogsRequest(buf: Uint8Array): OtlpResourceLogs[] {
   const out: OtlpResourceLogs[] = [];
   let cur: OtlpResourceLogs | undefined;
   let curScope: OtlpScopeLogs | undefined;
-  visitLogsRequest(buf, (res, sc, r) => {
-    if (cur === undefined || res !== cur.resource) {
-      cur = { resource: res, scopeLogs: [] };
-      out.push(cur);
-      curScope = undefined;
-    }
-    if (curScope === undefined || sc !== curScope.scope) {
+  walkLogsRequest(buf, {
+    scope(res, sc) {
+      if (cur === undefined || res !== cur.resource) {
+        cur = { resource: res, scopeLogs: [] };
+        out.push(cur);
+      }
       curScope = { scope: sc, logRecords: [] };
       cur.scopeLogs.push(curScope);
-    }
-    if (r) curScope.logRecords.push(r);
+    },
+    record(r) {
+      curScope!.logRecords.push(logRecord(r));
+    },
   });
   return out;
 }
 
+/** What `walkLogsRequest` tells, in the request's order. */
+export interface LogsSink {
+  /** A ScopeLogs begins: its resource (the same object for the scopes of one ResourceLogs) and its scope, decoded. */
+  scope(resource: Attrs, scope: OtlpScope): void;
+  /** One LogRecord of that scope: `r` spans its bytes (decode it with `logRecord`, or walk it yourself). */
+  record(r: Reader): void;
+}
+
 /**
- * Streams the records: `visit(resource, scope, record)` per log record (once with no record for a
- * ScopeLogs without any), so each record's decoded form dies young instead of a whole request's
+ * Streams the records, so that each one's decoded form dies young instead of a whole request's
  * living until the end. A message's resource or scope is read first wherever it sits in it (a
  * pre-scan that only skips).
  */
-export function visitLogsRequest(buf: Uint8Array, visit: RecordVisitor): void {
+export function walkLogsRequest(buf: Uint8Array, sink: LogsSink): void {
   const r = new Reader(buf);
   while (!r.done()) {
     const [f, w] = r.tag();
     if (f === 1) {
       expectWire('ExportLogsServiceRequest', f, w, WIRE_LEN);
-      visitResourceLogs(r.message(), visit);
+      walkResourceLogs(r.message(), sink);
     } else r.skipField(w);
   }
 }
 
-function visitResourceLogs(r: Reader, visit: RecordVisitor): void {
+function walkResourceLogs(r: Reader, sink: LogsSink): void {
   let resource: Attrs = {};
   const start = r.pos;
   while (!r.done()) {
@@ -78,12 +84,12 @@ function visitResourceLogs(r: Reader, visit: RecordVisitor): void {
     const [f, w] = r.tag();
     if (f === 2) {
       expectWire('ResourceLogs', f, w, WIRE_LEN);
-      visitScopeLogs(r.message(), resource, visit);
+      walkScopeLogs(r.message(), resource, sink);
     } else r.skipField(w);
   }
 }
 
-function visitScopeLogs(r: Reader, resource: Attrs, visit: RecordVisitor): void {
+function walkScopeLogs(r: Reader, resource: Attrs, sink: LogsSink): void {
   let scope: OtlpScope = { attributes: {} };
   const start = r.pos;
   while (!r.done()) {
@@ -94,16 +100,17 @@ function visitScopeLogs(r: Reader, resource: Attrs, visit: RecordVisitor): void 
     } else r.skipField(w);
   }
   r.pos = start;
-  let any = false;
+  sink.scope(resource, scope);
+  const rec = new Reader(r.buf, 0, 0);
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const f = r.field();
     if (f === 2) {
-      expectWire('ScopeLogs', f, w, WIRE_LEN);
-      visit(resource, scope, logRecord(r.message()));
-      any = true;
-    } else r.skipField(w);
+      expectWire('ScopeLogs', f, r.wire, WIRE_LEN);
+      rec.pos = r.open();
+      rec.end = r.openEnd;
+      sink.record(rec);
+    } else r.skipField(r.wire);
   }
-  if (!any) visit(resource, scope, undefined);
 }
 
 /** The `field`-numbered repeated KeyValue of a message, skipping its other fields. */
@@ -138,7 +145,8 @@ function scopeOf(r: Reader): OtlpScope {
   return s;
 }
 
-function logRecord(r: Reader): OtlpLogRecord {
+/** One LogRecord, decoded. */
+export function logRecord(r: Reader): OtlpLogRecord {
   const rec: OtlpLogRecord = { attributes: {} };
   while (!r.done()) {
     const [f, w] = r.tag();

@@ -13,10 +13,12 @@
 import { IngestError } from '../errors.ts';
 import { toResponse, type IngestRequest, type LambdaHttpResult, type RequestShape } from '../http.ts';
 import { extractToken } from '../routes.ts';
-import type { ProtocolEvent } from './events.ts';
-import { isEmptyRecord, recordRaw, resourceJson, scopeJson, stringAttr, type Attrs, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
-import { logsRequestFromJson, OtlpJsonError } from './otlp-json.ts';
-import { decodeLogsRequest, visitLogsRequest, type RecordVisitor } from './otlp-proto.ts';
+import { LiteralWriter } from '../../envelope/literal.ts';
+import { LiteralEvent, type ProtocolEvent } from './events.ts';
+import { isEmptyRecord, resourceJson, scopeJson, stringAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
+import { logsRequestFromJson, OtlpJsonError, walkJsonLogsRequest } from './otlp-json.ts';
+import { decodeLogsRequest, logRecord, walkLogsRequest, type LogsSink } from './otlp-proto.ts';
+import { scopeTail, writeModelRecord, writeProtoRecord } from './otlp-write.ts';
 import type { Decoded, ProtocolRoute } from './types.ts';
 import { Writer, WireError } from './wire.ts';
 
@@ -97,39 +99,53 @@ export function parseOtlp(body: Buffer, encoding: Encoding): OtlpResourceLogs[] 
   return wrapMalformed(encoding, () => (encoding === 'protobuf' ? decodeLogsRequest(body) : logsRequestFromJson(parseJsonBody(body))));
 }
 
-/** One event per log record; empty records (no body, event name or attributes) rejected and counted. */
+/**
+ * One event per log record; empty records (no body, event name or attributes) rejected and counted.
+ * Each record is written straight as its envelope literal (otlp-write.ts): protobuf records from
+ * their bytes, JSON ones (and the protobuf records the byte path leaves) from their decoded form.
+ */
 export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string): Decoded {
   const events: ProtocolEvent[] = [];
   let rejected = 0;
+  const w = new LiteralWriter();
   // Per resource and scope: their JSON text and the source/host, made once.
   let lastRes: Attrs | undefined;
-  let lastScope: OtlpScope | undefined;
   let resJson: string | undefined;
-  let scJson: string | undefined;
   let source: string | undefined;
   let host: string | undefined;
-  const visit: RecordVisitor = (res, scope, r) => {
+  let tail = scopeTail(undefined, undefined);
+  const onScope = (res: Attrs, scope: OtlpScope): void => {
     if (res !== lastRes) {
       lastRes = res;
       resJson = resourceJson(res);
       source = stringAttr(res, 'service.name');
       host = stringAttr(res, 'host.name');
     }
-    if (scope !== lastScope) {
-      lastScope = scope;
-      scJson = scopeJson(scope);
+    tail = scopeTail(resJson, scopeJson(scope));
+  };
+  const push = (): void => {
+    const l = w.end();
+    events.push(new LiteralEvent(l.lit, l.rawBytes, source, host));
+  };
+  const onDecoded = (r: OtlpLogRecord): void => {
+    if (isEmptyRecord(r)) rejected++;
+    else {
+      writeModelRecord(w, r, tail, receivedAt);
+      push();
     }
-    if (r === undefined) return;
-    if (isEmptyRecord(r)) {
-      rejected++;
-      return;
-    }
-    // The raw by concatenation (the hot path: no document object per record).
-    events.push({ raw: recordRaw(resJson, scJson, r, receivedAt), json: true, source, host });
+  };
+  const sink: LogsSink = {
+    scope: onScope,
+    record: (r) => {
+      const done = writeProtoRecord(w, r, tail, receivedAt);
+      if (done === true) push();
+      else if (done === 'empty') rejected++;
+      else onDecoded(logRecord(r));
+    },
   };
   wrapMalformed(encoding, () => {
-    if (encoding === 'protobuf') visitLogsRequest(body, visit);
-    else for (const rl of logsRequestFromJson(parseJsonBody(body))) for (const sl of rl.scopeLogs) for (const r of sl.logRecords.length > 0 ? sl.logRecords : [undefined]) visit(rl.resource, sl.scope, r);
+    if (encoding === 'protobuf') walkLogsRequest(body, sink);
+    else walkJsonLogsRequest(parseJsonBody(body), { scope: onScope, record: onDecoded });
   });
   const d: Decoded = { events, rejected };
   if (rejected > 0) d.rejectReason = `${rejected} log record(s) had no body, event name or attributes; nothing to store.`;

@@ -12,6 +12,8 @@ import { decodeBody } from '../decode.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import type { IngestRequest, LambdaHttpResult } from '../http.ts';
 import type { IngestLimits, IngestRecord } from '../parse.ts';
+import type { Cost } from '../ceiling.ts';
+import type { IndexTier } from '../../tenants/plans.ts';
 import { buildResult, type ProtocolContext, type ProtocolResult } from './events.ts';
 import { esMatcher } from './es.ts';
 import { firehoseMatcher } from './firehose.ts';
@@ -23,23 +25,38 @@ import type { Decoded, ProtocolRoute } from './types.ts';
 export interface ProtocolTenant {
   id: string;
   spread?: number;
+  /** The tenant's index tier (for its metrics: dedicated tiers get their own series). */
+  tier?: IndexTier;
+}
+
+/** What delivery needs to know of the whole request (its 503 says how many events were stored, and how to retry). */
+export interface DeliveryInfo {
+  events: number;
+  idempotent: boolean;
 }
 
 /** What the handler wires in (ports: no AWS or Kafka here). */
 export interface ProtocolServices {
   /** The tenant of a token, undefined when unknown or revoked; throws IngestError (503) when the registry is unreachable. */
   resolveTenant(token: string): Promise<ProtocolTenant | undefined>;
-  /** Delivers every batch or throws (an IngestError 503 when neither Kafka nor the spill took them). */
-  deliver(batches: Iterable<IngestRecord[]>): Promise<unknown>;
+  /** Charges the request's cost (ProtocolResult.cost) to the tenant's ceiling; throws the IngestError (413 / 429) to answer. Before delivery. */
+  admit?(tenant: string, cost: Cost): Promise<void>;
+  /** Delivers every batch or throws (an IngestError 503 when neither Kafka nor the spill took them); says how many went to the spill. */
+  deliver(batches: Iterable<IngestRecord[]>, info: DeliveryInfo): Promise<{ spilled?: number } | void>;
   limits: IngestLimits;
   now?: () => Date;
+  /** This stack's region (SLUICE_REGION), stamped on every envelope. */
+  region?: string;
 }
 
 export interface Served {
   response: LambdaHttpResult;
   protocol: string;
   tenant?: string;
+  tier?: IndexTier;
   accepted: number;
+  /** Events written to the spill stream instead of Kafka. */
+  spilled: number;
   rejected: number;
   truncated: number;
   bodyBytes: number;
@@ -92,7 +109,7 @@ export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): 
   };
   const route = matchProtocol(req, peek);
   if (!route) return undefined;
-  const served: Served = { response: undefined as unknown as LambdaHttpResult, protocol: route.protocol, accepted: 0, rejected: 0, truncated: 0, bodyBytes: 0 };
+  const served: Served = { response: undefined as unknown as LambdaHttpResult, protocol: route.protocol, accepted: 0, spilled: 0, rejected: 0, truncated: 0, bodyBytes: 0 };
   try {
     const probed = route.probe?.(req);
     if (probed) return { ...served, response: probed };
@@ -100,11 +117,18 @@ export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): 
     const tenant = await svc.resolveTenant(token);
     if (!tenant) throw IngestError.invalidToken();
     served.tenant = tenant.id;
+    if (tenant.tier !== undefined) served.tier = tenant.tier;
     const receivedAt = (svc.now ?? (() => new Date()))();
     const b = body();
-    const { decoded: d, result } = parseProtocol(route, req, b, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}) });
-    if (result.accepted > 0) await svc.deliver(result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES));
-    return { ...served, response: route.answer(req, d, result), accepted: result.accepted, rejected: d.rejected, truncated: result.truncated, bodyBytes: b.length };
+    const { decoded: d, result } = parseProtocol(route, req, b, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}), ...(svc.region !== undefined ? { region: svc.region } : {}) });
+    let spilled = 0;
+    if (result.accepted > 0) {
+      // The tenant's ceiling is charged what native ingest would charge for the same events, before anything is written.
+      await svc.admit?.(tenant.id, result.cost);
+      const out = await svc.deliver(result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES), { events: result.accepted, idempotent: result.idempotencyKey !== undefined });
+      spilled = out?.spilled ?? 0;
+    }
+    return { ...served, response: route.answer(req, d, result), accepted: result.accepted, spilled, rejected: d.rejected, truncated: result.truncated, bodyBytes: b.length };
   } catch (e) {
     const err = isIngestError(e)
       ? e

@@ -18,7 +18,7 @@ export const WIRE_I32 = 5;
 /** A cursor over one message's bytes (`end` exclusive). */
 export class Reader {
   pos: number;
-  readonly end: number;
+  end: number;
   readonly buf: Buffer;
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
     // A Buffer view (no copy): its utf8 decoding is faster than TextDecoder's for short strings.
@@ -29,6 +29,30 @@ export class Reader {
 
   done(): boolean {
     return this.pos >= this.end;
+  }
+
+  /** Wire type of the field `field()` read last. */
+  wire = 0;
+  /** End of the payload `open()` read last. */
+  openEnd = 0;
+
+  /** The next field's number (its wire type in `wire`): `tag()` without the pair. */
+  field(): number {
+    const t = this.varint();
+    const field = Math.floor(t / 8);
+    this.wire = t % 8;
+    if (field < 1) throw new WireError(`invalid field number 0 at byte ${this.pos}`);
+    return field;
+  }
+
+  /** Start of the next length-delimited payload (its end in `openEnd`); the cursor moves past it. */
+  open(): number {
+    const len = this.varint();
+    const start = this.pos;
+    if (len > this.end - start) throw new WireError(`length ${len} runs past the end of the message`);
+    this.pos = start + len;
+    this.openEnd = start + len;
+    return start;
   }
 
   /** The next field's tag as [field number, wire type]. */

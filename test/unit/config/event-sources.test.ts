@@ -64,7 +64,7 @@ describe('deploy/event-sources.json is the one source of event-source settings',
   });
 
   it('the local pipeline uses the same values', () => {
-    expect(PROCESS_DEFAULTS).toEqual({ batchSize: 10_000, windowMs: 1_000, timeoutMs: 300_000, memoryMb: 1769 });
+    expect(PROCESS_DEFAULTS).toEqual({ batchSize: 10_000, windowMs: 0, timeoutMs: 300_000, memoryMb: 1769 });
     expect(DEFERRED_DEFAULTS).toMatchObject({ batchSize: eventSources.deferred.batchSize, windowMs: 10_000, timeoutMs: 900_000 });
     expect(DRAIN_DEFAULTS.batchSize).toBe(eventSources.drain.batchSize);
     expect(ARCHIVE_TIMEOUT_MS).toBe(eventSources.archive.timeoutSeconds * 1000);

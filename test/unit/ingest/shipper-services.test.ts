@@ -27,12 +27,18 @@ const settings = { factor: 10, windowSeconds: 10, minEventBytes: 256, maxEventsP
 const limits = { maxBodyBytes: 6e6, maxEventBytes: 1e6, maxEventsPerRequest: 100_000, minEventBytes: 256 };
 const silent = { error: () => undefined };
 
-function batchesOf(n: number, key?: string): IngestRecord[][] {
-  const r = parseIngest(req(Array.from({ length: n }, (_, i) => `e${i}`).join('\n'), { 'content-type': 'text/plain', ...(key ? { 'idempotency-key': key } : {}) }), {
+function requestOf(n: number, key?: string) {
+  return parseIngest(req(Array.from({ length: n }, (_, i) => `e${i}`).join('\n'), { 'content-type': 'text/plain', ...(key ? { 'idempotency-key': key } : {}) }), {
     tenant: 'acme',
     receivedAt: new Date(5_000),
   });
-  return [...r.batches(20)];
+}
+
+/** As serve.ts does: the request's cost admitted, then its batches delivered. */
+async function send(svc: ReturnType<typeof shipperServices>, n: number, key?: string): Promise<void> {
+  const r = requestOf(n, key);
+  await svc.admit!('acme', r.cost);
+  await svc.deliver(r.batches(20), { events: n, idempotent: key !== undefined });
 }
 
 async function failureOf(p: Promise<unknown>): Promise<IngestError> {
@@ -60,9 +66,9 @@ describe('shipperServices: the shippers\' protocols under the same ceiling and 5
       admit: (t, cost) => admitCost(t, cost, { ceiling, settings }),
     });
     expect((await svc.resolveTenant('slc_acme'))?.id).toBe('acme');
-    await svc.deliver(batchesOf(80));
+    await send(svc, 80);
     expect(written).toHaveLength(80);
-    const e = await failureOf(Promise.resolve(svc.deliver(batchesOf(30))));
+    const e = await failureOf(send(svc, 30));
     expect(e.status).toBe(429);
     expect(e.reason).toBe('events_ceiling');
     expect(written).toHaveLength(80);
@@ -80,12 +86,12 @@ describe('shipperServices: the shippers\' protocols under the same ceiling and 5
       },
     });
     await svc.resolveTenant('slc_acme');
-    const e = await failureOf(Promise.resolve(svc.deliver(batchesOf(50, 'key-1'))));
+    const e = await failureOf(send(svc, 50, 'key-1'));
     expect(e.status).toBe(503);
     expect(e.toBody()).toMatchObject({ reason: 'partly_stored', stored: 40, events: 50 });
     expect(e.message).toMatch(/same Idempotency-Key/);
     n = 0;
-    const e2 = await failureOf(Promise.resolve(svc.deliver(batchesOf(50))));
+    const e2 = await failureOf(send(svc, 50));
     expect(e2.message).toMatch(/send an Idempotency-Key/);
   });
 });

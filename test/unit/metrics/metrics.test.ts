@@ -3,7 +3,7 @@
  * dimension sets and values, and which tenants get their own records.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMetrics, quantileSample, recordIngest, recordIngestRefused, recordStage, selectTenants, stageSummary } from '../../../shared/metrics.ts';
+import { createMetrics, quantileSample, recordIngest, recordIngestRefused, recordProtocolIngest, recordStage, selectTenants, stageSummary } from '../../../shared/metrics.ts';
 import type { StageResult, TenantCounts } from '../../../shared/process/stage.ts';
 
 interface Emf {
@@ -132,6 +132,26 @@ describe('ingest metrics', () => {
     expect(fn._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'stage']]);
     // Two requests in one record: EMF keeps each value.
     expect(fn).toMatchObject({ IngestRequests: [1, 1], IngestAccepted: [4, 500], IngestTruncated: [1, 0], IngestSpilledEvents: [4, 0], IngestInvalidUtf8: [0, 2], IngestRefused: 1, IngestUnavailable: 1 });
+  });
+});
+
+describe('protocol ingest metrics', () => {
+  it('a protocol request counts as an ingest request (per function and per loud tenant) and in its protocol\'s own record', () => {
+    const m = createMetrics('prod');
+    const t = createMetrics('prod');
+    recordProtocolIngest(m, t, { protocol: 'otlp', status: 200, tenant: 'loud', tier: 'shared', accepted: 300, rejected: 2, truncated: 1, bytes: 50_000, spilled: 0 }, policy);
+    recordProtocolIngest(m, t, { protocol: 'es', status: 429, tenant: 'loud', accepted: 0, rejected: 0, truncated: 0, bytes: 0, spilled: 0 }, policy);
+    recordProtocolIngest(m, t, { protocol: 'es', status: 200, accepted: 0, rejected: 0, truncated: 0, bytes: 0, spilled: 0 }, policy);
+    const recs = emf();
+    expect(recs.find((r) => r.tenant === 'loud')).toMatchObject({ IngestAccepted: 300, IngestBytes: 50_000, IngestTruncated: 1 });
+    const byProtocol = recs.filter((r) => r.protocol !== undefined);
+    expect(byProtocol.map((r) => r._aws.CloudWatchMetrics[0]!.Dimensions)).toEqual([[['service', 'stage', 'protocol']], [['service', 'stage', 'protocol']], [['service', 'stage', 'protocol']]]);
+    expect(byProtocol[0]).toMatchObject({ protocol: 'otlp', ProtocolRequests: 1, ProtocolAccepted: 300, ProtocolRejected: 2, ProtocolBytes: 50_000 });
+    expect(byProtocol[1]).toMatchObject({ protocol: 'es', ProtocolRequests: 1, ProtocolRefused: 1 });
+    expect(byProtocol[2]).toMatchObject({ protocol: 'es', ProtocolRequests: 1, ProtocolProbes: 1 });
+    expect(byProtocol[0]).not.toHaveProperty('tenant');
+    m.publishStoredMetrics();
+    expect(emf().at(-1)).toMatchObject({ IngestRequests: 1, IngestAccepted: 300, IngestRefused: 1 });
   });
 });
 

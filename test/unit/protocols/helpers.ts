@@ -33,20 +33,21 @@ export function memoryServices(opts: { fail?: 'kafka-and-spill' | 'registry'; ma
       }
       return token === TOKEN ? { id: TENANT } : undefined;
     },
-    // As services.ts does: the tenant's ceiling is checked on the whole request before anything is handed on.
-    deliver: async (batches) => {
-      const all = [...batches];
+    // As services.ts does: the request's cost against the tenant's ceiling, before anything is handed on.
+    admit: async (_tenant, cost) => {
       if (opts.ceiling === 'refuse') {
         const { IngestError } = await import('../../../shared/ingest/errors.ts');
         throw IngestError.rateLimited(30, 'Over the tenant\'s ceiling.');
       }
-      admitted.push({ events: all.reduce((n, b) => n + b.length, 0), bytes: 0 });
-      batches = all;
+      admitted.push(cost);
+    },
+    deliver: async (batches) => {
+      const all = [...batches];
       if (opts.fail === 'kafka-and-spill') {
         const { IngestError } = await import('../../../shared/ingest/errors.ts');
         throw IngestError.unavailable(5, 'Sluice could not store the events.');
       }
-      for (const b of batches) delivered.push(...b);
+      for (const b of all) delivered.push(...b);
     },
     limits: { maxBodyBytes: 6 * 1024 * 1024, maxEventBytes: opts.maxEventBytes ?? 1024 * 1024, maxEventsPerRequest: 100_000, minEventBytes: 256 },
     now: () => new Date('2026-12-01T10:00:00.000Z'),

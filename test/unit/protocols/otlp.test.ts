@@ -290,6 +290,47 @@ describe('adversarial OTLP bodies', () => {
     expect(bestLarge / bestSmall).toBeLessThan(1600);
   }, 30_000);
 
+  it('attribute counts: cost grows linearly with the attributes of one record, protobuf and JSON alike (ratio within one run)', () => {
+    const kv = (i: number): Buffer => new Writer().stringField(1, `k${i % 7 === 0 ? 0 : i}`).bytesField(2, new Writer().stringField(1, `v${i}`).finish()).finish();
+    const pb = (n: number): Buffer => {
+      const rec = new Writer().bytesField(5, new Writer().stringField(1, 'line').finish());
+      for (let i = 0; i < n; i++) rec.bytesField(6, kv(i));
+      return new Writer().bytesField(1, new Writer().bytesField(2, new Writer().bytesField(2, rec.finish()).finish()).finish()).finish();
+    };
+    const json = (n: number): Buffer => Buffer.from(otlpJson([{ body: { stringValue: 'line' }, attributes: Array.from({ length: n }, (_, i) => ({ key: `k${i % 7 === 0 ? 0 : i}`, value: { stringValue: `v${i}` } })) }]));
+    // Also many records at the byte path's most attributes (16, its duplicate check pairwise): linear in records.
+    const sixteen = (records: number): Buffer => {
+      const rec = new Writer().bytesField(5, new Writer().stringField(1, 'line').finish());
+      for (let i = 0; i < 16; i++) rec.bytesField(6, new Writer().stringField(1, `key.${i}`).bytesField(2, new Writer().varintField(3, i).finish()).finish());
+      const r = rec.finish();
+      const sl = new Writer();
+      for (let i = 0; i < records; i++) sl.bytesField(2, r);
+      return new Writer().bytesField(1, new Writer().bytesField(2, sl.finish()).finish()).finish();
+    };
+    const cases: Array<[Buffer, Buffer, 'protobuf' | 'json']> = [
+      [pb(1_000), pb(32_000), 'protobuf'],
+      [json(1_000), json(32_000), 'json'],
+      [sixteen(500), sixteen(16_000), 'protobuf'],
+    ];
+    for (const [small, large, enc] of cases) {
+      let bestSmall = Infinity;
+      let bestLarge = Infinity;
+      for (let k = 0; k < 7; k++) {
+        for (const [b, isLarge] of [[small, false], [large, true]] as const) {
+          const t0 = process.hrtime.bigint();
+          const d = decodeOtlp(b, enc, 'x');
+          const dt = Number(process.hrtime.bigint() - t0);
+          expect(d.events.length).toBeGreaterThan(0);
+          if (isLarge) bestLarge = Math.min(bestLarge, dt);
+          else bestSmall = Math.min(bestSmall, dt);
+        }
+      }
+      // 32x the input: linear is 32 (seen up to ~3x that once GC promotes what stays alive, on a loaded
+      // 2-core machine); quadratic would be ~1024, ~3000 with the same factor.
+      expect(bestLarge / bestSmall, `${enc}: ${(bestLarge / bestSmall).toFixed(0)}x the time for 32x the input`).toBeLessThan(600);
+    }
+  }, 60_000);
+
   it('varints: 10-byte negative int64 and over-long varints', () => {
     const neg = new Writer().varint(-5n).finish();
     expect(neg.length).toBe(10);

@@ -1,0 +1,307 @@
+/**
+ * An envelope's `raw` written straight in its Kafka-value form, in one pass. Pure.
+ *
+ * When the raw is itself JSON (a protocol's record document), the value holds it escaped twice:
+ * each string of the document is a JSON literal inside the raw, and the raw is a JSON literal inside
+ * the envelope. Building the document's text and then `JSON.stringify`-ing it escapes every byte
+ * twice and makes two strings per event. `LiteralWriter` instead writes, from UTF-8 bytes (a
+ * protobuf field) or JS strings, the bytes `JSON.stringify(raw)` would give between its quotes, and
+ * counts the raw's own UTF-8 size as it goes. `envelopeValueOf` then puts an event's literal between
+ * its request's parts (encode.ts): the value is byte for byte the one `envelopeValue` makes from the
+ * raw text, so the envelope's wire format does not change (test/unit/envelope/literal.test.ts).
+ *
+ *   raw text   {"message":"say \"hi\"\n"}          (what the classifier reads)
+ *   literal    {\"message\":\"say \\\"hi\\\"\\n\"}    (what the value holds between the raw's quotes)
+ */
+import type { RequestParts } from './encode.ts';
+
+const BS = 0x5c;
+const QUOTE = 0x22;
+
+/** ASCII that neither level escapes. */
+const PLAIN = new Uint8Array(256);
+for (let b = 0x20; b < 0x80; b++) PLAIN[b] = b === QUOTE || b === BS ? 0 : 1;
+
+/** The length of the valid UTF-8 sequence at `src[i]` (a byte >= 0x80), or 0 (Unicode's well-formed table). */
+function utf8Sequence(src: Uint8Array, i: number, e: number): number {
+  const b = src[i]!;
+  const c1 = i + 1 < e ? src[i + 1]! : 0;
+  if (b >= 0xc2 && b <= 0xdf) return (c1 & 0xc0) === 0x80 ? 2 : 0;
+  if (b >= 0xe0 && b <= 0xef) {
+    const lo = b === 0xe0 ? 0xa0 : 0x80;
+    const hi = b === 0xed ? 0x9f : 0xbf;
+    if (c1 < lo || c1 > hi || i + 2 >= e) return 0;
+    return (src[i + 2]! & 0xc0) === 0x80 ? 3 : 0;
+  }
+  if (b >= 0xf0 && b <= 0xf4) {
+    const lo = b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xf4 ? 0x8f : 0xbf;
+    if (c1 < lo || c1 > hi || i + 3 >= e) return 0;
+    return (src[i + 2]! & 0xc0) === 0x80 && (src[i + 3]! & 0xc0) === 0x80 ? 4 : 0;
+  }
+  return 0;
+}
+
+/** For a character that JSON escapes: its escape in the raw (`\n`, `\u0001`, `\"`) and that escape escaped again. */
+const ONCE: string[] = [];
+const TWICE: Uint8Array[] = [];
+for (let c = 0; c < 0x80; c++) {
+  if (PLAIN[c] === 1) continue;
+  const once = JSON.stringify(String.fromCharCode(c)).slice(1, -1);
+  ONCE[c] = once;
+  TWICE[c] = Buffer.from(JSON.stringify(once).slice(1, -1), 'latin1');
+}
+const ONCE_LEN = new Uint8Array(0x80);
+for (let c = 0; c < 0x80; c++) ONCE_LEN[c] = ONCE[c]?.length ?? 1;
+
+/** Raw-level JSON syntax (ASCII) prepared once: its literal bytes and its size in the raw. */
+export interface Piece {
+  readonly lit: Buffer;
+  readonly rawBytes: number;
+}
+
+/** Raw-level JSON text (syntax such as `,"level":`, or a resource's attributes as JSON) as a Piece. */
+export function piece(text: string): Piece {
+  return { lit: Buffer.from(JSON.stringify(text).slice(1, -1), 'utf8'), rawBytes: Buffer.byteLength(text) };
+}
+
+/** A finished literal: `lit` holds what `JSON.stringify(raw)` gives between its quotes; `rawBytes` is the raw's UTF-8 size. */
+export interface Literal {
+  lit: Buffer;
+  rawBytes: number;
+}
+
+const CHUNK = 1 << 20;
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * Writes literals one after the other into large chunks (a finished literal is a view of its chunk,
+ * never copied again). `begin()`, the writes, then `end()`. Strings written with `utf8String`
+ * must be valid UTF-8 (`buffer.isUtf8`); anything else goes through `jsString`.
+ */
+export class LiteralWriter {
+  private buf: Buffer = Buffer.allocUnsafe(0);
+  private pos = 0;
+  private start = 0;
+  /** Size of the raw written since `begin()`, in UTF-8 bytes. */
+  rawBytes = 0;
+
+  begin(): void {
+    this.start = this.pos;
+    this.rawBytes = 0;
+  }
+
+  end(): Literal {
+    const lit = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
+    return { lit, rawBytes: this.rawBytes };
+  }
+
+  /** Drops what was written since `begin()` (the caller writes the event another way). */
+  abandon(): void {
+    this.pos = this.start;
+    this.rawBytes = 0;
+  }
+
+  /** Room for `n` more bytes; a literal never spans two chunks (the started one moves whole). */
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const started = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(CHUNK, 2 * (started + n)));
+    this.buf.copy(next, 0, this.start, this.pos);
+    this.buf = next;
+    this.start = 0;
+    this.pos = started;
+  }
+
+  piece(p: Piece): void {
+    const lit = p.lit;
+    const n = lit.length;
+    this.room(n);
+    // Most pieces are a few bytes: a loop beats a native call.
+    if (n < 24) {
+      const out = this.buf;
+      let o = this.pos;
+      for (let k = 0; k < n; k++) out[o++] = lit[k]!;
+    } else this.buf.set(lit, this.pos);
+    this.pos += n;
+    this.rawBytes += p.rawBytes;
+  }
+
+  /** ASCII that neither level escapes (digits, an ISO time, base64). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.room(n);
+    if (n < 64) {
+      const out = this.buf;
+      let o = this.pos;
+      for (let k = 0; k < n; k++) out[o++] = s.charCodeAt(k);
+    } else this.buf.write(s, this.pos, 'latin1');
+    this.pos += n;
+    this.rawBytes += n;
+  }
+
+  /** A non-negative integer's decimal digits, at least `width` of them (zero-padded): no string made. */
+  digits(n: number, width = 1): void {
+    this.room(22);
+    const out = this.buf;
+    let len = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    if (len < width) len = width;
+    let o = this.pos + len - 1;
+    let x = n;
+    for (let k = 0; k < len; k++) {
+      out[o--] = 0x30 + (x % 10);
+      x = Math.floor(x / 10);
+    }
+    this.pos += len;
+    this.rawBytes += len;
+  }
+
+  /** `src[s, e)` as lower-case hex (trace and span ids). */
+  hex(src: Uint8Array, s: number, e: number): void {
+    this.room(2 * (e - s));
+    const out = this.buf;
+    let o = this.pos;
+    for (let i = s; i < e; i++) {
+      const b = src[i]!;
+      out[o++] = HEX[b >> 4]!;
+      out[o++] = HEX[b & 15]!;
+    }
+    this.pos = o;
+    this.rawBytes += 2 * (e - s);
+  }
+
+  /**
+   * A raw-level JSON string (quotes included) from the UTF-8 bytes `src[s, e)`; bytes that are not
+   * valid UTF-8 are written as `src.toString()` decodes them (U+FFFD), and the answer is then false.
+   */
+  utf8String(src: Buffer, s: number, e: number): boolean {
+    this.room(7 * (e - s) + 4);
+    const out = this.buf;
+    let o = this.pos;
+    let extra = 2;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    for (let i = s; i < e; i++) {
+      const b = src[i]!;
+      if (PLAIN[b] === 1) {
+        out[o++] = b;
+        continue;
+      }
+      if (b < 0x80) {
+        const t = TWICE[b]!;
+        for (let k = 0; k < t.length; k++) out[o++] = t[k]!;
+        extra += ONCE_LEN[b]! - 1;
+        continue;
+      }
+      const n = utf8Sequence(src, i, e);
+      if (n === 0) {
+        this.jsString(src.toString('utf8', s, e));
+        return false;
+      }
+      for (let k = 0; k < n; k++) out[o++] = src[i + k]!;
+      i += n - 1;
+    }
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += e - s + extra;
+    this.pos = o;
+    return true;
+  }
+
+  /** A raw-level JSON string (quotes included) from a JS string, as `JSON.stringify` escapes it (lone surrogates as \udxxx). */
+  jsString(str: string): void {
+    this.room(7 * str.length + 4);
+    const out = this.buf;
+    let o = this.pos;
+    let raw = 2;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    const n = str.length;
+    for (let i = 0; i < n; i++) {
+      const c = str.charCodeAt(i);
+      if (c < 0x80) {
+        if (PLAIN[c] === 1) {
+          out[o++] = c;
+          raw++;
+        } else {
+          const t = TWICE[c]!;
+          for (let k = 0; k < t.length; k++) out[o++] = t[k]!;
+          raw += ONCE_LEN[c]!;
+        }
+      } else if (c < 0x800) {
+        out[o++] = 0xc0 | (c >> 6);
+        out[o++] = 0x80 | (c & 0x3f);
+        raw += 2;
+      } else if (c < 0xd800 || c > 0xdfff) {
+        out[o++] = 0xe0 | (c >> 12);
+        out[o++] = 0x80 | ((c >> 6) & 0x3f);
+        out[o++] = 0x80 | (c & 0x3f);
+        raw += 3;
+      } else if (c <= 0xdbff && i + 1 < n && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (str.charCodeAt(++i) - 0xdc00);
+        out[o++] = 0xf0 | (cp >> 18);
+        out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+        out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[o++] = 0x80 | (cp & 0x3f);
+        raw += 4;
+      } else {
+        // A lone surrogate: JSON.stringify writes \udxxx, escaped again as \\udxxx.
+        out[o++] = BS;
+        o += out.write(`\\u${c.toString(16)}`, o, 'latin1');
+        raw += 6;
+      }
+    }
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += raw;
+    this.pos = o;
+  }
+
+  /** Raw-level JSON text made elsewhere (a structured body's JSON): escaped once more. */
+  jsonText(text: string): void {
+    this.piece(piece(text));
+  }
+}
+
+/** The parts of a request's values around each event's literal (made once per request, or per metadata change). */
+export interface LiteralParts {
+  /** `{"v":1,"tenant":"…","id":"` */
+  head: Buffer;
+  /** `…","tags":[…],"raw":"` */
+  mid: Buffer;
+  /** `","requestId":"…"}` and with the invalidUtf8 flag */
+  end: Buffer;
+}
+
+export function literalParts(p: RequestParts, meta: string): LiteralParts {
+  return { head: Buffer.from(p.head, 'utf8'), mid: Buffer.from(meta + '"', 'utf8'), end: Buffer.from(p.end, 'utf8') };
+}
+
+const TAIL_OK = '","truncated":false,"originalBytes":';
+const TAIL_CUT = '","truncated":true,"originalBytes":';
+
+/**
+ * The Kafka value of one event whose raw is given as its literal: the same bytes as
+ * `Buffer.from(envelopeValue(parts, id, meta, raw, truncated, originalBytes))`. `id` is ASCII (a UUID).
+ */
+export function envelopeValueOf(p: LiteralParts, id: string, lit: Buffer, truncated: boolean, originalBytes: number): Buffer {
+  const tail = (truncated ? TAIL_CUT : TAIL_OK) + originalBytes;
+  const v = Buffer.allocUnsafe(p.head.length + id.length + p.mid.length + lit.length + tail.length + p.end.length);
+  v.set(p.head, 0);
+  let o = p.head.length;
+  o = asciiAt(v, o, id);
+  v.set(p.mid, o);
+  o += p.mid.length;
+  lit.copy(v, o);
+  o = asciiAt(v, o + lit.length, tail);
+  v.set(p.end, o);
+  return v;
+}
+
+/** Short ASCII into `v` at `o` (a loop: cheaper than a native call for a few dozen bytes); the offset after it. */
+function asciiAt(v: Buffer, o: number, s: string): number {
+  for (let k = 0; k < s.length; k++) v[o++] = s.charCodeAt(k);
+  return o;
+}

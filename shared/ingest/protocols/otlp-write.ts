@@ -1,0 +1,476 @@
+/**
+ * OTLP log records written straight as envelope literals (shared/envelope/literal.ts): the bytes
+ * `JSON.stringify(recordRaw(...))` would give, without building the record, its document text or
+ * its escaped text. Pure.
+ *
+ *  - `writeProtoRecord` walks a protobuf LogRecord's bytes once to find its fields, then writes the
+ *    document in `recordRaw`'s order, strings escaped twice in one pass from their UTF-8 bytes. What
+ *    it does not take on (a map or array body or attribute, a duplicate or integer-like attribute
+ *    key, an attribute value it would have to guess) it leaves to the decoded path (`false`), which
+ *    writes the same text from `logRecord` + `writeModelRecord`.
+ *  - `writeModelRecord` writes a decoded record (the OTLP/JSON path, and protobuf's fallback).
+ *
+ * A unit test holds that both give exactly `JSON.stringify(recordRaw(...))` (test/unit/protocols/otlp-write.test.ts).
+ */
+import { type LiteralWriter, piece, type Piece } from '../../envelope/literal.ts';
+import { levelOfSeverity, nanosToIso, type Attrs, type OtlpLogRecord } from './otlp-model.ts';
+import { expectWire, type Reader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire.ts';
+
+/** What the records of one ScopeLogs share: `,"resource":…,"scope":…` (either may be absent), made once. */
+export function scopeTail(resJson: string | undefined, scJson: string | undefined): Piece {
+  return piece((resJson !== undefined ? `,"resource":${resJson}` : '') + (scJson !== undefined ? `,"scope":${scJson}` : ''));
+}
+
+const P = {
+  timestamp: piece('{"timestamp":"'),
+  message: piece('","message":'),
+  level: piece(',"level":'),
+  body: piece(',"body":'),
+  severityNumber: piece(',"severity_number":'),
+  severityText: piece(',"severity_text":'),
+  time: piece(',"time_unix_nano":'),
+  observed: piece(',"observed_time_unix_nano":'),
+  traceId: piece(',"trace_id":'),
+  spanId: piece(',"span_id":'),
+  quote: piece('"'),
+  flags: piece(',"flags":'),
+  eventName: piece(',"event_name":'),
+  dropped: piece(',"dropped_attributes_count":'),
+  attributes: piece(',"attributes":{'),
+  colon: piece(':'),
+  comma: piece(','),
+  close: piece('}'),
+  emptyString: piece('""'),
+  null: piece('null'),
+  true: piece('true'),
+  false: piece('false'),
+};
+const LEVELS = new Map<string, Piece>(['trace', 'debug', 'info', 'warn', 'error', 'critical'].map((l) => [l, piece(JSON.stringify(l))]));
+
+/** Nanoseconds as two 32-bit halves -> whole milliseconds and the nanoseconds left, exactly, without BigInt. */
+function nanos(lo: number, hi: number): { ms: number; rem: number } {
+  // hi * 2^32 = hi * 4294 * 1e6 + hi * 967296: every product stays below 2^53.
+  const low = hi * 967296 + lo;
+  return { ms: hi * 4294 + Math.floor(low / 1e6), rem: low % 1e6 };
+}
+
+let lastMs = NaN;
+let lastIso = '';
+function isoOf(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+/** The most attributes the byte path checks for duplicate keys pairwise; more go the decoded path (linear too). */
+const MAX_FAST_ATTRS = 16;
+
+/**
+ * What one walk over a LogRecord found: offsets into its bytes (-1: absent), its numbers. Module
+ * state, reset per record: no object per record.
+ */
+const F = {
+  timeLo: 0, timeHi: 0, hasTime: false, obsLo: 0, obsHi: 0, hasObs: false,
+  sev: 0, sevS: -1, sevE: -1, evS: -1, evE: -1, trS: -1, trE: -1, spS: -1, spE: -1,
+  dropped: -1, flags: -1, attrs: 0,
+  /** The body's string value; -2: a body AnyValue with no value. */
+  bodyS: -1, bodyE: -1,
+};
+
+/**
+ * One protobuf LogRecord (`r` spans it) as a literal; `'empty'` for a record with nothing to log (no
+ * body, event name or attributes: rejected by the caller, nothing written); `false` when the decoded
+ * path must write it (nothing written, `r` unchanged). Throws WireError as `logRecord` does.
+ */
+export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, receivedAt: string): boolean | 'empty' {
+  const start = r.pos;
+  const end = r.end;
+  if (!scanRecord(r) || F.attrs > MAX_FAST_ATTRS) return restart(r, start, end);
+  const recordEnd = r.pos;
+  if ((F.bodyS < 0 || F.bodyE === F.bodyS) && F.evS < 0 && F.attrs === 0) return 'empty';
+  w.begin();
+  writeFields(w, r.buf, tail, receivedAt);
+  if (F.attrs > 0 && !writeAttributes(w, r, start, recordEnd)) {
+    w.abandon();
+    return restart(r, start, end);
+  }
+  w.piece(P.close);
+  r.pos = recordEnd;
+  return true;
+}
+
+/** The record's fields into F, checking wire types as `logRecord` does; false for a body that is not a string. */
+function scanRecord(r: Reader): boolean {
+  const buf = r.buf;
+  F.hasTime = F.hasObs = false;
+  F.sev = F.attrs = 0;
+  F.sevS = F.evS = F.trS = F.spS = F.bodyS = F.dropped = F.flags = -1;
+  while (!r.done()) {
+    const f = r.field();
+    const wire = r.wire;
+    if (f === 1 || f === 11) {
+      expectWire('LogRecord', f, wire, WIRE_I64);
+      if (r.pos + 8 > r.end) r.fixed64(); // throws: truncated
+      const lo = buf.readUInt32LE(r.pos);
+      const hi = buf.readUInt32LE(r.pos + 4);
+      r.pos += 8;
+      if (lo === 0 && hi === 0) continue;
+      if (f === 1) {
+        F.timeLo = lo;
+        F.timeHi = hi;
+        F.hasTime = true;
+      } else {
+        F.obsLo = lo;
+        F.obsHi = hi;
+        F.hasObs = true;
+      }
+    } else if (f === 2 || f === 7) {
+      expectWire('LogRecord', f, wire, WIRE_VARINT);
+      if (f === 2) F.sev = r.varint();
+      else F.dropped = r.varint();
+    } else if (f === 3 || f === 12 || f === 9 || f === 10) {
+      expectWire('LogRecord', f, wire, WIRE_LEN);
+      const s = r.open();
+      const e = r.openEnd;
+      if (e === s) continue;
+      if (f === 3) [F.sevS, F.sevE] = [s, e];
+      else if (f === 12) [F.evS, F.evE] = [s, e];
+      else if (f === 9) [F.trS, F.trE] = [s, e];
+      else [F.spS, F.spE] = [s, e];
+    } else if (f === 5) {
+      expectWire('LogRecord', f, wire, WIRE_LEN);
+      const s = r.open();
+      const kind = stringBody(r, s, r.openEnd);
+      if (kind < 0) return false;
+      F.bodyS = kind === 1 ? found.s : -2;
+      F.bodyE = kind === 1 ? found.e : -2;
+    } else if (f === 6) {
+      expectWire('LogRecord', f, wire, WIRE_LEN);
+      r.open();
+      F.attrs++;
+    } else if (f === 8) {
+      expectWire('LogRecord', f, wire, WIRE_I32);
+      F.flags = r.fixed32();
+    } else r.skipField(wire);
+  }
+  return true;
+}
+
+/** The document from F, in `recordRaw`'s order, up to the attributes. */
+function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: string): void {
+  const time = F.hasTime ? nanos(F.timeLo, F.timeHi) : undefined;
+  const observed = F.hasObs ? nanos(F.obsLo, F.obsHi) : undefined;
+  w.piece(P.timestamp);
+  w.ascii(time !== undefined ? isoOf(time.ms) : observed !== undefined ? isoOf(observed.ms) : receivedAt);
+  w.piece(P.message);
+  if (F.bodyS >= 0) w.utf8String(buf, F.bodyS, F.bodyE);
+  else if (F.evS >= 0) w.utf8String(buf, F.evS, F.evE);
+  else w.piece(P.emptyString);
+  if (F.sev !== 0 || F.sevS >= 0) w.piece(severityPiece(F.sev, buf, F.sevS, F.sevE));
+  if (time !== undefined) timeField(w, P.time, time);
+  if (observed !== undefined) timeField(w, P.observed, observed);
+  if (F.trS >= 0) hexField(w, P.traceId, buf, F.trS, F.trE);
+  if (F.spS >= 0) hexField(w, P.spanId, buf, F.spS, F.spE);
+  if (F.flags > 0) {
+    w.piece(P.flags);
+    w.digits(F.flags);
+  }
+  if (F.evS >= 0) {
+    w.piece(P.eventName);
+    w.utf8String(buf, F.evS, F.evE);
+  }
+  if (F.dropped > 0) {
+    w.piece(P.dropped);
+    if (Number.isSafeInteger(F.dropped)) w.digits(F.dropped);
+    else w.ascii(String(F.dropped));
+  }
+  w.piece(tail);
+}
+
+/** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
+const severities = new Map<string, Piece>();
+
+function severityPiece(sev: number, buf: Buffer, s: number, e: number): Piece {
+  const text = s >= 0 ? buf.toString('utf8', s, e) : undefined;
+  const key = text === undefined ? String(sev) : `${sev}:${text}`;
+  let p = severities.get(key);
+  if (p === undefined) {
+    const level = (sev !== 0 ? levelOfSeverity(sev) : undefined) ?? text;
+    p = piece(
+      (level !== undefined ? `,"level":${JSON.stringify(level)}` : '') +
+        (sev !== 0 ? `,"severity_number":${sev}` : '') +
+        (text !== undefined ? `,"severity_text":${JSON.stringify(text)}` : ''),
+    );
+    if (severities.size >= 256) severities.clear();
+    severities.set(key, p);
+  }
+  return p;
+}
+
+/** Back to the record's start, for the decoded path. */
+function restart(r: Reader, start: number, end: number): false {
+  r.pos = start;
+  r.end = end;
+  return false;
+}
+
+/** Where `stringBody` found the string (module state: no object per record). */
+const found = { s: -1, e: -1 };
+
+/**
+ * The body AnyValue `[s, e)`: 1 when it holds a string (at `found`), 0 when it holds nothing, -1 for
+ * another kind (the decoded path). The reader ends where it was, past the body.
+ */
+function stringBody(r: Reader, s: number, e: number): number {
+  const recordEnd = r.end;
+  r.pos = s;
+  r.end = e;
+  let kind = 0;
+  while (!r.done()) {
+    const f = r.field();
+    if (f === 1) {
+      expectWire('AnyValue', f, r.wire, WIRE_LEN);
+      found.s = r.open();
+      found.e = r.openEnd;
+      kind = 1;
+    } else if (f <= 7) {
+      kind = -1;
+      break;
+    } else r.skipField(r.wire);
+  }
+  r.pos = e;
+  r.end = recordEnd;
+  return kind;
+}
+
+/** The nanoseconds as their decimal string, `"<ms><rem, 6 digits>"` (or just the nanoseconds under a millisecond). */
+function timeField(w: LiteralWriter, p: Piece, t: { ms: number; rem: number }): void {
+  w.piece(p);
+  w.piece(P.quote);
+  if (t.ms > 0) {
+    w.digits(t.ms);
+    w.digits(t.rem, 6);
+  } else w.digits(t.rem);
+  w.piece(P.quote);
+}
+
+function hexField(w: LiteralWriter, p: Piece, buf: Buffer, s: number, e: number): void {
+  w.piece(p);
+  w.piece(P.quote);
+  w.hex(buf, s, e);
+  w.piece(P.quote);
+}
+
+/** `,"attributes":{…}` from the record's KeyValue fields, or false (nothing more written) for the decoded path. */
+function writeAttributes(w: LiteralWriter, r: Reader, start: number, end: number): boolean {
+  const buf = r.buf;
+  const keys: number[] = [];
+  w.piece(P.attributes);
+  r.pos = start;
+  r.end = end;
+  let first = true;
+  while (r.pos < end) {
+    const f = r.field();
+    if (f !== 6) {
+      r.skipField(r.wire);
+      continue;
+    }
+    const kvStart = r.open();
+    const kvEnd = r.openEnd;
+    const next = r.pos;
+    // KeyValue { key = 1; value = 2 }, the last of each winning.
+    let kS = kvStart, kE = kvStart, vS = -1, vE = -1;
+    r.pos = kvStart;
+    r.end = kvEnd;
+    while (!r.done()) {
+      const kf = r.field();
+      if (kf === 1) {
+        expectWire('KeyValue', kf, r.wire, WIRE_LEN);
+        kS = r.open();
+        kE = r.openEnd;
+      } else if (kf === 2) {
+        expectWire('KeyValue', kf, r.wire, WIRE_LEN);
+        vS = r.open();
+        vE = r.openEnd;
+      } else r.skipField(r.wire);
+    }
+    // An integer-like key sorts first in a JS object, a repeated one keeps its first place: decoded path.
+    if (kE > kS && buf[kS]! >= 0x30 && buf[kS]! <= 0x39) return false;
+    for (let k = 0; k < keys.length; k += 2) if (sameBytes(buf, kS, kE, keys[k]!, keys[k + 1]!)) return false;
+    keys.push(kS, kE);
+    if (!first) w.piece(P.comma);
+    first = false;
+    // A key that is not valid UTF-8 may equal another once decoded: decoded path.
+    if (!w.utf8String(buf, kS, kE)) return false;
+    w.piece(P.colon);
+    if (vS < 0 || !writeScalar(w, r, vS, vE)) {
+      if (vS >= 0) return false;
+      w.piece(P.null);
+    }
+    r.pos = next;
+    r.end = end;
+  }
+  w.piece(P.close);
+  return true;
+}
+
+function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false;
+  return true;
+}
+
+/** A scalar AnyValue (`buf[s, e)`) as its JSON; false for an array or a map (nothing written then). An empty AnyValue is null. */
+function writeScalar(w: LiteralWriter, r: Reader, s: number, e: number): boolean {
+  r.pos = s;
+  r.end = e;
+  let kind = 0;
+  let a = 0;
+  let b = 0;
+  while (!r.done()) {
+    const f = r.field();
+    const wire = r.wire;
+    if (f === 1 || f === 7) {
+      expectWire('AnyValue', f, wire, WIRE_LEN);
+      a = r.open();
+      b = r.openEnd;
+    } else if (f === 2 || f === 3) {
+      expectWire('AnyValue', f, wire, WIRE_VARINT);
+      a = r.pos;
+      r.varint();
+    } else if (f === 4) {
+      expectWire('AnyValue', f, wire, WIRE_I64);
+      a = r.pos;
+      r.double();
+    } else if (f === 5 || f === 6) return false;
+    else {
+      r.skipField(wire);
+      continue;
+    }
+    kind = f;
+  }
+  const buf = r.buf;
+  switch (kind) {
+    case 0:
+      w.piece(P.null);
+      return true;
+    case 1:
+      w.utf8String(buf, a, b);
+      return true;
+    case 7:
+      w.piece(P.quote);
+      w.ascii(buf.toString('base64', a, b));
+      w.piece(P.quote);
+      return true;
+    case 2:
+      r.pos = a;
+      w.piece(r.varint() !== 0 ? P.true : P.false);
+      return true;
+    case 3: {
+      r.pos = a;
+      const v = r.varint();
+      if (Number.isSafeInteger(v)) w.ascii(String(v));
+      else {
+        r.pos = a;
+        const str = r.int64String();
+        const n = Number(str);
+        if (Number.isSafeInteger(n)) w.ascii(String(n));
+        else {
+          w.piece(P.quote);
+          w.ascii(str);
+          w.piece(P.quote);
+        }
+      }
+      return true;
+    }
+    default: {
+      const d = buf.readDoubleLE(a);
+      if (Number.isFinite(d)) w.ascii(String(d));
+      else {
+        w.piece(P.quote);
+        w.ascii(String(d));
+        w.piece(P.quote);
+      }
+      return true;
+    }
+  }
+}
+
+/** A decoded record as its literal: the same text as `recordRaw(resJson, scJson, r, receivedAt)`, `tail` being `scopeTail(resJson, scJson)`. */
+export function writeModelRecord(w: LiteralWriter, r: OtlpLogRecord, tail: Piece, receivedAt: string): void {
+  w.begin();
+  const timestamp =
+    (r.timeUnixNano !== undefined ? nanosToIso(r.timeUnixNano) : undefined) ??
+    (r.observedTimeUnixNano !== undefined ? nanosToIso(r.observedTimeUnixNano) : undefined) ??
+    receivedAt;
+  const level = (r.severityNumber !== undefined ? levelOfSeverity(r.severityNumber) : undefined) ?? r.severityText;
+  const body = r.body === null ? undefined : r.body;
+  const structured = typeof body === 'object' && body !== null;
+  const bodyJson = structured ? JSON.stringify(body) : undefined;
+  const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : bodyJson ?? JSON.stringify(body);
+  w.piece(P.timestamp);
+  w.ascii(timestamp);
+  w.piece(P.message);
+  w.jsString(message);
+  if (level !== undefined && level !== '') {
+    w.piece(P.level);
+    const known = LEVELS.get(level);
+    if (known !== undefined) w.piece(known);
+    else w.jsString(level);
+  }
+  if (bodyJson !== undefined) {
+    w.piece(P.body);
+    w.jsonText(bodyJson);
+  }
+  if (r.severityNumber !== undefined) {
+    w.piece(P.severityNumber);
+    w.ascii(String(r.severityNumber));
+  }
+  if (r.severityText !== undefined) {
+    w.piece(P.severityText);
+    w.jsString(r.severityText);
+  }
+  if (r.timeUnixNano !== undefined) stringField(w, P.time, r.timeUnixNano);
+  if (r.observedTimeUnixNano !== undefined) stringField(w, P.observed, r.observedTimeUnixNano);
+  if (r.traceId !== undefined) stringField(w, P.traceId, r.traceId);
+  if (r.spanId !== undefined) stringField(w, P.spanId, r.spanId);
+  if (r.flags !== undefined && r.flags !== 0) {
+    w.piece(P.flags);
+    w.ascii(String(r.flags));
+  }
+  if (r.eventName !== undefined) {
+    w.piece(P.eventName);
+    w.jsString(r.eventName);
+  }
+  if (r.droppedAttributesCount !== undefined && r.droppedAttributesCount > 0) {
+    w.piece(P.dropped);
+    w.ascii(String(r.droppedAttributesCount));
+  }
+  w.piece(tail);
+  writeAttrs(w, r.attributes);
+  w.piece(P.close);
+}
+
+function stringField(w: LiteralWriter, p: Piece, v: string): void {
+  w.piece(p);
+  w.jsString(v);
+}
+
+function writeAttrs(w: LiteralWriter, a: Attrs): void {
+  let first = true;
+  for (const k in a) {
+    w.piece(first ? P.attributes : P.comma);
+    first = false;
+    w.jsString(k);
+    w.piece(P.colon);
+    const v = a[k];
+    if (typeof v === 'string') w.jsString(v);
+    else if (typeof v === 'number' && Number.isFinite(v)) w.ascii(String(v));
+    else if (typeof v === 'boolean') w.piece(v ? P.true : P.false);
+    else if (v === null) w.piece(P.null);
+    else w.jsonText(JSON.stringify(v));
+  }
+  if (!first) w.piece(P.close);
+}
