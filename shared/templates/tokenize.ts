@@ -596,10 +596,19 @@ function tokenizePunct(st: TokenCursor, c: number, i: number): number {
   emit(st, KIND_PUNCT, i, i + 1);
   i++;
   if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(st, i);
-  else if (i < n && ((c === 40 && text.charCodeAt(i) === 41) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
+  else if (i < n && ((c === 40 && text.charCodeAt(i) === 41 && !calledName(text, i - 1)) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
     emptyVar(st, i);
   }
   return i;
+}
+
+/**
+ * Whether the `(` at `open` is glued to a word character (`init()`, `connect()`): a call with no
+ * arguments, part of the code's text, whereas a free-standing `()` (`from 10.0.0.1 () at`) is a value
+ * that happens to be empty, where other lines hold one (`(host.example.org)`).
+ */
+function calledName(text: string, open: number): boolean {
+  return open > 0 && charClass(text.charCodeAt(open - 1)) === 0;
 }
 
 /**
@@ -622,7 +631,37 @@ function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
     i++;
   }
   const len = i - ws;
-  const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
+  let variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
+  if (variable && digit && len <= MAX_PLAIN_NAME && text.charCodeAt(i) === 40 && isCodeName(text, ws, i)) variable = false;
   emit(st, variable ? KIND_VAR : KIND_WORD, ws, i);
   return i;
+}
+
+/** Longest function name read as a constant. */
+const MAX_PLAIN_NAME = 40;
+
+/**
+ * `jk2_init(`, `sha256_update(`: an identifier glued to an opening parenthesis is the name of a
+ * function being called, a constant of the code even with a digit in it. An identifier: a letter,
+ * then letters, digits and `_`, with at least two letters and a letter or `_` after its first digit
+ * (`cpu0(` or `x1(` may be a numbered value with an argument; `jk2_init(` is not).
+ */
+function isCodeName(text: string, s: number, e: number): boolean {
+  const c0 = text.charCodeAt(s) | 32;
+  if (c0 < 97 || c0 > 122) return false;
+  let letters = 0;
+  let digitSeen = false;
+  let letterAfterDigit = false;
+  for (let j = s; j < e; j++) {
+    const c = text.charCodeAt(j);
+    const l = c | 32;
+    if (l >= 97 && l <= 122) {
+      letters++;
+      if (digitSeen) letterAfterDigit = true;
+    } else if (c === 95) {
+      if (digitSeen) letterAfterDigit = true;
+    } else if (isDigit(c)) digitSeen = true;
+    else return false;
+  }
+  return letters >= 2 && letterAfterDigit;
 }

@@ -49,6 +49,7 @@ describe('tokenize (generic masking)', () => {
     expect(masked('at Fri Jun 17 07:07:00 2005 done')).toBe('at <*> done');
     expect(masked('logname= uid=0')).toBe('logname=<*> uid=<*>');
     expect(masked('empty () here')).toBe('empty (<*>) here');
+    expect(masked('called init() here')).toBe('called init() here');
   });
 
   it('folds an optional quantity in parentheses into the token before it', () => {
