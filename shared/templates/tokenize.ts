@@ -451,7 +451,7 @@ function quotedWithSpace(text: string, from: number): number {
   return -1;
 }
 
-/** An empty value: `key=` followed by whitespace or the end, or `()`/`[]`/`{}` with nothing inside. */
+/** An empty value: a free-standing `()`, or `[]`/`{}` with nothing inside. */
 function emptyVar(st: TokenCursor, at: number): void {
   st.lastVar = st.tokens.length;
   st.tokens.push(WILDCARD);
@@ -589,14 +589,15 @@ function splitChunk(st: TokenCursor, chunkStart: number, chunkEnd: number, limit
   return i;
 }
 
-/** One punctuation character at `i`, and the empty value after `key=` or in `()`/`[]`/`{}`. Returns i + 1. */
+/** One punctuation character at `i`, and the empty value in a free-standing `()` or in `[]`/`{}`. Returns i + 1. */
 function tokenizePunct(st: TokenCursor, c: number, i: number): number {
   const text = st.text;
   const n = text.length;
   emit(st, KIND_PUNCT, i, i + 1);
   i++;
-  if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(st, i);
-  else if (i < n && ((c === 40 && text.charCodeAt(i) === 41 && !calledName(text, i - 1)) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
+  // `key=` with nothing after it stays `key=`: the field is written without a value (`ruser= rhost=h`),
+  // a constant shape of the line, not a value that happens to be empty.
+  if (i < n && ((c === 40 && text.charCodeAt(i) === 41 && !calledName(text, i - 1)) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
     emptyVar(st, i);
   }
   return i;
