@@ -413,6 +413,27 @@ class DrainMiner implements Miner {
     return c;
   }
 
+  /**
+   * After c's template changed (it generalised or absorbed another): c takes the id its template
+   * hashes to, and its old id becomes an alias. So an id is a function of the template (the same
+   * template has the same id whatever order its lines came in, on any instance or run), and every id
+   * handed out before still resolves (`get`) to the current template. Kept when another live cluster
+   * holds that id, or an alias of it leads elsewhere.
+   */
+  private rekey(c: Cluster): Cluster {
+    const target = hashId(this.templateOf(c));
+    if (c.id === target || this.byId.get(c.id) !== c || this.byId.has(target)) return c;
+    const via = this.aliases.get(target);
+    if (via !== undefined && via !== c.id) return c;
+    this.deleteAlias(target);
+    const old = c.id;
+    this.byId.delete(old);
+    c.id = target;
+    this.byId.set(target, c);
+    this.addAlias(old, target);
+    return c;
+  }
+
   /** mergeConverged until no cluster of the leaf has the same template. */
   private mergeAll(c: Cluster): Cluster {
     for (;;) {
@@ -491,12 +512,12 @@ class DrainMiner implements Miner {
         for (const o of sibs) if (o !== c && this.generalise(o, t)) this.mergeConverged(o);
         const live = this.byId.get(c.id) === c ? c : this.resolve(c.id)!;
         this.generalise(live, t);
-        c = this.mergeAll(live);
+        c = this.rekey(this.mergeAll(live));
         return this.result(c, t);
       }
       c.count++;
       c.lastSeen = this.tick;
-      if (this.generalise(c, t)) c = this.mergeConverged(c);
+      if (this.generalise(c, t)) c = this.rekey(this.mergeConverged(c));
     } else {
       c = this.newCluster(t, null, 1, this.tick);
       this.evict();
