@@ -107,6 +107,14 @@ const ALIAS_BYTES = 40;
 /** Longest word the closed-set rule considers (a state, a verb, a flag). */
 const MAX_PLAIN = 24;
 
+/**
+ * A message that differs from a template in this many constant words in a row says something else
+ * (`could not resolve` / `attempt failed with`): a variable is one token (the tokeniser joins the
+ * tokens of a masked value), so adjacent differing words, with nothing between, are a different
+ * phrase, not a value.
+ */
+const MAX_DIFF_RUN = 3;
+
 /** A message is tokenised up to this many times `maxTokens` tokens (its cost bounded, issue 15). */
 const TOKEN_LIMIT_FACTOR = 8;
 
@@ -266,6 +274,9 @@ class DrainMiner implements Miner {
     const mt = t.tokens;
     let same = 0;
     let total = 0;
+    // Adjacent constant words (no punctuation or variable between) that the message does not repeat.
+    let run = 0;
+    let lastDiff = -2;
     const ck = c.kinds;
     for (let i = 0; i < ct.length; i++) {
       const a = ct[i]!;
@@ -277,6 +288,11 @@ class DrainMiner implements Miner {
       }
       total++;
       if (a === mt[i]) same++;
+      else {
+        run = i === lastDiff + 1 ? run + 1 : 1;
+        lastDiff = i;
+        if (run >= MAX_DIFF_RUN) return -1;
+      }
     }
     return total === 0 ? 1 : same / total;
   }
