@@ -1,5 +1,6 @@
 import { KIND_PUNCT, KIND_VAR, WILDCARD, dottedParts, sepOf, tokenize, valueOf } from './tokenize.ts';
 import type { Tokens } from './tokenize.ts';
+import { MIN_CONSTANTS, isInstance } from './subsume.ts';
 
 export interface MinerOptions {
   /** Most clusters kept per miner (tenant); the least recently seen are evicted beyond it. Default 2000. */
@@ -450,6 +451,28 @@ class DrainMiner implements Miner {
     return c;
   }
 
+  /**
+   * After g generalised: every other cluster of its leaf that is now an instance of g (the same tokens
+   * but one, where g has `<*>`: a value kept apart as a possible closed-set member before the
+   * position became a variable, `user oracle from <*>` beside `user <*> from <*>`) merges into g,
+   * its id an alias, the same rule as the batch pass (subsume.ts). Otherwise its value would stay a
+   * template of its own, and which values do depends on the order of the lines.
+   */
+  private absorbInstances(g: Cluster): Cluster {
+    if (g.constants < MIN_CONSTANTS) return g;
+    const list = this.leaves.get(g.key);
+    if (!list) return g;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const o = list[k]!;
+      if (o === g || o.tokens.length !== g.tokens.length || !isInstance(o.tokens, g.tokens)) continue;
+      g.count += o.count;
+      g.lastSeen = Math.max(g.lastSeen, o.lastSeen);
+      this.removeCluster(o);
+      this.addAlias(o.id, g.id);
+    }
+    return g;
+  }
+
   /** mergeConverged until no cluster of the leaf has the same template. */
   private mergeAll(c: Cluster): Cluster {
     for (;;) {
@@ -528,12 +551,12 @@ class DrainMiner implements Miner {
         for (const o of sibs) if (o !== c && this.generalise(o, t)) this.mergeConverged(o);
         const live = this.byId.get(c.id) === c ? c : this.resolve(c.id)!;
         this.generalise(live, t);
-        c = this.rekey(this.mergeAll(live));
+        c = this.absorbInstances(this.rekey(this.mergeAll(live)));
         return this.result(c, t);
       }
       c.count++;
       c.lastSeen = this.tick;
-      if (this.generalise(c, t)) c = this.rekey(this.mergeConverged(c));
+      if (this.generalise(c, t)) c = this.absorbInstances(this.rekey(this.mergeConverged(c)));
     } else {
       c = this.newCluster(t, null, 1, this.tick);
       this.evict();
