@@ -282,6 +282,17 @@ export interface TokenizeOptions {
   collapse?: boolean;
 }
 
+/**
+ * Whether the punctuation token j is a `:` glued to what precedes it and followed by whitespace before
+ * `next` (`from 10.0.0.1: 11: bye`): the end of a label or field, as in prose, where two values are
+ * two fields; `10.0.0.1:22` (no space) is one address and still collapses.
+ */
+function labelEnd(st: TokenCursor, j: number, next: number): boolean {
+  if (st.tokens[j] !== ':') return false;
+  const after = j + 1 < st.tokens.length ? st.starts[j + 1]! : next;
+  return after > st.ends[j]! && st.starts[j] === st.ends[j - 1];
+}
+
 /** Separators a run of variables may span when collapsing: whitespace and `: , ; = |`. */
 function collapsible(p: string): boolean {
   return p === ':' || p === ',' || p === ';' || p === '=' || p === '|';
@@ -379,7 +390,7 @@ function emit(st: TokenCursor, kind: number, start: number, end: number): void {
       // Merge with the previous VAR when only collapsible punctuation lies between.
       let ok = true;
       for (let j = lastVar + 1; j < len; j++) {
-        if (kinds[j] !== KIND_PUNCT || !collapsible(st.tokens[j]!)) {
+        if (kinds[j] !== KIND_PUNCT || !collapsible(st.tokens[j]!) || labelEnd(st, j, start)) {
           ok = false;
           break;
         }

@@ -41,8 +41,8 @@ const FLOORS: Record<string, { content: number; raw: number; pa: number }> = {
   Hadoop: { content: 0.985, raw: 0.985, pa: 0.88 },
   HealthApp: { content: 0.995, raw: 0.995, pa: 0.64 },
   Linux: { content: 0.995, raw: 0.995, pa: 0.965 },
-  Mac: { content: 0.925, raw: 0.92, pa: 0.49 },
-  OpenSSH: { content: 0.995, raw: 0.995, pa: 0.5 },
+  Mac: { content: 0.925, raw: 0.92, pa: 0.53 },
+  OpenSSH: { content: 0.995, raw: 0.995, pa: 0.735 },
   OpenStack: { content: 0.995, raw: 0.995, pa: 0.93 },
   Proxifier: { content: 0.985, raw: 0.995, pa: 0.51 },
   Spark: { content: 0.995, raw: 0.995, pa: 0.95 },
@@ -104,7 +104,7 @@ describe('all sixteen Loghub-2k systems, one miner configuration: floors just be
     expect(parsingAccuracy(mined, truth)).toBeGreaterThanOrEqual(floor.pa);
   }, 30_000);
 
-  it('averages: GA >= 0.98, PA >= 0.74 over the sixteen (raw lines)', () => {
+  it('averages: GA >= 0.98, PA >= 0.76 over the sixteen (raw lines)', () => {
     let ga = 0;
     let pa = 0;
     for (const s of samples) {
@@ -114,7 +114,7 @@ describe('all sixteen Loghub-2k systems, one miner configuration: floors just be
       pa += parsingAccuracy(mined, truth);
     }
     expect(ga / samples.length).toBeGreaterThanOrEqual(0.98);
-    expect(pa / samples.length).toBeGreaterThanOrEqual(0.74);
+    expect(pa / samples.length).toBeGreaterThanOrEqual(0.76);
   }, 60_000);
 });
 
