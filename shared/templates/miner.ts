@@ -239,6 +239,8 @@ class DrainMiner implements Miner {
    */
   private kept(t: Tokens): number {
     const n = t.tokens.length;
+    // Short enough whatever it renders to: each token renders to at most its text or `<*>`.
+    if (n <= this.maxTokens && !t.cut && t.text.length + WILDCARD.length * n <= this.maxTemplateChars - 8 - WILDCARD.length) return n;
     let chars = 0;
     // Tokens whose prefix this.leaves room for a separator and the trailing `<*>`.
     let fit = 0;

@@ -527,11 +527,15 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
   let digit = false;
   let hexOnly = true;
   let slashes = 0;
+  let colon = false;
   for (; chunkEnd < n; chunkEnd++) {
     const w = text.charCodeAt(chunkEnd);
     const k = charClass(w);
     if (k === 2) break;
-    if (k === 1) hasPunct = true;
+    if (k === 1) {
+      hasPunct = true;
+      if (w === 58) colon = true;
+    }
     else if (isDigit(w)) digit = true;
     else {
       if (!isHex(w)) hexOnly = false;
@@ -552,7 +556,9 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
   while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
   // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
   if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
-  if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
+  // Every atomic variable holds a ':' (URL, IPv6, MAC), starts with '/' (a path with a query) or ends
+  // with ')' (a labelled value): other chunks skip the test.
+  if (ce > cs && (colon || text.charCodeAt(cs) === 47 || text.charCodeAt(ce - 1) === 41) && chunkIsAtomicVariable(text, cs, ce)) {
     for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
     emit(st, KIND_VAR, cs, ce);
     for (let j = ce; j < chunkEnd; j++) emit(st, KIND_PUNCT, j, j + 1);
