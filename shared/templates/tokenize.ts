@@ -546,7 +546,7 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
     // The whole chunk is one word: what the split below would emit.
     const len = chunkEnd - chunkStart;
     const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
-    emit(st, variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
+    emitWord(st, variable, chunkStart, chunkEnd);
     return chunkEnd;
   }
   // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
@@ -651,8 +651,29 @@ function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
   const len = i - ws;
   let variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
   if (variable && digit && len <= MAX_PLAIN_NAME && text.charCodeAt(i) === 40 && isCodeName(text, ws, i)) variable = false;
-  emit(st, variable ? KIND_VAR : KIND_WORD, ws, i);
+  emitWord(st, variable, ws, i);
   return i;
+}
+
+/**
+ * A word [ws, e): a variable or a constant. A variable written `/` then a digit (`/10.0.0.7:50010`,
+ * `/42`: an address printed with an empty host name, a numbered path) keeps the `/` as a constant
+ * before it: the slash is how the line writes it, the value is what follows.
+ */
+function emitWord(st: TokenCursor, variable: boolean, ws: number, e: number): void {
+  const text = st.text;
+  if (text.charCodeAt(ws) === 47) {
+    if (variable && e - ws > 1 && isDigit(text.charCodeAt(ws + 1))) {
+      // Punctuation, like `:` in `host:port`: part of the line's skeleton, not a word it shares.
+      emit(st, KIND_PUNCT, ws, ws + 1);
+      ws++;
+    } else if (e - ws === 1 && text.startsWith(WILDCARD, e)) {
+      // The same `/` in a rendered template read back (`at /<*>`).
+      emit(st, KIND_PUNCT, ws, e);
+      return;
+    }
+  }
+  emit(st, variable ? KIND_VAR : KIND_WORD, ws, e);
 }
 
 /** Longest function name read as a constant. */
