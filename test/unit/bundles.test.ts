@@ -28,6 +28,9 @@ const BUDGET_KIB: Record<string, number> = {
   process: 548, // issue: 800
   deferred: 548, // issue: 600
   setup: 880, // issue: 600
+  // The read path (issue 22): the OpenSearch client, the tenant registry, the template state reader and the
+  // trend sketches; 319 KiB today.
+  query: 329, // issue: 600
 };
 
 const out = mkdtempSync(join(tmpdir(), 'sluice-bundles-'));
