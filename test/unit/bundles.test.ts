@@ -13,16 +13,16 @@ import { buildFunction, functionNames, type Bundle } from '../support/bundles.ts
 
 /**
  * KiB of code per function. The issue's budgets are ingest 500, process 800, the others 600; where a
- * function is well under, its size today (+3 %) is the ceiling, so that it cannot creep back (ingest,
- * process, deferred and retention left the AWS SDK's DynamoDB and S3 clients for the signed-fetch
- * adapters, shared/adapters/{dynamodb-http,s3-http}.ts, and the OpenSearch client for
- * shared/adapters/opensearch-http.ts; setup, the AWS SDK's MSK and OpenSearch control-plane clients
- * for shared/adapters/discovery.ts).
+ * function is well under, its size today (+3 %) is the ceiling, so that it cannot creep back. The
+ * AWS SDK clients were replaced by signed-fetch adapters: DynamoDB (ingest, process, deferred,
+ * retention: shared/adapters/dynamodb-http.ts), S3 and its multipart uploads (process, archive:
+ * s3-http.ts), OpenSearch (process, deferred, retention, setup: opensearch-http.ts), and setup's MSK
+ * and OpenSearch control-plane calls (discovery.ts).
  */
 const BUDGET_KIB: Record<string, number> = {
   ingest: 325, // issue: 500
   drain: 600,
-  archive: 600,
+  archive: 315, // issue: 600
   retention: 70, // issue: 600
   // The trend statistics (issue 20): the DDSketch mapping and store of @datadog/sketches-js and
   // shared/summary/{stats,sketch}.ts (~18 KiB); its protobuf code is left out.
@@ -69,10 +69,12 @@ describe('Lambda bundles', () => {
     for (const file of ['lazy/kinesis.cjs', 'lazy/claim-checks.cjs', 'lazy/msk-iam-signer.cjs']) expect(code).toContain(`require("./${file}")`);
   });
 
-  it('keeps the AWS SDK DynamoDB and S3 clients out of the hot functions (they use the signed-fetch adapters)', () => {
-    for (const name of ['ingest', 'process', 'deferred', 'retention']) {
+  it('keeps the AWS SDK clients out of the functions that have signed-fetch adapters for them', () => {
+    for (const name of ['ingest', 'process', 'deferred', 'retention', 'archive', 'setup']) {
       const packages = bundles.get(name)!.byPackage.map(([p]) => p);
-      for (const sdk of ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-s3']) expect(packages, `${name} bundles ${sdk}`).not.toContain(sdk);
+      for (const sdk of ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@aws-sdk/client-kafka', '@aws-sdk/client-opensearch', '@smithy/core']) {
+        expect(packages, `${name} bundles ${sdk}`).not.toContain(sdk);
+      }
       expect(packages, name).toContain('aws4fetch');
     }
   });
