@@ -51,6 +51,7 @@ describe('requests', () => {
     expect(out).toEqual({ errors: false, items: [{ index: { status: 201 } }] });
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/_bulk?filter_path=errors%2Citems.*.status&refresh=false', body: body.toString() });
     expect(seen[0]!.headers['content-type']).toBe('application/x-ndjson');
+    expect(seen[0]!.headers['accept-encoding']).toBe('identity');
     expect(seen[0]!.headers.authorization).toBeUndefined();
   });
 
@@ -84,7 +85,7 @@ describe('requests', () => {
       resetSigners();
     }
     const h = seen[0]!.headers;
-    expect(h.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/es\/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/);
+    expect(h.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/es\/aws4_request, SignedHeaders=accept-encoding;host;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/);
     expect(h['x-amz-security-token']).toBe('token-1');
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/sluice-tenant-a/_search?routing=a', body: '{"size":0}' });
   });
