@@ -118,6 +118,9 @@ const LAZY_MODULES = [
   { name: 'kinesis', match: (p) => /[\\/]shared[\\/]adapters[\\/]kinesis\.ts$/.test(p) },
   // S3 claim checks: only for spilled values over 1 MB (ingest) and their drain.
   { name: 'claim-checks', match: (p) => /[\\/]shared[\\/]adapters[\\/]claim-checks\.ts$/.test(p) },
+  // The SDK's credential chain (here deploy/shims/credentials.mjs): only when the environment has no
+  // keys, which Lambda always gives (shared/adapters/signed-fetch.ts).
+  { name: 'credentials', match: (p) => /[\\/]deploy[\\/]shims[\\/]credentials\.mjs$/.test(p) },
   // MSK IAM signing: only when KAFKA_AUTH=iam, once per new broker connection.
   { name: 'msk-iam-signer', match: (p) => /[\\/]node_modules[\\/]aws-msk-iam-sasl-signer-js[\\/]/.test(p) },
   // The SDK's event-stream codec: only for streaming operations (SubscribeToShard, SelectObjectContent,

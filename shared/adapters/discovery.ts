@@ -30,7 +30,7 @@ const transient = (err: unknown): boolean => err instanceof AwsApiError && (err.
 async function getJson(api: string, service: string, path: string, endpoint?: string): Promise<Record<string, unknown>> {
   const base = endpoint ?? `https://${service}.${config.region()}.amazonaws.com`;
   return withRetries(async () => {
-    const res = await signer(service).fetch(base + path, { method: 'GET', headers: { accept: 'application/json' } });
+    const res = await (await signer(service)).fetch(base + path, { method: 'GET', headers: { accept: 'application/json' } });
     const text = await res.text();
     let body: Record<string, unknown> = {};
     try {

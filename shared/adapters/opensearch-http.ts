@@ -58,7 +58,7 @@ export class OpenSearchHttp {
   /** `sigv4`: each request signed with config.awsCredentials() for the `es` service of config.region(). */
   constructor(o: { url: string; auth?: 'none' | 'sigv4' }) {
     this.url = o.url.replace(/\/+$/, '');
-    this.#fetch = o.auth === 'sigv4' ? (url, init) => signer('es').fetch(url, init) : (url, init) => fetch(url, init);
+    this.#fetch = o.auth === 'sigv4' ? async (url, init) => (await signer('es')).fetch(url, init) : (url, init) => fetch(url, init);
   }
 
   /** One REST call; the parsed JSON answer (undefined for an empty one). */

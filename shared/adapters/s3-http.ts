@@ -44,7 +44,7 @@ const transient = (err: unknown): boolean => err instanceof S3Error && err.statu
 /** The object's bytes (as stored: a `Content-Encoding: gzip` object is not inflated) and ETag; `ifNoneMatch` may give 304 (an S3Error). */
 export function getObject(bucket: string, key: string, opts: { ifNoneMatch?: string } = {}): Promise<{ body: Uint8Array; etag: string }> {
   return withRetries(async () => {
-    const res = await signer('s3').fetch(objectUrl(bucket, key), {
+    const res = await (await signer('s3')).fetch(objectUrl(bucket, key), {
       method: 'GET',
       headers: { ...(opts.ifNoneMatch ? { 'if-none-match': opts.ifNoneMatch } : {}), 'accept-encoding': 'identity' },
     });
@@ -73,7 +73,7 @@ export function putObject(bucket: string, key: string, body: Uint8Array, o: PutO
     ...(o.ifNoneMatch ? { 'if-none-match': o.ifNoneMatch } : {}),
   };
   return withRetries(async () => {
-    const res = await signer('s3').fetch(objectUrl(bucket, key), { method: 'PUT', headers, body });
+    const res = await (await signer('s3')).fetch(objectUrl(bucket, key), { method: 'PUT', headers, body });
     if (!res.ok) throw await toError('PutObject', bucket, key, res);
     await res.arrayBuffer();
     return res.headers.get('etag') ?? '';
@@ -92,7 +92,7 @@ function objectHeaders(o: Pick<PutOptions, 'contentType' | 'contentEncoding' | '
 /** Size, user metadata and ETag of an object, or undefined when there is none. */
 export function headObject(bucket: string, key: string): Promise<{ size: number; metadata: Record<string, string>; etag?: string } | undefined> {
   return withRetries(async () => {
-    const res = await signer('s3').fetch(objectUrl(bucket, key), { method: 'HEAD' });
+    const res = await (await signer('s3')).fetch(objectUrl(bucket, key), { method: 'HEAD' });
     if (res.status === 404) return undefined;
     if (!res.ok) throw await toError('HeadObject', bucket, key, res);
     const metadata: Record<string, string> = {};
@@ -112,7 +112,7 @@ export interface ListedObject {
 export function listObjectsPage(bucket: string, prefix: string, continuationToken?: string): Promise<{ objects: ListedObject[]; next?: string }> {
   const q = `?list-type=2&prefix=${encodeURIComponent(prefix)}${continuationToken ? `&continuation-token=${encodeURIComponent(continuationToken)}` : ''}`;
   return withRetries(async () => {
-    const res = await signer('s3').fetch(objectUrl(bucket, '', q), { method: 'GET' });
+    const res = await (await signer('s3')).fetch(objectUrl(bucket, '', q), { method: 'GET' });
     if (!res.ok) throw await toError('ListObjectsV2', bucket, prefix, res);
     const xml = await res.text();
     const objects: ListedObject[] = [];
@@ -141,7 +141,7 @@ const xmlEscape = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, 
 /** POST with an optional XML body, retried; the answer's text (S3 may answer 200 with an <Error> to a CompleteMultipartUpload). */
 function postXml(op: string, bucket: string, key: string, query: string, body = ''): Promise<string> {
   return withRetries(async () => {
-    const res = await signer('s3').fetch(objectUrl(bucket, key, query), {
+    const res = await (await signer('s3')).fetch(objectUrl(bucket, key, query), {
       method: 'POST',
       headers: { 'x-amz-content-sha256': sha256(body), ...(body ? { 'content-type': 'application/xml' } : {}) },
       ...(body ? { body } : {}),
@@ -161,7 +161,7 @@ function postXml(op: string, bucket: string, key: string, query: string, body = 
  */
 export async function putObjectInParts(bucket: string, key: string, body: Uint8Array, o: { partSize: number; concurrency?: number } & Pick<PutOptions, 'contentType' | 'contentEncoding' | 'metadata'>): Promise<string> {
   const created = await withRetries(async () => {
-    const res = await signer('s3').fetch(objectUrl(bucket, key, '?uploads'), { method: 'POST', headers: { 'x-amz-content-sha256': sha256(''), ...objectHeaders(o) } });
+    const res = await (await signer('s3')).fetch(objectUrl(bucket, key, '?uploads'), { method: 'POST', headers: { 'x-amz-content-sha256': sha256(''), ...objectHeaders(o) } });
     if (!res.ok) throw await toError('CreateMultipartUpload', bucket, key, res);
     return res.text();
   }, transient);
@@ -176,7 +176,7 @@ export async function putObjectInParts(bucket: string, key: string, body: Uint8A
       for (let i = next++; i < count; i = next++) {
         const part = body.subarray(i * o.partSize, Math.min(body.byteLength, (i + 1) * o.partSize));
         etags[i] = await withRetries(async () => {
-          const res = await signer('s3').fetch(objectUrl(bucket, key, `?partNumber=${i + 1}&${upload}`), { method: 'PUT', headers: { 'x-amz-content-sha256': sha256(part) }, body: part });
+          const res = await (await signer('s3')).fetch(objectUrl(bucket, key, `?partNumber=${i + 1}&${upload}`), { method: 'PUT', headers: { 'x-amz-content-sha256': sha256(part) }, body: part });
           if (!res.ok) throw await toError('UploadPart', bucket, key, res);
           await res.arrayBuffer();
           return res.headers.get('etag') ?? '';
@@ -188,7 +188,7 @@ export async function putObjectInParts(bucket: string, key: string, body: Uint8A
     return xmlText(await postXml('CompleteMultipartUpload', bucket, key, `?${upload}`, xml), 'ETag') ?? '';
   } catch (err) {
     await withRetries(async () => {
-      const res = await signer('s3').fetch(objectUrl(bucket, key, `?${upload}`), { method: 'DELETE', headers: { 'x-amz-content-sha256': sha256('') } });
+      const res = await (await signer('s3')).fetch(objectUrl(bucket, key, `?${upload}`), { method: 'DELETE', headers: { 'x-amz-content-sha256': sha256('') } });
       if (!res.ok && res.status !== 404) throw await toError('AbortMultipartUpload', bucket, key, res);
     }, transient).catch(() => undefined);
     throw err;

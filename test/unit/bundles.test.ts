@@ -86,5 +86,8 @@ describe('Lambda bundles', () => {
     expect(typeof (load('./lazy/kinesis.cjs') as { putAll: unknown }).putAll).toBe('function');
     expect(typeof (load('./lazy/claim-checks.cjs') as { S3ClaimCheckStore: unknown }).S3ClaimCheckStore).toBe('function');
     expect(typeof (load('./lazy/msk-iam-signer.cjs') as { generateAuthToken: unknown }).generateAuthToken).toBe('function');
+    // The SDK's credential chain, for signed fetch without keys in the environment (never on Lambda).
+    expect(readFileSync(join(dir, 'ingest.cjs'), 'utf8')).toContain('require("./lazy/credentials.cjs")');
+    expect(typeof (load('./lazy/credentials.cjs') as { defaultProvider: unknown }).defaultProvider).toBe('function');
   });
 });
