@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Unit tests assert behaviour, not speed (bench/ measures speed): vitest's 5 s default
+          // failed whole-tree walks (function lengths) and the 256 MiB gzip bomb on a loaded 2-core box.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 /**
- * `sluice tenants add <id> [--plan <plan>] | token <id> | revoke <token> | ls`
+ * `sluice tenants add <id> [--plan <plan>] | token <id> [--scope ingest|read] | revoke <token> | ls`
  * The token is printed once, as the last line of output, and never stored.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +9,8 @@ import { writeLine, type CommandIO } from './io.ts';
 
 const USAGE = `Usage:
   sluice tenants add <id> [--plan <${planNames().join('|')}>]   create a tenant; prints its token last
-  sluice tenants token <id>                   issue another token for a tenant
+  sluice tenants token <id> [--scope read]    issue another token for a tenant: an ingest token (the
+                                              default), or a read token for the search API and console
   sluice tenants revoke <token>               revoke a token (warm ingest instances stop accepting it within a minute)
   sluice tenants ls                           list tenants, their plans and live token counts`;
 
@@ -17,7 +18,7 @@ export async function tenantsCommand(argv: string[], io: CommandIO): Promise<num
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { plan: { type: 'string', default: DEFAULT_PLAN }, help: { type: 'boolean', short: 'h' } },
+    options: { plan: { type: 'string', default: DEFAULT_PLAN }, scope: { type: 'string', default: 'ingest' }, help: { type: 'boolean', short: 'h' } },
   });
   const [sub, arg] = positionals;
   if (values.help || !sub) {
@@ -35,8 +36,10 @@ export async function tenantsCommand(argv: string[], io: CommandIO): Promise<num
     }
     case 'token': {
       if (!arg) return usage(io, 'tenants token needs a tenant id');
-      const token = await store.issueToken(arg);
-      writeLine(io.stdout, `New token for ${arg} (shown once):`);
+      const scope = values.scope;
+      if (scope !== 'ingest' && scope !== 'read') return usage(io, `--scope is ingest or read, not "${scope}"`);
+      const token = await store.issueToken(arg, scope);
+      writeLine(io.stdout, scope === 'read' ? `New read token for ${arg} (search API and console; it cannot send logs; shown once):` : `New token for ${arg} (shown once):`);
       writeLine(io.stdout, token);
       return 0;
     }

@@ -192,6 +192,29 @@ const wasmBesideBundle = {
   },
 };
 
+/**
+ * OpenSearch client namespaces the `query` function (shared/adapters/query-store.ts, the official
+ * client) calls or may reasonably call; the client requires all 40 at load. The others (ml, knn, sql,
+ * security, ...) are replaced by a constructor that throws, naming this file, if a bundle ever uses
+ * one. The other functions use the small client of shared/adapters/opensearch-http.ts instead.
+ */
+const OPENSEARCH_NAMESPACES = new Set(['cat', 'cluster', 'http', 'indices', 'ingest', 'ism', 'nodes', 'searchPipeline', 'snapshot', 'tasks']);
+
+/** @type {import('esbuild').Plugin} */
+const openSearchTrimmed = {
+  name: 'opensearch-trimmed',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@opensearch-project[\\/]opensearch[\\/]api[\\/]\w+[\\/]_api\.js$/ }, (args) => {
+      const ns = path.basename(path.dirname(args.path));
+      if (OPENSEARCH_NAMESPACES.has(ns)) return undefined;
+      return {
+        contents: `'use strict'; module.exports = function NotBundled() { throw new Error('The OpenSearch client namespace "${ns}" is not in this bundle: add it to OPENSEARCH_NAMESPACES in deploy/esbuild.cjs.'); };`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** esbuild's own options (what serverless-esbuild passes through, and what the test and bench build with). */
 const esbuildOptions = {
   bundle: true,
@@ -209,7 +232,7 @@ const esbuildOptions = {
   // `import()` becomes `require()` (a lazy file is CommonJS; so are some of them inside: the MSK
   // signer's names are visible only on its module.exports).
   supported: { 'dynamic-import': false },
-  plugins: [lazyModules, kafkaClientTrimmed, wasmBesideBundle],
+  plugins: [lazyModules, kafkaClientTrimmed, wasmBesideBundle, openSearchTrimmed],
   absWorkingDir: ROOT,
   logLevel: 'warning',
 };

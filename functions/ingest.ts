@@ -11,7 +11,7 @@ import { deliver, DeliveryFailedError } from '../shared/delivery.ts';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../shared/ingest/index.ts';
 import { handleIngest, type IngestPorts } from '../shared/ingest/request.ts';
 import { shipperServices } from '../shared/ingest/protocols/services.ts';
-import { CachedTenantResolver } from '../shared/tenants/registry.ts';
+import { CachedTenantResolver, onlyScope } from '../shared/tenants/registry.ts';
 import { admitCost, parseWithinCeiling } from '../shared/ingest/admit.ts';
 import { deliverInBatches } from '../shared/ingest/deliver.ts';
 import { CeilingLimiter } from '../shared/ingest/ceiling.ts';
@@ -21,7 +21,7 @@ import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics, tenantMetrics } from '../shared/observability.ts';
 import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
 
-const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
+const tenants = new CachedTenantResolver(onlyScope(new DynamoTenantStore(), 'ingest'), config.tenantCacheTtlMs());
 const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
 
 function* onTopic(topic: string, batches: Iterable<Array<{ key: string; value: Buffer }>>) {

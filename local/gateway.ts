@@ -1,5 +1,6 @@
 /**
- * The local ingest URL: an HTTP server that turns each request into the API Gateway HTTP API
+ * The local ingest URL (and the read API and console on GET /v1/search, /v1/tail, /v1/templates/top,
+ * /v1/summaries, /console: functions/query.ts): an HTTP server that turns each request into the API Gateway HTTP API
  * (payload 2.0) event that AWS would deliver, calls the ingest handler in-process, and writes its
  * answer back. Bodies are read up to the API Gateway limit (10 MB); ingest applies its own limit.
  */
@@ -7,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayV2Event } from './http-events.ts';
+import { isReadRoute } from '../shared/query/routes.ts';
 
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 
@@ -38,8 +40,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return size > API_GATEWAY_MAX_BODY ? undefined : Buffer.concat(chunks);
 }
 
-export async function startGateway(port: number, ingest?: IngestFn): Promise<Server> {
-  const handler = ingest ?? ((await import('../functions/ingest.ts')).ingest as unknown as IngestFn);
+/** The read path (functions/query.ts: GET /v1/search, /v1/tail, ..., /console), loaded on its first request. */
+let readHandler: Promise<IngestFn> | undefined;
+const loadQuery = () => (readHandler ??= import('../functions/query.ts').then((m) => m.query as unknown as IngestFn));
+
+export async function startGateway(port: number, ingest?: IngestFn, query?: IngestFn): Promise<Server> {
+  const ingestHandler = ingest ?? ((await import('../functions/ingest.ts')).ingest as unknown as IngestFn);
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -56,6 +62,7 @@ export async function startGateway(port: number, ingest?: IngestFn): Promise<Ser
         ...(body.length > 0 ? { body } : {}),
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
+      const handler = isReadRoute(event.requestContext.http.method, event.rawPath) ? (query ?? (await loadQuery())) : ingestHandler;
       const result = (await handler(event, { awsRequestId: randomUUID() })) as APIGatewayProxyStructuredResultV2;
       const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '');
       res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'content-length': String(out.length) });

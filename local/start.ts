@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   say(`
 Sluice is running.
   ingest URL      http://localhost:${HTTP_PORT}/v1/logs
+  console         http://localhost:${HTTP_PORT}/console   (a read token: npx sluice tenants token ${DEMO_TENANT} --scope read)
   OpenSearch      ${config.opensearch().url}   (indices sluice-logs-*, alias sluice-tenant-${DEMO_TENANT})
   archive         s3://${config.s3().archiveBucket}/raw/ every ${ARCHIVE_EVERY_S} s (MinIO at ${services.endpoints().s3.endpoint})
   tenant          ${DEMO_TENANT}

@@ -339,3 +339,16 @@ export const awsCredentials = (): { accessKeyId: string; secretAccessKey: string
   const sessionToken = raw('AWS_SESSION_TOKEN');
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 };
+
+// --- read path: the query function (issue 22, functions/query.ts) ---------------------------------
+
+/**
+ * The read path's bounds: a search stops at SLUICE_QUERY_TIMEOUT_MS (10,000; OpenSearch's own
+ * `timeout`, and the client gives up 2 s later); a tail long-polls up to SLUICE_TAIL_WAIT_MS (20,000;
+ * under API Gateway's 30 s) and looks again every SLUICE_TAIL_POLL_MS (1,000).
+ */
+export const queryRead = () => ({
+  timeoutMs: int('SLUICE_QUERY_TIMEOUT_MS', 10_000, { min: 100, max: 25_000 }),
+  tailWaitMs: int('SLUICE_TAIL_WAIT_MS', 20_000, { max: 25_000 }),
+  tailPollMs: int('SLUICE_TAIL_POLL_MS', 1_000, { min: 50, max: 10_000 }),
+});

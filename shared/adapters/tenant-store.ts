@@ -1,7 +1,7 @@
 /**
  * The tenant registry in DynamoDB. One table, two kinds of item under the partition key `pk`:
  *   TENANT#<id>   { id, planName, overrides, createdAt }
- *   TOKEN#<sha256 of the token>   { tenant, createdAt, revokedAt? }
+ *   TOKEN#<sha256 of the token>   { tenant, createdAt, revokedAt?, scope? }   (scope `read` or absent: ingest)
  * Tokens themselves are never stored.
  * Over the small signed-fetch client (./dynamodb-http.ts), not the AWS SDK: ingest's cold start
  * reads through this store.
@@ -11,7 +11,7 @@ import * as config from '../config.ts';
 import { assertTenantId } from '../tenants/ids.ts';
 import { resolvePlan, type Plan } from '../tenants/plans.ts';
 import { generateToken, hashToken } from '../tenants/tokens.ts';
-import type { Tenant, TenantLookup, TenantRecord, TokenRecord } from '../tenants/registry.ts';
+import type { Tenant, TenantLookup, TenantRecord, TokenRecord, TokenScope } from '../tenants/registry.ts';
 
 const tenantKey = (id: string) => `TENANT#${id}`;
 const tokenKey = (hash: string) => `TOKEN#${hash}`;
@@ -23,7 +23,7 @@ export class DynamoTenantStore implements TenantLookup {
     const token = await this.getToken(tokenHash);
     if (!token || token.revokedAt) return undefined;
     const record = await this.getTenant(token.tenant);
-    return record ? toTenant(record) : undefined;
+    return record ? { ...toTenant(record), scope: token.scope ?? 'ingest' } : undefined;
   }
 
   async getTenant(id: string): Promise<TenantRecord | undefined> {
@@ -50,12 +50,12 @@ export class DynamoTenantStore implements TenantLookup {
     return { tenant, token: await this.issueToken(id) };
   }
 
-  /** Issues another token for an existing tenant. */
-  async issueToken(id: string): Promise<string> {
+  /** Issues another token for an existing tenant: an ingest token, or a read token (`scope` read). */
+  async issueToken(id: string, scope: TokenScope = 'ingest'): Promise<string> {
     assertTenantId(id);
     if (!(await this.getTenant(id))) throw new Error(`No tenant "${id}"; create it with \`sluice tenants add ${id}\`.`);
     const token = generateToken();
-    const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString() };
+    const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString(), ...(scope === 'read' ? { scope } : {}) };
     await putItem(this.table, { pk: tokenKey(record.tokenHash), ...record });
     return token;
   }

@@ -8,10 +8,15 @@ import { hashToken } from './tokens.ts';
 import type { Plan } from './plans.ts';
 import { TtlLru } from './lru.ts';
 
+/** What a token may do: `ingest` (send logs; shippers' configurations hold these) or `read` (search, tail: issue 22). */
+export type TokenScope = 'ingest' | 'read';
+
 export interface Tenant {
   id: string;
   plan: Plan;
   createdAt: string;
+  /** The scope of the token it was resolved from (absent: ingest, as every token before read tokens). */
+  scope?: TokenScope;
 }
 
 export interface TenantRecord {
@@ -26,6 +31,8 @@ export interface TokenRecord {
   tenant: string;
   createdAt: string;
   revokedAt?: string;
+  /** Absent on tokens issued before read tokens: those are ingest tokens. */
+  scope?: TokenScope;
 }
 
 /** What ingest needs: a token to a tenant, or undefined for an unknown or revoked token. */
@@ -112,4 +119,20 @@ export class CachedTenantResolver implements TenantResolver {
     }
     return tenant;
   }
+}
+
+/** The scope a resolved tenant's token has (a token without one is an ingest token). */
+export const scopeOf = (t: Pick<Tenant, 'scope'>): TokenScope => t.scope ?? 'ingest';
+
+/**
+ * A lookup that knows only tokens of one scope: another scope's token is unknown to it. Ingest
+ * resolves through `onlyScope(store, 'ingest')`, so a read token cannot send logs.
+ */
+export function onlyScope(lookup: TenantLookup, scope: TokenScope): TenantLookup {
+  return {
+    byTokenHash: async (hash) => {
+      const t = await lookup.byTokenHash(hash);
+      return t && scopeOf(t) === scope ? t : undefined;
+    },
+  };
 }

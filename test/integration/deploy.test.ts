@@ -16,7 +16,7 @@ import eventSources from '../../deploy/event-sources.json' with { type: 'json' }
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const FUNCTIONS = ['ingest', 'drain', 'process', 'deferred', 'archive', 'retention', 'setup'];
+const FUNCTIONS = ['ingest', 'drain', 'process', 'deferred', 'archive', 'retention', 'setup', 'query'];
 
 /** The environment without AWS credentials or profiles: packaging must need none. */
 function offlineEnv(): NodeJS.ProcessEnv {

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { apiGatewayV2Event } from '../../../local/http-events.ts';
+import { handleQuery, type QueryPorts } from '../../../shared/query/handle.ts';
+import { QueryRateLimiter } from '../../../shared/query/rate.ts';
+import type { OpenSearchRequest } from '../../../shared/query/request.ts';
+import { resolvePlan } from '../../../shared/tenants/plans.ts';
+import type { Tenant } from '../../../shared/tenants/registry.ts';
+
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+const plan = resolvePlan('free');
+const TOKENS: Record<string, Tenant> = {
+  read: { id: 'acme', plan, createdAt: 'x', scope: 'read' },
+  ingest: { id: 'acme', plan, createdAt: 'x', scope: 'ingest' },
+};
+
+/** In-memory ports: searches are recorded and answered from `hits`. */
+function ports(o: { hits?: number; timedOut?: boolean; registryDown?: boolean } = {}) {
+  const searches: OpenSearchRequest[] = [];
+  let now = NOW;
+  const p: QueryPorts = {
+    tenants: { resolve: async (t) => { if (o.registryDown) throw new Error('down'); return TOKENS[t]; } },
+    rate: new QueryRateLimiter(100, () => now),
+    search: async (req) => {
+      searches.push(req);
+      return { timedOut: o.timedOut ?? false, hits: Array.from({ length: o.hits ?? 0 }, (_, i) => ({ source: { '@timestamp': new Date(NOW - i).toISOString(), message: `m${i}`, event_id: `e${i}` }, sort: [NOW - i, `e${i}`] as [number, string] })) };
+    },
+    summaries: async () => [],
+    templates: async () => () => undefined,
+    settings: { prefix: 'sluice', timeoutMs: 1000, tailWaitMs: 3000, tailPollMs: 1000 },
+    now: () => now,
+    sleep: async (ms) => { now += ms; },
+    consolePage: () => '<html>console</html>',
+    log: { info: () => undefined, error: () => undefined },
+  };
+  return { p, searches };
+}
+
+async function call(p: QueryPorts, url: string, token?: string, method = 'GET') {
+  const r = (await handleQuery(p, apiGatewayV2Event({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {} }), 'req-1')) as APIGatewayProxyStructuredResultV2;
+  return { status: r.statusCode, headers: r.headers ?? {}, body: String(r.headers?.['content-type'] ?? '').includes('json') ? (JSON.parse(r.body ?? '{}') as Record<string, unknown>) : r.body };
+}
+
+describe('handleQuery', () => {
+  it('refuses without a token (401), with an unknown one (401), an ingest token (403), a down registry (503)', async () => {
+    const { p, searches } = ports();
+    expect((await call(p, '/v1/search')).status).toBe(401);
+    expect((await call(p, '/v1/search', 'nope')).body).toMatchObject({ error: 'invalid_token' });
+    expect((await call(p, '/v1/search', 'ingest')).body).toMatchObject({ error: 'wrong_scope' });
+    const down = await call(ports({ registryDown: true }).p, '/v1/search', 'read');
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expect(searches).toHaveLength(0);
+  });
+
+  it('answers a page with the next cursor when the page is full, and 504 when the search timed out', async () => {
+    const { p, searches } = ports({ hits: 3 });
+    const r = await call(p, '/v1/search?q=level:error&size=3', 'read');
+    expect(r.status).toBe(200);
+    expect((r.body as { events: unknown[] }).events).toHaveLength(3);
+    expect((r.body as { next?: string }).next).toBeTypeOf('string');
+    expect(searches[0]!.index).toBe('sluice-tenant-acme');
+    expect((await call(ports({ timedOut: true }).p, '/v1/search', 'read')).body).toMatchObject({ error: 'timeout' });
+  });
+
+  it('answers 429 with Retry-After past the plan\'s burst, without searching', async () => {
+    const { p, searches } = ports();
+    for (let i = 0; i < 10; i++) expect((await call(p, '/v1/search', 'read')).status).toBe(200);
+    const r = await call(p, '/v1/search', 'read');
+    expect(r.status).toBe(429);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(searches).toHaveLength(10);
+  });
+
+  it('long-polls a tail until the wait is over, then answers the same cursor', async () => {
+    const { p, searches } = ports();
+    const r = await call(p, '/v1/tail', 'read');
+    expect(r.status).toBe(200);
+    expect((r.body as { events: unknown[] }).events).toEqual([]);
+    expect(searches.length).toBe(4); // at 0, 1, 2 and 3 s of the 3 s wait
+  });
+
+  it('serves the console without a token; 404 and 405 elsewhere', async () => {
+    const { p } = ports();
+    const page = await call(p, '/console');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('console');
+    expect((await call(p, '/v1/nope', 'read')).status).toBe(404);
+    const post = await call(p, '/v1/search', 'read', 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe('GET');
+  });
+});
