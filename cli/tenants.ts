@@ -8,7 +8,7 @@ import { DEFAULT_PLAN, planNames } from '../shared/tenants/plans.ts';
 import { writeLine, type CommandIO } from './io.ts';
 
 const USAGE = `Usage:
-  sluice tenants add <id> [--plan <${planNames().join('|')}>]   create a tenant; prints its token last
+  sluice tenants add <id> [--plan <${planNames().join('|')}>] [--home-region <region>]   create a tenant; prints its token last
   sluice tenants token <id> [--scope read]    issue another token for a tenant: an ingest token (the
                                               default), or a read token for the search API and console
   sluice tenants revoke <token>               revoke a token (warm ingest instances stop accepting it within a minute)
@@ -18,7 +18,7 @@ export async function tenantsCommand(argv: string[], io: CommandIO): Promise<num
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { plan: { type: 'string', default: DEFAULT_PLAN }, scope: { type: 'string', default: 'ingest' }, help: { type: 'boolean', short: 'h' } },
+    options: { plan: { type: 'string', default: DEFAULT_PLAN }, scope: { type: 'string', default: 'ingest' }, 'home-region': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [sub, arg] = positionals;
   if (values.help || !sub) {
@@ -29,7 +29,7 @@ export async function tenantsCommand(argv: string[], io: CommandIO): Promise<num
   switch (sub) {
     case 'add': {
       if (!arg) return usage(io, 'tenants add needs a tenant id');
-      const { tenant, token } = await store.addTenant(arg, values.plan!);
+      const { tenant, token } = await store.addTenant(arg, values.plan!, {}, values['home-region']);
       writeLine(io.stdout, `Created tenant ${tenant.id} on plan ${tenant.planName}. Its ingest token (shown once):`);
       writeLine(io.stdout, token);
       return 0;

@@ -12,6 +12,7 @@ import type { LambdaHttpEvent, LambdaHttpResult } from '../shared/ingest/index.t
 import { handleIngest, type IngestPorts } from '../shared/ingest/request.ts';
 import { shipperServices } from '../shared/ingest/protocols/services.ts';
 import { CachedTenantResolver, onlyScope } from '../shared/tenants/registry.ts';
+import { awayFromHome } from '../shared/tenants/home.ts';
 import { admitCost, parseWithinCeiling } from '../shared/ingest/admit.ts';
 import { deliverInBatches } from '../shared/ingest/deliver.ts';
 import { CeilingLimiter } from '../shared/ingest/ceiling.ts';
@@ -23,6 +24,7 @@ import { recordIngest, recordIngestRefused } from '../shared/metrics.ts';
 
 const tenants = new CachedTenantResolver(onlyScope(new DynamoTenantStore(), 'ingest'), config.tenantCacheTtlMs());
 const ceiling = new CeilingLimiter(new DynamoCeilingCounter(), { onCounterError: (error) => logger.warn('ceiling counter unreachable; this instance judges alone', { error: error as Error }) });
+const [region, regionUrls] = [config.sluiceRegion(), config.regionIngestUrls()]; // on every envelope; home-region notices (shared/tenants/home.ts)
 
 function* onTopic(topic: string, batches: Iterable<Array<{ key: string; value: Buffer }>>) {
   for (const b of batches) yield b.map((r) => ({ topic, key: r.key, value: r.value }));
@@ -33,6 +35,7 @@ const protocolServices: ProtocolServices = shipperServices({
   tenants, log: logger, isDeliveryFailure: (e) => e instanceof DeliveryFailedError,
   admit: (tenant, cost) => admitCost(tenant, cost, { ceiling, settings: config.ingestCeiling() }),
   deliver: (batches) => deliver(onTopic(config.topics().raw, batches)),
+  region,
   limits: () => {
     const { minEventBytes, maxEventsPerRequest } = config.ingestCeiling();
     return { ...config.ingestLimits(), minEventBytes, maxEventsPerRequest };
@@ -42,15 +45,16 @@ const protocolServices: ProtocolServices = shipperServices({
 const ports: IngestPorts = {
   tenants,
   serveProtocol: (req) => serveProtocol(req, protocolServices),
-  parse: (req, tenant, at) => parseWithinCeiling(req, tenant, at, { ceiling, body: config.ingestLimits(), settings: config.ingestCeiling() }),
+  parse: (req, tenant, at) => parseWithinCeiling(req, tenant, at, { ceiling, body: config.ingestLimits(), settings: config.ingestCeiling(), region }),
   deliver: (result) => deliverInBatches(result, config.topics().raw, deliver, { isDeliveryFailure: (e) => e instanceof DeliveryFailedError }),
   isDeliveryFailure: (e) => e instanceof DeliveryFailedError,
   log: logger,
   accepted: (tenant, r, spilled) =>
     recordIngest(metrics, tenantMetrics, { tenant: tenant.id, tier: tenant.plan.indexTier, accepted: r.accepted, truncated: r.truncated, invalidUtf8: r.invalidUtf8, bytes: r.bodyBytes, spilled }),
   refused: (status) => recordIngestRefused(metrics, status),
+  away: (tenant) => awayFromHome(tenant, region, regionUrls),
 };
 
 export const ingest = (event: LambdaHttpEvent, context: Pick<Context, 'awsRequestId'>): Promise<LambdaHttpResult> => handleIngest(ports, event, context.awsRequestId);
 
-export const handler = lambdaHandler(ingest, [config.ingestLimits, config.ingestCeiling, config.tenantCacheTtlMs, config.kafka, config.kinesis, config.dynamodb, config.s3, config.tenantMetrics]);
+export const handler = lambdaHandler(ingest, [config.ingestLimits, config.ingestCeiling, config.tenantCacheTtlMs, config.kafka, config.kinesis, config.dynamodb, config.s3, config.tenantMetrics, config.sluiceRegion, config.regionIngestUrls]);

@@ -10,6 +10,7 @@
  * value and what is allowed; each handler calls its getters when its module is built (see
  * shared/middleware.ts, `lambdaHandler`), so a bad value stops the function at its cold start.
  */
+import { isRegionName } from './tenants/home.ts';
 
 /**
  * A setting with a value the function cannot run with. Thrown by the getters, which every handler
@@ -274,6 +275,7 @@ export const stageSettings = () => ({
   deferMaxParkMs: deferMaxParkMs(),
   tenantCacheTtlMs: tenantCacheTtlMs(),
   staging: staging(),
+  region: sluiceRegion(),
 });
 
 // --- archive (functions/archive.ts) -------------------------------------------------------------
@@ -352,3 +354,37 @@ export const queryRead = () => ({
   tailWaitMs: int('SLUICE_TAIL_WAIT_MS', 20_000, { max: 25_000 }),
   tailPollMs: int('SLUICE_TAIL_POLL_MS', 1_000, { min: 50, max: 10_000 }),
 });
+
+// --- regions (issue 21) ----------------------------------------------------------------------------
+
+/**
+ * The region this stack runs in, stamped on every envelope ingest writes and on every document and
+ * summary the stage indexes: SLUICE_REGION, `local` unless set (serverless.yml sets it to the stack's
+ * AWS region). Lower-case letters, digits and `-`, at most 32 characters (it is a keyword and part
+ * of summary ids).
+ */
+export function sluiceRegion(): string {
+  const v = str('SLUICE_REGION', 'local');
+  if (!isRegionName(v)) throw new SettingError('SLUICE_REGION', v, 'give a region name: lower-case letters, digits and "-", starting with a letter, at most 32 characters (e.g. eu-west-1; default local)');
+  return v;
+}
+
+/**
+ * The ingest URL of each region, for the notice a tenant gets when it sends outside its home region
+ * (shared/tenants/home.ts): SLUICE_REGION_URLS, `region=url` pairs separated by commas (e.g.
+ * `us-east-1=https://logs-us.example.com,eu-west-1=https://logs-eu.example.com`); empty by default.
+ */
+export function regionIngestUrls(): Record<string, string> {
+  const v = str('SLUICE_REGION_URLS', '');
+  const out: Record<string, string> = {};
+  for (const pair of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const r = pair.slice(0, eq).trim();
+    const url = pair.slice(eq + 1).trim();
+    if (eq < 1 || !isRegionName(r) || !/^https?:\/\/[^\s,]+$/.test(url)) {
+      throw new SettingError('SLUICE_REGION_URLS', v, 'give region=url pairs separated by commas, e.g. eu-west-1=https://logs-eu.example.com (default: none)');
+    }
+    out[r] = url;
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ function usage(): never {
 
   install   fetch/build every artifact into the cache (${cacheDir()}), start nothing
   install-otelcol  build the OpenTelemetry Collector the protocol tests use (Collector builder, Go proxy)
+  install-mirror   fetch MirrorMaker 2 (connect-mirror) for the regions mirror test (Maven Central)
   up        install what is missing, start what is not running, wait until each answers
   down      stop the services these scripts started (others are left alone)
   status    one line per service
@@ -44,6 +45,13 @@ async function main(): Promise<number> {
       await install(rest);
       console.log(`installed (${fmtSecs(Date.now() - t0)}) in ${cacheDir()}`);
       return 0;
+    case 'install-mirror': {
+      // MirrorMaker 2's jars for the regions mirror test (not a service: the test starts it, with a second broker).
+      const { ensureMirrorMaker } = await import('./mirror.ts');
+      await ensureMirrorMaker();
+      console.log(`MirrorMaker 2 installed (${fmtSecs(Date.now() - t0)})`);
+      return 0;
+    }
     case 'install-otelcol': {
       // The OpenTelemetry Collector the protocol tests ship with (not a service: nothing to start).
       const { ensureOtelcol } = await import('./otelcol.ts');

@@ -49,8 +49,11 @@ logger.coordinator.name = org.apache.kafka.coordinator
 logger.coordinator.level = WARN
 `;
 
-function serverProperties(logDir: string): string {
-  const e = endpoints().kafka;
+/**
+ * A single-node KRaft server.properties: the main broker's (endpoints()), or another node's on its own
+ * ports and data dir (local/services/mirror.ts starts such a second cluster for the regions test).
+ */
+export function serverProperties(logDir: string, e: { port: number; controllerPort: number } = endpoints().kafka): string {
   return `# written by local/services/kafka.ts on every start (edit there, not here)
 process.roles=broker,controller
 node.id=1

@@ -9,6 +9,7 @@
 import { getItem, isConditionFailed, putItem, scanPage, updateItem, type Item } from './dynamodb-http.ts';
 import * as config from '../config.ts';
 import { assertTenantId } from '../tenants/ids.ts';
+import { assertRegionName } from '../tenants/home.ts';
 import { resolvePlan, type Plan } from '../tenants/plans.ts';
 import { generateToken, hashToken } from '../tenants/tokens.ts';
 import type { Tenant, TenantLookup, TenantRecord, TokenRecord, TokenScope } from '../tenants/registry.ts';
@@ -34,11 +35,12 @@ export class DynamoTenantStore implements TenantLookup {
     return (await getItem(this.table, { pk: tokenKey(hash) }, { consistent: false })) as TokenRecord | undefined;
   }
 
-  /** Creates a tenant and its first token; the token is returned once and never stored. */
-  async addTenant(id: string, planName: string, overrides: Partial<Plan> = {}): Promise<{ tenant: TenantRecord; token: string }> {
+  /** Creates a tenant and its first token; the token is returned once and never stored. `homeRegion`: see shared/tenants/home.ts. */
+  async addTenant(id: string, planName: string, overrides: Partial<Plan> = {}, homeRegion?: string): Promise<{ tenant: TenantRecord; token: string }> {
     assertTenantId(id);
     resolvePlan(planName, overrides); // validates the plan name before anything is written
-    const tenant: TenantRecord = { id, planName, overrides, createdAt: new Date().toISOString() };
+    if (homeRegion !== undefined) assertRegionName(homeRegion);
+    const tenant: TenantRecord = { id, planName, overrides, createdAt: new Date().toISOString(), ...(homeRegion !== undefined ? { homeRegion } : {}) };
     try {
       await putItem(this.table, { pk: tenantKey(id), ...tenant }, { condition: 'attribute_not_exists(pk)' });
     } catch (err) {
@@ -48,6 +50,21 @@ export class DynamoTenantStore implements TenantLookup {
       throw err;
     }
     return { tenant, token: await this.issueToken(id) };
+  }
+
+  /** Sets (or, with undefined, removes) a tenant's home region. */
+  async setHomeRegion(id: string, homeRegion: string | undefined): Promise<void> {
+    assertTenantId(id);
+    if (homeRegion !== undefined) assertRegionName(homeRegion);
+    try {
+      await updateItem(this.table, { pk: tenantKey(id) }, homeRegion === undefined ? 'REMOVE homeRegion' : 'SET homeRegion = :r', {
+        condition: 'attribute_exists(pk)',
+        ...(homeRegion === undefined ? {} : { values: { ':r': homeRegion } }),
+      });
+    } catch (err) {
+      if (isConditionFailed(err)) throw new Error(`No tenant "${id}"; create it with \`sluice tenants add ${id}\`.`);
+      throw err;
+    }
   }
 
   /** Issues another token for an existing tenant: an ingest token, or a read token (`scope` read). */
@@ -104,5 +121,7 @@ export class DynamoTenantStore implements TenantLookup {
 }
 
 export function toTenant(record: TenantRecord): Tenant {
-  return { id: record.id, plan: resolvePlan(record.planName, record.overrides ?? {}), createdAt: record.createdAt };
+  const t: Tenant = { id: record.id, plan: resolvePlan(record.planName, record.overrides ?? {}), createdAt: record.createdAt };
+  if (typeof record.homeRegion === 'string' && record.homeRegion !== '') t.homeRegion = record.homeRegion;
+  return t;
 }

@@ -84,6 +84,8 @@ export interface LogDocument {
   fields: Record<string, unknown>;
   flags: string[];
   tenant: string;
+  /** The region the event was accepted in (its envelope's; set by the stage, shared/process). */
+  region?: string;
   event_id: string;
   source?: string;
   tags: string[];

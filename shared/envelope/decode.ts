@@ -6,6 +6,7 @@
  */
 import { ENVELOPE_VERSION, type RawEnvelope } from './types.ts';
 import { isTenantId } from '../tenants/ids.ts';
+import { isRegionName } from '../tenants/home.ts';
 
 export type DecodeResult = { ok: true; envelope: RawEnvelope } | { ok: false; error: string; tenant?: string; receivedAt?: string };
 
@@ -46,7 +47,12 @@ function allStrings(a: unknown[]): boolean {
   return true;
 }
 
-export function decodeEnvelopeText(text: string): DecodeResult {
+/**
+ * `defaultRegion`: the region given to an envelope that has none (written before regions; see
+ * RawEnvelope.region); the stage passes its own SLUICE_REGION. Without it such an envelope stays
+ * without a region.
+ */
+export function decodeEnvelopeText(text: string, defaultRegion?: string): DecodeResult {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -70,5 +76,8 @@ export function decodeEnvelopeText(text: string): DecodeResult {
   if (typeof e.truncated !== 'boolean') return failure('truncated is not a boolean', tenant, receivedAt);
   if (typeof e.originalBytes !== 'number') return failure('originalBytes is not a number', tenant, receivedAt);
   if (typeof e.requestId !== 'string') return failure('requestId is not a string', tenant, receivedAt);
+  if (e.region === undefined) {
+    if (defaultRegion !== undefined) e.region = defaultRegion;
+  } else if (!isRegionName(e.region)) return failure(`invalid region ${JSON.stringify(String(e.region).slice(0, 40))}`, tenant, receivedAt);
   return { ok: true, envelope: e as unknown as RawEnvelope };
 }

@@ -11,7 +11,7 @@ import { ENVELOPE_VERSION, type RawEnvelope } from './types.ts';
 
 /** The parts of a request's envelopes that do not change from event to event. */
 export interface RequestParts {
-  /** `{"v":1,"tenant":"…","id":"` */
+  /** `{"v":1,"tenant":"…"[,"region":"…"],"id":"` */
   head: string;
   /** `,"requestId":"…"}` */
   end: string;
@@ -22,9 +22,11 @@ export interface RequestParts {
 const TAIL_OK = ',"truncated":false,"originalBytes":';
 const TAIL_CUT = ',"truncated":true,"originalBytes":';
 
-export function requestParts(tenant: string, requestId: string): RequestParts {
+/** `region`: the accepting stack's (ingest always gives it); left out only by tools re-encoding a record that had none. */
+export function requestParts(tenant: string, requestId: string, region?: string): RequestParts {
   const end = `,"requestId":${JSON.stringify(requestId)}}`;
-  return { head: `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)},"id":"`, end, endInvalid: `,"invalidUtf8":true${end}` };
+  const reg = region === undefined ? '' : `,"region":${JSON.stringify(region)}`;
+  return { head: `{"v":${ENVELOPE_VERSION},"tenant":${JSON.stringify(tenant)}${reg},"id":"`, end, endInvalid: `,"invalidUtf8":true${end}` };
 }
 
 /** `","receivedAt":"…"[,"source":…][,"host":…],"tags":[…],"raw":` — the metadata between id and raw. */
@@ -44,5 +46,5 @@ export function envelopeValue(p: RequestParts, id: string, meta: string, raw: st
 
 /** The value of a whole envelope (the CLI, tests, replay tools): the same text the parts give. */
 export function encodeEnvelope(e: RawEnvelope): string {
-  return envelopeValue(requestParts(e.tenant, e.requestId), e.id, metadataPart(e.receivedAt, e.source, e.host, e.tags), e.raw, e.truncated, e.originalBytes, e.invalidUtf8 === true);
+  return envelopeValue(requestParts(e.tenant, e.requestId, e.region), e.id, metadataPart(e.receivedAt, e.source, e.host, e.tags), e.raw, e.truncated, e.originalBytes, e.invalidUtf8 === true);
 }

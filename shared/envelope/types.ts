@@ -11,6 +11,14 @@ export interface RawEnvelope {
   v: typeof ENVELOPE_VERSION;
   /** Tenant id, from the token (validated by `assertTenantId`). */
   tenant: string;
+  /**
+   * The region whose ingest accepted the event (SLUICE_REGION of that stack; `local` locally). It
+   * never changes afterwards: a mirrored copy in an aggregation cluster keeps its origin. Absent in
+   * records written before regions existed; the stage then fills in its own stack's region (right for
+   * the stack's own topics; an aggregate that mirrors such old records labels them with its region).
+   * Optional on the wire, so the envelope stays version 1 and old consumers ignore it.
+   */
+  region?: string;
   /** Stable event id: the same event (retried, spilled, drained, replayed) keeps it. Used as the OpenSearch `_id`. */
   id: string;
   /** When ingest received the request, ISO 8601 with milliseconds, UTC. */

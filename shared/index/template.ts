@@ -35,7 +35,7 @@ export function logsTemplate(o: TemplateOptions = {}) {
   return {
     index_patterns: [indexNames(o.prefix).logsPattern],
     priority: 100,
-    _meta: { owner: 'sluice', version: 1 },
+    _meta: { owner: 'sluice', version: 2 },
     template: {
       settings: {
         number_of_shards: o.shards ?? 1,
@@ -54,6 +54,7 @@ export function logsTemplate(o: TemplateOptions = {}) {
           service: kw(),
           source: kw(),
           tenant: kw(64),
+          region: kw(64),
           tags: kw(256),
           flags: kw(64),
           event_id: kw(256),
@@ -80,13 +81,14 @@ export function summariesTemplate(o: TemplateOptions = {}) {
   return {
     index_patterns: [indexNames(o.prefix).summaryPattern],
     priority: 100,
-    _meta: { owner: 'sluice', version: 3 },
+    _meta: { owner: 'sluice', version: 4 },
     template: {
       settings: { number_of_shards: o.shards ?? 1, number_of_replicas: o.replicas ?? 0 },
       mappings: {
         dynamic: 'strict',
         properties: {
           tenant: kw(64),
+          region: kw(64),
           minute: { type: 'date' },
           stage: kw(32),
           origin: {

@@ -14,13 +14,15 @@ export interface AdmitDeps {
   ceiling: CeilingLimiter;
   body: BodyLimits;
   settings: CeilingSettings;
+  /** This stack's region (SLUICE_REGION), stamped on every envelope. */
+  region?: string;
 }
 
 export async function parseWithinCeiling(req: IngestRequest, tenant: Tenant, receivedAt: Date, deps: AdmitDeps): Promise<IngestResult> {
   const limits = requestLimits(tenant.plan, deps.body, deps.settings);
   const early = deps.ceiling.known(tenant.id, limits.ceiling, limits.minCost);
   if (early && !early.admitted) throw refusal(early, limits.ceiling, limits.minCost);
-  const result = parseIngest(req, { tenant: tenant.id, receivedAt, limits: limits.parse, spread: tenant.plan.spread });
+  const result = parseIngest(req, { tenant: tenant.id, receivedAt, limits: limits.parse, spread: tenant.plan.spread, ...(deps.region !== undefined ? { region: deps.region } : {}) });
   await admitCost(tenant, result.cost, deps);
   return result;
 }

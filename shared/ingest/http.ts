@@ -212,8 +212,9 @@ export function acceptedResponse(
   shape: RequestShape,
   result: { accepted: number; truncated: number },
   requestId: string,
+  headers: Record<string, string> = {},
 ): LambdaHttpResult {
-  return toResponse(shape, 202, acceptedBody(result, requestId));
+  return toResponse(shape, 202, acceptedBody(result, requestId), headers);
 }
 
 /**

@@ -38,6 +38,8 @@ export interface IngestContext {
   limits?: Partial<IngestLimits>;
   /** Per-tenant partition spread (1 or absent = key is the tenant id). */
   spread?: number;
+  /** The region of this stack (SLUICE_REGION), stamped on every envelope; absent only in tools and old tests. */
+  region?: string;
 }
 
 export interface IngestRecord {
@@ -123,11 +125,11 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
   const source = md.source;
   const host = md.host;
 
-  const parts = requestParts(tenant, requestId);
+  const parts = requestParts(tenant, requestId, ctx.region);
   const mid = metadataPart(receivedAt, source, host, tags);
   // What the tenant's metadata adds to every envelope (up to ~3 KB with 32 long tags): charged per event.
   const metaBytes = Buffer.byteLength(mid) - metadataPart(receivedAt, undefined, undefined, []).length;
-  const { makeEnvelope, slowEnvelope } = envelopeMakers(tenant, receivedAt, source, host, tags, requestId);
+  const { makeEnvelope, slowEnvelope } = envelopeMakers(tenant, ctx.region, receivedAt, source, host, tags, requestId);
 
   const raws: string[] = [];
   let sizes = new Uint32Array(1024);
@@ -219,18 +221,27 @@ export function parseIngest(req: IngestRequest, ctx: IngestContext): IngestResul
 type Make = (id: string, raw: string, truncated: boolean, originalBytes: number) => RawEnvelope;
 
 /** The envelope builders of one request: one object shape per request (no optional keys added or deleted per event). */
-function envelopeMakers(tenant: string, receivedAt: string, source: string | undefined, host: string | undefined, tags: string[], requestId: string) {
+function envelopeMakers(tenant: string, region: string | undefined, receivedAt: string, source: string | undefined, host: string | undefined, tags: string[], requestId: string) {
   const v = ENVELOPE_VERSION;
+  // Keys in RawEnvelope's order (the value's). Without a region (tools, tests) the envelope has none.
   const makeEnvelope: Make =
-    source !== undefined && host !== undefined
-      ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, host, tags, raw, truncated, originalBytes, requestId })
-      : source !== undefined
-        ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, tags, raw, truncated, originalBytes, requestId })
-        : host !== undefined
-          ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, host, tags, raw, truncated, originalBytes, requestId })
-          : (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, tags, raw, truncated, originalBytes, requestId });
+    region !== undefined
+      ? source !== undefined && host !== undefined
+        ? (id, raw, truncated, originalBytes) => ({ v, tenant, region, id, receivedAt, source, host, tags, raw, truncated, originalBytes, requestId })
+        : source !== undefined
+          ? (id, raw, truncated, originalBytes) => ({ v, tenant, region, id, receivedAt, source, tags, raw, truncated, originalBytes, requestId })
+          : host !== undefined
+            ? (id, raw, truncated, originalBytes) => ({ v, tenant, region, id, receivedAt, host, tags, raw, truncated, originalBytes, requestId })
+            : (id, raw, truncated, originalBytes) => ({ v, tenant, region, id, receivedAt, tags, raw, truncated, originalBytes, requestId })
+      : source !== undefined && host !== undefined
+        ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, host, tags, raw, truncated, originalBytes, requestId })
+        : source !== undefined
+          ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, source, tags, raw, truncated, originalBytes, requestId })
+          : host !== undefined
+            ? (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, host, tags, raw, truncated, originalBytes, requestId })
+            : (id, raw, truncated, originalBytes) => ({ v, tenant, id, receivedAt, tags, raw, truncated, originalBytes, requestId });
   const slowEnvelope: Make = (id, raw, truncated, originalBytes) => {
-    const e: Partial<RawEnvelope> = { v, tenant, id, receivedAt };
+    const e: Partial<RawEnvelope> = region !== undefined ? { v, tenant, region, id, receivedAt } : { v, tenant, id, receivedAt };
     if (source !== undefined) e.source = source;
     if (host !== undefined) e.host = host;
     Object.assign(e, { tags, raw, truncated, originalBytes, invalidUtf8: true, requestId });

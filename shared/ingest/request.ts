@@ -14,6 +14,7 @@ import { IngestError, isIngestError } from './errors.ts';
 import { acceptedResponse, errorResponse, normalizeRequest, type IngestRequest, type LambdaHttpEvent, type LambdaHttpResult } from './http.ts';
 import type { IngestResult } from './parse.ts';
 import { extractToken, matchRoute } from './routes.ts';
+import { awayHeaders, type AwayNotice } from '../tenants/home.ts';
 
 type Log = (message: string, data: Record<string, unknown>) => void;
 
@@ -33,6 +34,11 @@ export interface IngestPorts {
   log: { info: Log; error: Log };
   accepted(tenant: Tenant, result: IngestResult, spilled: number): void;
   refused(status: number): void;
+  /**
+   * Where the tenant's data is meant to live, when this is not its home region (shared/tenants/home.ts):
+   * the request is accepted and kept here all the same; the 202 names the home region.
+   */
+  away?(tenant: Tenant): AwayNotice | undefined;
 }
 
 export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, requestId: string): Promise<LambdaHttpResult> {
@@ -58,7 +64,9 @@ export async function handleIngest(ports: IngestPorts, event: LambdaHttpEvent, r
       format: result.format, bytes: result.bodyBytes, to: outcome.to, ...(outcome.kafkaError ? { kafkaError: outcome.kafkaError } : {}),
     });
     ports.accepted(tenant, result, outcome.spilled);
-    return acceptedResponse(req.shape, result, req.requestId);
+    const away = ports.away?.(tenant);
+    if (away) ports.log.info('accepted outside the tenant\'s home region; kept here', { tenant: tenant.id, requestId: req.requestId, homeRegion: away.homeRegion });
+    return acceptedResponse(req.shape, result, req.requestId, awayHeaders(away));
   } catch (err) {
     if (isIngestError(err) && ports.isDeliveryFailure(err.cause)) {
       ports.log.error('neither Kafka nor the spill stream took the request', { requestId: req.requestId, error: (err.cause as Error).message, ...err.fields });

@@ -26,7 +26,7 @@ import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
 import { TargetCache, RESLICED_FLAG, type ResolvedTarget } from './targets.ts';
-import { cutLargeValues, SLOW_FLAG, textDocument } from './documents.ts';
+import { cutLargeValues, SLOW_FLAG, stampDocument, textDocument } from './documents.ts';
 import { SlowShapes } from './slow.ts';
 import { toDeferred, toDlq, Verdict, type Batch, type Item } from './batch.ts';
 import { namedFields } from '../summary/stats.ts';
@@ -72,11 +72,10 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     try {
       doc = shortcut ? textDocument(env, SLOW_FLAG) : deps.toDocument(env);
     } catch (err) {
-      toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt));
+      toDlq(b, it.msg, 'classify', `classifier failed: ${(err as Error).message}`, env.tenant, it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, env.region));
       continue;
     }
-    doc.tenant = env.tenant;
-    doc.event_id = env.id;
+    stampDocument(doc, env);
     if (!shortcut) doc.template_id = isProcess ? deps.templates.add(env.tenant, doc.message) : deps.templates.matchOrAdd(env.tenant, doc.message);
     const t1 = performance.now();
     if (t1 - t0 > slow.budgetMs && !shortcut) {
@@ -91,7 +90,7 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     if (target === undefined) continue;
     // Counted under the same bounded time as its index (the summaries' monthly indices stay bounded
     // too); a replayed event is not counted again (no slot).
-    const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, target.resliced ? env.receivedAt : doc['@timestamp']);
+    const slot = it.replay ? undefined : summary.slot(it.msg.topic, it.msg.partition, env.tenant, target.resliced ? env.receivedAt : doc['@timestamp'], env.region);
     it.slot = slot;
     if (isProcess && slot !== undefined) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
     // Both stages: the deferred stage classifies only what the process stage did not (see summary.ts).
@@ -123,7 +122,7 @@ function deferRest(due: Item[], from: number, b: Batch): void {
  */
 function countUnclassified(it: Item, b: Batch): void {
   const env = it.env;
-  const slot = it.replay ? undefined : b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
+  const slot = it.replay ? undefined : b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, env.region);
   if (b.stage === 'process' && slot !== undefined) b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
   b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
 }
@@ -161,7 +160,7 @@ class Sink {
     try {
       return this.targets.resolve(env.tenant, it.plan!, doc['@timestamp'], env.receivedAt);
     } catch (err) {
-      const slot = it.replay ? undefined : this.b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt);
+      const slot = it.replay ? undefined : this.b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, env.region);
       toDlq(this.b, it.msg, 'index', (err as Error).message, env.tenant, slot);
       return undefined;
     }

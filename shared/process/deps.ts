@@ -44,6 +44,7 @@ export function defaultDeps(): StageDeps {
       random: Math.random,
       sampleFraction,
       indexPrefix: config.indexPrefix(),
+      region: config.sluiceRegion(),
       warn: (msg, extra) => logger.warn(msg, extra),
     };
   }

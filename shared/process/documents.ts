@@ -29,7 +29,15 @@ export function textDocument(env: RawEnvelope, flag: string): LogDocument {
   const doc: LogDocument = { '@timestamp': env.receivedAt, message: env.raw, format: 'text', fields: {}, flags, tenant: env.tenant, event_id: env.id, tags: env.tags, received_at: env.receivedAt };
   if (env.host !== undefined) doc.host = env.host;
   if (env.source !== undefined) doc.source = env.source;
+  if (env.region !== undefined) doc.region = env.region;
   return doc;
+}
+
+/** What the stage sets on every document from its envelope, whatever made it: tenant, event id, region. */
+export function stampDocument(doc: LogDocument, env: RawEnvelope): void {
+  doc.tenant = env.tenant;
+  doc.event_id = env.id;
+  if (env.region !== undefined) doc.region = env.region;
 }
 
 /** Cuts `doc.fields` in place when its JSON (`json`, already made) may hold a term over the limit; true when something was cut. */

@@ -67,6 +67,11 @@ export interface StageDeps {
   sampleFraction?: number;
   /** Index prefix (default: the configured one, `SLUICE_INDEX_PREFIX`). */
   indexPrefix?: string;
+  /**
+   * This stack's region (SLUICE_REGION): the region given to an envelope written before regions
+   * (shared/envelope/types.ts). Undefined: such envelopes stay without one.
+   */
+  region?: string;
   /** New indices per tenant per batch (see ./targets.ts). Default 8. */
   maxNewIndicesPerTenant?: number;
   /** The per-event time budget and the shapes that overran it (see ./slow.ts). Default: one per instance, 250 ms. */

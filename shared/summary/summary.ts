@@ -44,6 +44,11 @@ export interface KeyCount {
 
 export interface SummaryDoc {
   tenant: string;
+  /**
+   * The region the events were accepted in (their envelopes'), so that an aggregation cluster that
+   * indexes several regions keeps their figures apart. Absent in contributions written before regions.
+   */
+  region?: string;
   /** Minute of event time, ISO 8601 (`YYYY-MM-DDTHH:MM:00.000Z`). */
   minute: string;
   stage: Stage;
@@ -95,12 +100,16 @@ export function minuteOf(ts: string): string {
   return new Date(ms - (((ms % 60_000) + 60_000) % 60_000)).toISOString();
 }
 
-export function contributionId(tenant: string, minute: string, stage: Stage, origin: SummaryDoc['origin']): string {
-  return `${tenant}|${minute.slice(0, 16)}|${stage}|${origin.topic}|${origin.partition}|${origin.first_offset}-${origin.last_offset}`;
+/** `region` (when the events had one) is the id's last part, so ids of contributions written before regions stay as they were. */
+export function contributionId(tenant: string, minute: string, stage: Stage, origin: SummaryDoc['origin'], region?: string): string {
+  const id = `${tenant}|${minute.slice(0, 16)}|${stage}|${origin.topic}|${origin.partition}|${origin.first_offset}-${origin.last_offset}`;
+  return region ? `${id}|${region}` : id;
 }
 
 interface Acc {
   tenant: string;
+  /** '' when the events had no region. */
+  region: string;
   minute: string;
   topic: string;
   partition: number;
@@ -138,13 +147,13 @@ const minuteFromKey = (k: string): string => (k.length === 16 ? k + ':00.000Z' :
 
 /** Accumulates a batch's events; `contributions()` gives the documents to write. */
 export class SummaryBuilder {
-  /** topic\0partition -> tenant -> minute key -> accumulator (no per-event key strings). */
-  private readonly accs = new Map<string, Map<string, Map<string, Acc>>>();
+  /** topic\0partition -> region -> tenant -> minute key -> accumulator (no per-event key strings). */
+  private readonly accs = new Map<string, Map<string, Map<string, Map<string, Acc>>>>();
   /** Offset range of the batch per topic-partition (the batch's identity). */
   private readonly ranges = new Map<string, { topic: string; partition: number; first: number; last: number }>();
   private lastTopic = '';
   private lastPartition = -1;
-  private lastTp: Map<string, Map<string, Acc>> | undefined;
+  private lastTp: Map<string, Map<string, Map<string, Acc>>> | undefined;
   private lastRange: { topic: string; partition: number; first: number; last: number } | undefined;
 
   constructor(readonly stage: Stage) {}
@@ -163,9 +172,9 @@ export class SummaryBuilder {
     if (offset > r.last) r.last = offset;
   }
 
-  /** The accumulator an event of this tenant, time and partition counts into. */
-  slot(topic: string, partition: number, tenant: string, timestamp: string): SummarySlot {
-    let tp: Map<string, Map<string, Acc>> | undefined;
+  /** The accumulator an event of this tenant, time, partition and region (its envelope's) counts into. */
+  slot(topic: string, partition: number, tenant: string, timestamp: string, region = ''): SummarySlot {
+    let tp: Map<string, Map<string, Map<string, Acc>>> | undefined;
     if (this.lastTp !== undefined && topic === this.lastTopic && partition === this.lastPartition) tp = this.lastTp;
     else {
       const k = `${topic}\u0000${partition}`;
@@ -175,13 +184,15 @@ export class SummaryBuilder {
       this.lastPartition = partition;
       this.lastTp = tp;
     }
-    let byMinute = tp.get(tenant);
-    if (!byMinute) tp.set(tenant, (byMinute = new Map()));
+    let byTenant = tp.get(region);
+    if (!byTenant) tp.set(region, (byTenant = new Map()));
+    let byMinute = byTenant.get(tenant);
+    if (!byMinute) byTenant.set(tenant, (byMinute = new Map()));
     const mk = minuteKey(timestamp);
     let a = byMinute.get(mk);
     if (!a) {
       a = {
-        tenant, minute: minuteFromKey(mk), topic, partition, events: 0, bytes: 0,
+        tenant, region, minute: minuteFromKey(mk), topic, partition, events: 0, bytes: 0,
         outcomes: { indexed: 0, deferred: 0, archive_only: 0, dlq: 0, deferred_indexed: 0, redeferred: 0 },
         levels: new Map(), formats: new Map(), sources: new Map(), hosts: new Map(), templates: new Map(), stats: undefined,
       };
@@ -216,44 +227,49 @@ export class SummaryBuilder {
   }
 
   /** Counts what happened to an event. */
-  outcome(topic: string, partition: number, tenant: string, timestamp: string, outcome: Outcome): void {
-    this.slot(topic, partition, tenant, timestamp).outcomes[outcome]++;
+  outcome(topic: string, partition: number, tenant: string, timestamp: string, outcome: Outcome, region?: string): void {
+    this.slot(topic, partition, tenant, timestamp, region).outcomes[outcome]++;
   }
 
   contributions(): Contribution[] {
     const out: Contribution[] = [];
     for (const tp of this.accs.values()) {
-      for (const byMinute of tp.values()) {
-        for (const a of byMinute.values()) {
-          const r = this.ranges.get(`${a.topic}\u0000${a.partition}`);
-          const origin = {
-            topic: a.topic,
-            partition: a.partition,
-            first_offset: r?.first ?? 0,
-            last_offset: r?.last ?? 0,
-          };
-          const doc: SummaryDoc = {
-            tenant: a.tenant,
-            minute: a.minute,
-            stage: this.stage,
-            origin,
-            events: a.events,
-            bytes: a.bytes,
-            ...a.outcomes,
-            levels: toCounts(a.levels, Infinity),
-            formats: toCounts(a.formats, Infinity),
-            sources: toCounts(a.sources, MAX_KEYS),
-            hosts: toCounts(a.hosts, MAX_KEYS),
-            templates: toCounts(a.templates, MAX_KEYS),
-            stats: a.stats ? toFieldStats(a.stats) : [],
-            status_classes: a.stats ? toStatusClasses(a.stats) : [],
-          };
-          out.push({ id: contributionId(a.tenant, a.minute, this.stage, origin), doc });
+      for (const byTenant of tp.values()) {
+        for (const byMinute of byTenant.values()) {
+          for (const a of byMinute.values()) out.push(this.contribution(a));
         }
       }
     }
     out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     return out;
+  }
+
+  private contribution(a: Acc): Contribution {
+    const r = this.ranges.get(`${a.topic}\u0000${a.partition}`);
+    const origin = {
+      topic: a.topic,
+      partition: a.partition,
+      first_offset: r?.first ?? 0,
+      last_offset: r?.last ?? 0,
+    };
+    const doc: SummaryDoc = {
+      tenant: a.tenant,
+      ...(a.region !== '' ? { region: a.region } : {}),
+      minute: a.minute,
+      stage: this.stage,
+      origin,
+      events: a.events,
+      bytes: a.bytes,
+      ...a.outcomes,
+      levels: toCounts(a.levels, Infinity),
+      formats: toCounts(a.formats, Infinity),
+      sources: toCounts(a.sources, MAX_KEYS),
+      hosts: toCounts(a.hosts, MAX_KEYS),
+      templates: toCounts(a.templates, MAX_KEYS),
+      stats: a.stats ? toFieldStats(a.stats) : [],
+      status_classes: a.stats ? toStatusClasses(a.stats) : [],
+    };
+    return { id: contributionId(a.tenant, a.minute, this.stage, origin, a.region), doc };
   }
 }
 
@@ -270,6 +286,8 @@ export function toCounts(m: Map<string, number>, max: number): KeyCount[] {
 
 export interface MinuteSummary {
   tenant: string;
+  /** Absent for contributions written before regions (and kept apart from those with one). */
+  region?: string;
   minute: string;
   events: number;
   bytes: number;
@@ -295,7 +313,7 @@ export interface MinuteSummary {
 export function keptContributions<T extends SummaryDoc>(docs: readonly T[]): T[] {
   const groups = new Map<string, T[]>();
   for (const d of docs) {
-    const k = `${d.tenant}\u0000${d.minute}\u0000${d.stage}\u0000${d.origin.topic}\u0000${d.origin.partition}`;
+    const k = `${d.tenant}\u0000${d.region ?? ''}\u0000${d.minute}\u0000${d.stage}\u0000${d.origin.topic}\u0000${d.origin.partition}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = []));
     g.push(d);
@@ -319,18 +337,18 @@ export function keptContributions<T extends SummaryDoc>(docs: readonly T[]): T[]
 }
 
 /**
- * Sums contributions into one summary per (tenant, minute), after dropping contributions that
+ * Sums contributions into one summary per (tenant, region, minute), after dropping contributions that
  * overlap a wider one on the same (tenant, minute, stage, topic, partition) (see the module doc).
  */
 export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[] {
   const kept = keptContributions(docs);
   const out = new Map<string, MinuteSummary>();
   for (const d of kept) {
-    const k = `${d.tenant}\u0000${d.minute}`;
+    const k = `${d.tenant}\u0000${d.region ?? ''}\u0000${d.minute}`;
     let s = out.get(k);
     if (!s) {
       s = {
-        tenant: d.tenant, minute: d.minute, events: 0, bytes: 0, indexed: 0, deferred: 0, archive_only: 0, dlq: 0,
+        tenant: d.tenant, ...(d.region !== undefined ? { region: d.region } : {}), minute: d.minute, events: 0, bytes: 0, indexed: 0, deferred: 0, archive_only: 0, dlq: 0,
         deferred_indexed: 0, redeferred: 0, levels: {}, formats: {}, sources: {}, hosts: {}, templates: {}, status_classes: {},
       };
       out.set(k, s);
@@ -348,7 +366,8 @@ export function mergeContributions(docs: readonly SummaryDoc[]): MinuteSummary[]
       for (const { key, count } of list) target[key] = (target[key] ?? 0) + count;
     }
   }
-  return [...out.values()].sort((a, b) => (a.tenant + a.minute < b.tenant + b.minute ? -1 : 1));
+  const key = (m: MinuteSummary) => `${m.tenant}\u0000${m.minute}\u0000${m.region ?? ''}`;
+  return [...out.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
 /**

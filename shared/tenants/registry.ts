@@ -15,6 +15,8 @@ export interface Tenant {
   id: string;
   plan: Plan;
   createdAt: string;
+  /** Where the tenant's data is meant to live (an AWS region name); absent: at home in every region. See ./home.ts. */
+  homeRegion?: string;
   /** The scope of the token it was resolved from (absent: ingest, as every token before read tokens). */
   scope?: TokenScope;
 }
@@ -24,6 +26,7 @@ export interface TenantRecord {
   planName: string;
   overrides: Partial<Plan>;
   createdAt: string;
+  homeRegion?: string;
 }
 
 export interface TokenRecord {

@@ -21,9 +21,12 @@ export async function readTopic(
   topic: string,
   done: (records: ConsumedRecord[]) => boolean,
   timeoutMs = 30_000,
+  /** Another cluster than the configured one (the regions test's second cluster). */
+  brokers?: string[],
 ): Promise<ConsumedRecord[]> {
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...clientOptions('sluice-test-reader'),
+    ...(brokers ? { bootstrapBrokers: brokers } : {}),
     groupId: `sluice-test-${randomUUID()}`,
     maxWaitTime: 200,
   });

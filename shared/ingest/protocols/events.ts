@@ -35,6 +35,8 @@ export interface ProtocolContext {
   receivedAt: Date;
   limits: IngestLimits;
   spread?: number;
+  /** This stack's region (SLUICE_REGION), stamped on every envelope (shared/envelope/types.ts). */
+  region?: string;
 }
 
 /** The accepted events of one request, as Kafka records built batch by batch (memory stays bounded). */
@@ -140,12 +142,12 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     return lastMid;
   }
 
-  const parts = requestParts(tenant, req.requestId);
+  const parts = requestParts(tenant, req.requestId, ctx.region);
   const record = (i: number): IngestRecord => {
     const c = compact[i];
     if (c === undefined) throw new RangeError(`no event ${i}`);
     const id = ids.id(i);
-    const envelope: RawEnvelope = { v: ENVELOPE_VERSION, tenant, id, receivedAt } as RawEnvelope;
+    const envelope: RawEnvelope = (ctx.region === undefined ? { v: ENVELOPE_VERSION, tenant, id, receivedAt } : { v: ENVELOPE_VERSION, tenant, region: ctx.region, id, receivedAt }) as RawEnvelope;
     if (c.source !== undefined) envelope.source = c.source;
     if (c.host !== undefined) envelope.host = c.host;
     envelope.tags = c.tags as string[];

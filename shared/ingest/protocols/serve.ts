@@ -33,6 +33,8 @@ export interface ProtocolServices {
   deliver(batches: Iterable<IngestRecord[]>): Promise<unknown>;
   limits: IngestLimits;
   now?: () => Date;
+  /** This stack's region (SLUICE_REGION), stamped on every envelope. */
+  region?: string;
 }
 
 export interface Served {
@@ -102,7 +104,7 @@ export async function serveProtocol(req: IngestRequest, svc: ProtocolServices): 
     served.tenant = tenant.id;
     const receivedAt = (svc.now ?? (() => new Date()))();
     const b = body();
-    const { decoded: d, result } = parseProtocol(route, req, b, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}) });
+    const { decoded: d, result } = parseProtocol(route, req, b, { tenant: tenant.id, receivedAt, limits: svc.limits, ...(tenant.spread !== undefined ? { spread: tenant.spread } : {}), ...(svc.region !== undefined ? { region: svc.region } : {}) });
     if (result.accepted > 0) await svc.deliver(result.batches(PRODUCE_BATCH, PRODUCE_BATCH_BYTES));
     return { ...served, response: route.answer(req, d, result), accepted: result.accepted, rejected: d.rejected, truncated: result.truncated, bodyBytes: b.length };
   } catch (e) {

@@ -23,10 +23,13 @@ export function shipperServices(o: {
   log: { error: Log };
   /** The ceiling check (shared/ingest/admit.ts admitCost); throws the IngestError to answer. */
   admit?: (tenant: Tenant, cost: Cost) => Promise<void>;
+  /** This stack's region (SLUICE_REGION), stamped on every envelope. */
+  region?: string;
 }): ProtocolServices {
   // The tenants this instance resolved, by id, for the ceiling check at delivery (the protocol sees only id and spread).
   const resolved = new TtlLru<Tenant>(10_000);
   return {
+    ...(o.region !== undefined ? { region: o.region } : {}),
     resolveTenant: async (token) => {
       const t = await o.tenants.resolve(token).catch((err: unknown) => {
         o.log.error('tenant registry unreachable', { error: err as Error });

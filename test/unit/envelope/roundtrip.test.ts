@@ -31,7 +31,9 @@ function envelope(r: () => number, rawMax: number): RawEnvelope {
     requestId: text(r, 40),
   };
   // Optional fields in RawEnvelope's order, as ingest sets them.
-  const out: Record<string, unknown> = { v: e.v, tenant: e.tenant, id: e.id, receivedAt: e.receivedAt };
+  const out: Record<string, unknown> = { v: e.v, tenant: e.tenant };
+  if (r() < 0.7) out.region = ['local', 'eu-west-1', 'ap-southeast-2'][Math.floor(r() * 3)];
+  Object.assign(out, { id: e.id, receivedAt: e.receivedAt });
   if (r() < 0.5) out.source = text(r, 30);
   if (r() < 0.5) out.host = text(r, 30);
   Object.assign(out, { tags: e.tags, raw: e.raw, truncated: e.truncated, originalBytes: e.originalBytes });
@@ -58,7 +60,7 @@ describe('envelope encode -> decode', () => {
   it('parts made once per request give the same value as the whole-envelope encoder', () => {
     const r = rng(7);
     const e = envelope(r, 200);
-    const parts = requestParts(e.tenant, e.requestId);
+    const parts = requestParts(e.tenant, e.requestId, e.region);
     const meta = metadataPart(e.receivedAt, e.source, e.host, e.tags);
     expect(envelopeValue(parts, e.id, meta, e.raw, e.truncated, e.originalBytes, e.invalidUtf8 === true)).toBe(encodeEnvelope(e));
   });
