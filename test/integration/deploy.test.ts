@@ -69,6 +69,12 @@ describe('serverless package', () => {
       try {
         await sls(['package', '--stage', stage, '--package', out, ...params]);
         for (const fn of FUNCTIONS) expect(existsSync(join(out, `${fn}.zip`)), `${fn}.zip`).toBe(true);
+        // Source maps stay out of the zips (deploy/esbuild.cjs builds none): the bundle, its lazy files, native.wasm.
+        for (const fn of FUNCTIONS) {
+          const files = (await run('unzip', ['-Z1', join(out, `${fn}.zip`)])).stdout.split('\n').filter(Boolean);
+          expect(files, `${fn}.zip`).toContain(`functions/${fn}.cjs`);
+          expect(files.filter((f) => f.endsWith('.map')), `${fn}.zip`).toEqual([]);
+        }
         const templatePath = join(out, 'cloudformation-template-update-stack.json');
         const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
         const types = Object.values(template.Resources).map((r) => r.Type);
