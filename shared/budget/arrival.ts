@@ -16,8 +16,8 @@
  * counter (ADD under `day + bytes <= dailyBytes`).
  *
  * The decision (which prefix, what stopped it, when to retry) is `grant` of bucket.ts on the state
- * seen. Costs and burst are rounded to the microsecond (exact when a token's time divides a
- * microsecond, as with the plans' rates; otherwise at most half a microsecond of refill per
+ * seen. Costs and burst are rounded to the microsecond (exact when a token's time is a whole
+ * number of microseconds, as with the plans' event rates; otherwise at most half a microsecond of refill per
  * charge either way), and a prefix the rounding no longer fits is shortened. A rate of 0 is stored as one burst per
  * ten years (so the times stay finite); bucket.ts still computes its waits with the plan's 0.
  */
