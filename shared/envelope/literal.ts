@@ -72,6 +72,16 @@ export interface Literal {
 }
 
 const CHUNK = 1 << 20;
+
+/**
+ * A JS string with none of these is written by JSON.stringify as itself between quotes, and so is
+ * its escape: the literal is `\"` + its UTF-8 + `\"` (lone surrogates, escaped by JSON.stringify, excluded).
+ */
+const JS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** The same for a decoded UTF-8 string, U+FFFD standing for bytes that were not valid UTF-8 (or a real U+FFFD: the slow path then). */
+const UTF8_CARE = /[\u0000-\u001f"\\\ufffd]/;
+/** Below this a JS loop beats a native call plus a regular expression. */
+const NATIVE_MIN = 32;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /**
@@ -180,6 +190,17 @@ export class LiteralWriter {
     this.room(7 * (e - s) + 4);
     const out = this.buf;
     let o = this.pos;
+    if (e - s >= NATIVE_MIN && !UTF8_CARE.test(src.toString('utf8', s, e))) {
+      // Valid UTF-8 with nothing to escape: copied as is (native decode and memcpy, no JS loop per byte).
+      out[o++] = BS;
+      out[o++] = QUOTE;
+      o += src.copy(out, o, s, e);
+      out[o++] = BS;
+      out[o++] = QUOTE;
+      this.rawBytes += e - s + 2;
+      this.pos = o;
+      return true;
+    }
     let extra = 2;
     out[o++] = BS;
     out[o++] = QUOTE;
@@ -219,6 +240,15 @@ export class LiteralWriter {
     out[o++] = BS;
     out[o++] = QUOTE;
     const n = str.length;
+    if (n >= NATIVE_MIN && !JS_CARE.test(str)) {
+      const k = out.write(str, o, 'utf8');
+      o += k;
+      out[o++] = BS;
+      out[o++] = QUOTE;
+      this.rawBytes += k + 2;
+      this.pos = o;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const c = str.charCodeAt(i);
       if (c < 0x80) {
