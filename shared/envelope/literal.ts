@@ -231,6 +231,76 @@ export class LiteralWriter {
     return true;
   }
 
+  /**
+   * A raw-level JSON string (quotes included) from UTF-8 bytes known to need no escape at either
+   * level: valid UTF-8 without `"`, `\\` or control characters (a JSON string without escapes in a valid body).
+   */
+  plainUtf8(src: Buffer, s: number, e: number): void {
+    this.room(e - s + 4);
+    const out = this.buf;
+    let o = this.pos;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    if (e - s < 24) for (let i = s; i < e; i++) out[o++] = src[i]!;
+    else o += src.copy(out, o, s, e);
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += e - s + 2;
+    this.pos = o;
+  }
+
+  /**
+   * A raw-level JSON string (quotes included) from the content of a JSON string literal whose escapes
+   * are exactly those JSON.stringify writes (`\\"`, `\\\\`, `\\n`, `\\u001f`...): that literal is the
+   * raw's text, so it is only escaped once more (a backslash doubled, the quote after one escaped).
+   */
+  jsonStringBytes(src: Buffer, s: number, e: number): void {
+    this.room(2 * (e - s) + 4);
+    const out = this.buf;
+    let o = this.pos;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      if (c !== BS) {
+        out[o++] = c;
+        continue;
+      }
+      out[o++] = BS;
+      out[o++] = BS;
+      const x = src[++i]!;
+      if (x === QUOTE || x === BS) out[o++] = BS;
+      out[o++] = x;
+    }
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += e - s + 2;
+    this.pos = o;
+  }
+
+  /** Bytes that neither level escapes (digits), copied. */
+  plainAscii(src: Buffer, s: number, e: number): void {
+    this.room(e - s);
+    const out = this.buf;
+    let o = this.pos;
+    for (let i = s; i < e; i++) out[o++] = src[i]!;
+    this.rawBytes += e - s;
+    this.pos = o;
+  }
+
+  /** Hex digits, copied in lower case. */
+  lowerAscii(src: Buffer, s: number, e: number): void {
+    this.room(e - s);
+    const out = this.buf;
+    let o = this.pos;
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      out[o++] = c >= 0x41 && c <= 0x46 ? c + 0x20 : c;
+    }
+    this.rawBytes += e - s;
+    this.pos = o;
+  }
+
   /** A raw-level JSON string (quotes included) from a JS string, as `JSON.stringify` escapes it (lone surrogates as \udxxx). */
   jsString(str: string): void {
     this.room(7 * str.length + 4);
