@@ -41,7 +41,7 @@ function doc(i: number, fromMs: number, n: number): TestDoc {
 
 async function ensureEvents(n: number, log: (m: string) => void): Promise<number> {
   const client = await getOpenSearch();
-  await putIndexTemplates(client, { prefix: PREFIX });
+  await putIndexTemplates(undefined, { prefix: PREFIX });
   const store = new DynamoTenantStore();
   if (!(await store.getTenant(TENANT))) await store.addTenant(TENANT, PLAN.name, PLAN.overrides);
   const { fromMs, toMs } = yesterday();

@@ -118,6 +118,9 @@ const LAZY_MODULES = [
   { name: 'kinesis', match: (p) => /[\\/]shared[\\/]adapters[\\/]kinesis\.ts$/.test(p) },
   // S3 claim checks: only for spilled values over 1 MB (ingest) and their drain.
   { name: 'claim-checks', match: (p) => /[\\/]shared[\\/]adapters[\\/]claim-checks\.ts$/.test(p) },
+  // The SDK's credential chain (here deploy/shims/credentials.mjs): only when the environment has no
+  // keys, which Lambda always gives (shared/adapters/signed-fetch.ts).
+  { name: 'credentials', match: (p) => /[\\/]deploy[\\/]shims[\\/]credentials\.mjs$/.test(p) },
   // MSK IAM signing: only when KAFKA_AUTH=iam, once per new broker connection.
   { name: 'msk-iam-signer', match: (p) => /[\\/]node_modules[\\/]aws-msk-iam-sasl-signer-js[\\/]/.test(p) },
   // The SDK's event-stream codec: only for streaming operations (SubscribeToShard, SelectObjectContent,
@@ -190,9 +193,10 @@ const wasmBesideBundle = {
 };
 
 /**
- * OpenSearch client namespaces Sluice calls (`client.indices`, `client.cat`, ...) or may reasonably
- * call; the client requires all 40 at load. The others (ml, knn, sql, security, ...) are replaced by a
- * constructor that throws, naming this file, if a bundle ever uses one.
+ * OpenSearch client namespaces the `query` function (shared/adapters/query-store.ts, the official
+ * client) calls or may reasonably call; the client requires all 40 at load. The others (ml, knn, sql,
+ * security, ...) are replaced by a constructor that throws, naming this file, if a bundle ever uses
+ * one. The other functions use the small client of shared/adapters/opensearch-http.ts instead.
  */
 const OPENSEARCH_NAMESPACES = new Set(['cat', 'cluster', 'http', 'indices', 'ingest', 'ism', 'nodes', 'searchPipeline', 'snapshot', 'tasks']);
 

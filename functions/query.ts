@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as config from '../shared/config.ts';
 import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
+import { DynamoCeilingCounter } from '../shared/adapters/ingest-ceiling.ts';
 import { searchOpenSearch, tenantSummaries, TemplateTexts } from '../shared/adapters/query-store.ts';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../shared/ingest/http.ts';
 import { handleQuery, type QueryPorts } from '../shared/query/handle.ts';
@@ -21,7 +22,10 @@ const texts = new TemplateTexts();
 /** The ports over the real stores; the settings are read per request (tests change them). */
 export function queryPorts(): QueryPorts {
   const tenants = new CachedTenantResolver(new DynamoTenantStore(), config.tenantCacheTtlMs());
-  const rate = new QueryRateLimiter();
+  // One counter per tenant per window in the budget table, shared by every query instance (shared/query/rate.ts).
+  const rate = new QueryRateLimiter(new DynamoCeilingCounter(config.dynamodb().budgetTable, 1000, 'QUERYRATE'), {
+    onCounterError: (error) => logger.warn('query rate counter unreachable; refusing reads (503) until it answers', { error: error as Error }),
+  });
   return {
     tenants,
     rate,

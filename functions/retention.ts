@@ -5,10 +5,9 @@
  * shared/retention/plan.ts. Event: the schedule's `{ "source": "schedule" }`; `{ "dryRun": true }`
  * only plans and reports.
  */
-import type { Client } from '@opensearch-project/opensearch';
 import type { Context } from 'aws-lambda';
 import * as config from '../shared/config.ts';
-import { getOpenSearch } from '../shared/adapters/opensearch.ts';
+import { getSearchClient, type OpenSearchHttp } from '../shared/adapters/opensearch-http.ts';
 import { OpenSearchRetentionIndices } from '../shared/adapters/opensearch-retention.ts';
 import { DynamoTenantStore } from '../shared/adapters/tenant-store.ts';
 import { CachedPlans } from '../shared/process/plans.ts';
@@ -17,11 +16,11 @@ import { lambdaHandler } from '../shared/middleware.ts';
 import { logger, metrics } from '../shared/observability.ts';
 import { recordRetention } from '../shared/metrics.ts';
 
-export type RetentionOptions = Partial<RetentionRunOptions> & { client?: Client; plans?: RetentionPlans };
+export type RetentionOptions = Partial<RetentionRunOptions> & { client?: OpenSearchHttp; plans?: RetentionPlans };
 
 /** One pass over the configured OpenSearch (options default to the settings; used by the handler and tests). */
 export async function retentionOnce(o: RetentionOptions = {}): Promise<RetentionResult> {
-  const search = new OpenSearchRetentionIndices(o.client ?? (await getOpenSearch()));
+  const search = new OpenSearchRetentionIndices(o.client ?? getSearchClient());
   const plans = o.plans ?? new CachedPlans(new DynamoTenantStore(config.dynamodb().plansTable), 60_000, (msg, extra) => logger.warn(msg, extra));
   return runRetention(search, plans, { now: Date.now(), prefix: config.indexPrefix(), dryRun: false, summaryRetentionDays: config.summaryRetentionDays(), ...o });
 }

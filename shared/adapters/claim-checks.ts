@@ -1,31 +1,29 @@
 /**
  * Claim-check adapter: the values too large for a spill record, as objects of the archive bucket
- * (keys under `spill/`, which the bucket's lifecycle rule expires). Implements ClaimCheckStore.
+ * (keys under `spill/`, which the bucket's lifecycle rule expires). Implements ClaimCheckStore, over
+ * the small S3 client (./s3-http.ts).
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import * as config from '../config.ts';
 import type { ClaimCheckStore } from '../delivery/ports.ts';
-import { getS3 } from './s3.ts';
+import { getObject, putObject, S3Error } from './s3-http.ts';
 
 export class S3ClaimCheckStore implements ClaimCheckStore {
-  readonly #s3: () => S3Client;
   readonly #bucket: string;
 
-  constructor(opts: { s3?: S3Client; bucket?: string } = {}) {
-    this.#s3 = opts.s3 ? () => opts.s3! : getS3;
+  constructor(opts: { bucket?: string } = {}) {
     this.#bucket = opts.bucket ?? config.s3().archiveBucket;
   }
 
   async put(objectKey: string, value: Buffer): Promise<void> {
-    await this.#s3().send(new PutObjectCommand({ Bucket: this.#bucket, Key: objectKey, Body: value }));
+    await putObject(this.#bucket, objectKey, value);
   }
 
   async get(objectKey: string): Promise<Buffer | undefined> {
     try {
-      const out = await this.#s3().send(new GetObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
-      return Buffer.from(await out.Body!.transformToByteArray());
+      const out = await getObject(this.#bucket, objectKey);
+      return Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength);
     } catch (err) {
-      if (err instanceof NoSuchKey || (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404)) return undefined;
+      if (err instanceof S3Error && (err.name === 'NoSuchKey' || err.status === 404)) return undefined;
       throw err;
     }
   }

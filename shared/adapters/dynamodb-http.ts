@@ -48,7 +48,7 @@ const endpoint = (): string => config.dynamodb().endpoint ?? `https://dynamodb.$
 export async function call<T = Record<string, unknown>>(operation: string, request: object, signal?: AbortSignal): Promise<T> {
   const body = JSON.stringify(request);
   return withRetries(async () => {
-    const res = await signer('dynamodb').fetch(endpoint(), {
+    const res = await (await signer('dynamodb')).fetch(endpoint(), {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
       body,

@@ -10,15 +10,19 @@ import * as config from '../config.ts';
 import type { CeilingCounter, Cost } from '../ingest/ceiling.ts';
 
 export class DynamoCeilingCounter implements CeilingCounter {
-  /** `timeoutMs`: a counter slower than this is treated as unreachable (the limiter then judges alone): it must not hold up ingest. */
+  /**
+   * `timeoutMs`: a counter slower than this is treated as unreachable (the limiter then judges alone): it must not hold up ingest.
+   * `keyPrefix`: whose counters these are (`CEILING` for ingest; the query rate, shared/query/rate.ts, keeps its own as `QUERYRATE`).
+   */
   constructor(
     private readonly table = config.dynamodb().budgetTable,
     private readonly timeoutMs = 1000,
+    private readonly keyPrefix = 'CEILING',
   ) {}
 
   async take(tenant: string, window: number, amount: Cost, limit: Cost, expiresAtSeconds: number): Promise<{ taken: boolean; counter: Cost }> {
     try {
-      const out = await updateItem(this.table, { pk: `CEILING#${tenant}#${window}` }, 'ADD ev :e, #by :b SET expiresAt = if_not_exists(expiresAt, :x)', {
+      const out = await updateItem(this.table, { pk: `${this.keyPrefix}#${tenant}#${window}` }, 'ADD ev :e, #by :b SET expiresAt = if_not_exists(expiresAt, :x)', {
         condition: 'attribute_not_exists(pk) OR (ev <= :emax AND #by <= :bmax)',
         names: { '#by': 'by' },
         values: {

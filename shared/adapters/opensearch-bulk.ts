@@ -1,14 +1,13 @@
 /**
- * The stage's OpenSearch side: `_bulk` with a pre-built NDJSON body (the official client passes a
- * Buffer body through unchanged), per-item statuses only (`filter_path`), no client-side retries
+ * The stage's OpenSearch side: `_bulk` with a pre-built NDJSON body (sent unchanged by the small
+ * client, ./opensearch-http.ts), per-item statuses only (`filter_path`), no client-side retries
  * (the stage retries per item, within the Lambda's time), and index + per-tenant alias creation
  * cached per instance. Also installs the index templates, and turns off the automatic creation of
  * the log indices (`action.auto_create_index`, see `disableLogIndexAutoCreate`): a write to a log
  * index that was deleted under us then fails (404 `index_not_found_exception`) instead of making the
  * index bare, without its aliases, and the stage makes it again with its aliases and retries.
  */
-import type { Client } from '@opensearch-project/opensearch';
-import { getOpenSearch } from './opensearch.ts';
+import { getSearchClient, OpenSearchError, type OpenSearchHttp } from './opensearch-http.ts';
 import { aliasFor, indexNames } from '../index/naming.ts';
 import { logsTemplate, summariesTemplate, type TemplateOptions } from '../index/template.ts';
 import type { BulkItemResult, IndexTargetSpec, SearchSink, TargetFailure } from '../index/ports.ts';
@@ -19,7 +18,7 @@ export class OpenSearchSink implements SearchSink {
   private readonly ensured = new Set<string>();
 
   constructor(
-    private readonly clientFn: () => Promise<Client> = getOpenSearch,
+    private readonly clientFn: () => OpenSearchHttp | Promise<OpenSearchHttp> = getSearchClient,
     private readonly prefix?: string,
   ) {}
 
@@ -59,32 +58,25 @@ export class OpenSearchSink implements SearchSink {
     for (const k of this.ensured) if (gone.has(k.slice(0, k.indexOf('\u0000')))) this.ensured.delete(k);
   }
 
-  private async ensureIndex(client: Client, index: string, list: IndexTargetSpec[]): Promise<void> {
+  private async ensureIndex(client: OpenSearchHttp, index: string, list: IndexTargetSpec[]): Promise<void> {
     const aliases: Record<string, object> = {};
     for (const t of list) {
       const a = aliasFor(t.tenant, { index, ...(t.routing !== undefined ? { routing: t.routing } : {}) }, this.prefix);
       aliases[a.name] = { ...(a.filter ? { filter: a.filter } : {}), ...(a.routing ? { routing: a.routing } : {}) };
     }
     try {
-      await client.indices.create({ index, body: { aliases } as never }, { maxRetries: 0 });
+      await client.createIndex(index, { aliases });
       return;
     } catch (err) {
-      if (errorType(err) !== 'resource_already_exists_exception') throw err;
+      if (!(err instanceof OpenSearchError && err.type === 'resource_already_exists_exception')) throw err;
     }
-    await client.indices.updateAliases(
-      { body: { actions: Object.entries(aliases).map(([alias, def]) => ({ add: { index, alias, ...def } })) } as never },
-      { maxRetries: 0 },
-    );
+    await client.updateAliases(Object.entries(aliases).map(([alias, def]) => ({ add: { index, alias, ...def } })));
   }
 
   async bulk(body: Buffer, timeoutMs: number): Promise<BulkItemResult[]> {
     const client = await this.clientFn();
-    const res = await client.bulk(
-      // A Buffer body is sent as is (see Transport: a bulkBody that is a string or a Buffer is not re-serialized).
-      { body: body as unknown as Record<string, unknown>[], filter_path: 'errors,items.*.status,items.*.error' },
-      { requestTimeout: Math.max(1, Math.floor(timeoutMs)), maxRetries: 0 },
-    );
-    const items = ((res.body as { items?: BulkResponseItem[] }).items ?? []) as BulkResponseItem[];
+    const res = await client.bulk<{ items?: BulkResponseItem[] }>(body, { filterPath: 'errors,items.*.status,items.*.error', timeoutMs: Math.max(1, Math.floor(timeoutMs)) });
+    const items = res?.items ?? [];
     return items.map((entry) => {
       const r = entry.index ?? entry.create ?? entry.update ?? entry.delete;
       if (!r) return { status: 500, error: 'bulk item without a result' };
@@ -99,14 +91,7 @@ export class OpenSearchSink implements SearchSink {
 }
 
 function describeError(err: unknown): string {
-  const body = (err as { meta?: { body?: { error?: { type?: string; reason?: string } } } }).meta?.body;
-  const e = body?.error;
-  return e?.type ? `${e.type}: ${e.reason ?? ''}` : (err as Error).message;
-}
-
-function errorType(err: unknown): string | undefined {
-  const body = (err as { meta?: { body?: { error?: { type?: string } } } }).meta?.body;
-  return body?.error?.type;
+  return err instanceof OpenSearchError && err.status > 0 && err.type ? `${err.type}: ${err.reason ?? ''}` : (err as Error).message;
 }
 
 /**
@@ -114,14 +99,14 @@ function errorType(err: unknown): string | undefined {
  * template to the summary indices that already exist (they are `dynamic: strict`: a month's index
  * created before a field was added would refuse documents carrying it). Idempotent.
  */
-export async function putIndexTemplates(client?: Client, o: TemplateOptions = {}): Promise<void> {
-  const c = client ?? (await getOpenSearch());
+export async function putIndexTemplates(client?: OpenSearchHttp, o: TemplateOptions = {}): Promise<void> {
+  const c = client ?? getSearchClient();
   const logs = logsTemplate(o);
   const summaries = summariesTemplate(o);
   // One pair of templates per index prefix (a staging prefix gets its own, production's are untouched).
   const names = indexNames(o.prefix);
-  await c.indices.putIndexTemplate({ name: names.logsTemplate, body: logs as never });
-  await c.indices.putIndexTemplate({ name: names.summaryTemplate, body: summaries as never });
+  await c.putIndexTemplate(names.logsTemplate, logs);
+  await c.putIndexTemplate(names.summaryTemplate, summaries);
   // Summary indices only: the log indices are `dynamic: false` (an unmapped field is kept, not refused).
   try {
     await disableLogIndexAutoCreate(c, o.prefix);
@@ -130,11 +115,7 @@ export async function putIndexTemplates(client?: Client, o: TemplateOptions = {}
     // aliases by the stage; only a write racing a deletion could then auto-create one bare.
     process.emitWarning(`action.auto_create_index not updated (${(err as Error).message}): a log index deleted under the stage may be re-created without its alias`);
   }
-  await c.indices.putMapping({
-    index: summaries.index_patterns.join(','),
-    allow_no_indices: true,
-    body: { properties: summaries.template.mappings.properties } as never,
-  });
+  await c.putMapping(summaries.index_patterns.join(','), { properties: summaries.template.mappings.properties }, { allowNoIndices: true });
 }
 
 /**
@@ -144,12 +125,11 @@ export async function putIndexTemplates(client?: Client, o: TemplateOptions = {}
  * behaviour it had (`true` becomes `-<prefix>-logs-*,+*`; `false` stays false; a pattern list keeps
  * its patterns after ours). Idempotent.
  */
-export async function disableLogIndexAutoCreate(client: Client, prefix?: string): Promise<string> {
-  const res = await client.cluster.getSettings({ include_defaults: true, flat_settings: true });
-  const body = res.body as Record<'persistent' | 'transient' | 'defaults', Record<string, unknown> | undefined>;
+export async function disableLogIndexAutoCreate(client: OpenSearchHttp, prefix?: string): Promise<string> {
+  const body = await client.clusterSettings();
   const current = String(body.transient?.['action.auto_create_index'] ?? body.persistent?.['action.auto_create_index'] ?? body.defaults?.['action.auto_create_index'] ?? 'true');
   const next = autoCreateValue(current, indexNames(prefix).logsPattern);
-  if (next !== current) await client.cluster.putSettings({ body: { persistent: { 'action.auto_create_index': next } } });
+  if (next !== current) await client.putClusterSettings({ persistent: { 'action.auto_create_index': next } });
   return next;
 }
 

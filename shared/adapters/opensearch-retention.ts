@@ -2,19 +2,18 @@
  * OpenSearch behind retention's port (shared/retention/run.ts): list, refresh, the tenants in an
  * index, and the two deletions.
  */
-import type { Client } from '@opensearch-project/opensearch';
+import type { OpenSearchHttp } from './opensearch-http.ts';
 import type { RetentionIndices } from '../retention/run.ts';
 
 export class OpenSearchRetentionIndices implements RetentionIndices {
-  constructor(private readonly client: Client) {}
+  constructor(private readonly client: OpenSearchHttp) {}
 
   async list(pattern: string): Promise<string[]> {
-    const cat = await this.client.cat.indices({ index: pattern, format: 'json', h: 'index', expand_wildcards: 'open' } as never);
-    return ((cat.body as unknown as Array<{ index: string }>) ?? []).map((r) => r.index);
+    return this.client.listIndices(pattern);
   }
 
   async refresh(indices: readonly string[]): Promise<void> {
-    if (indices.length > 0) await this.client.indices.refresh({ index: indices.join(','), ignore_unavailable: true } as never);
+    if (indices.length > 0) await this.client.refresh(indices.join(','), { ignoreUnavailable: true });
   }
 
   /** A composite aggregation on `tenant`, paged. */
@@ -22,11 +21,11 @@ export class OpenSearchRetentionIndices implements RetentionIndices {
     const out: string[] = [];
     let after: Record<string, unknown> | undefined;
     for (;;) {
-      const res = await this.client.search({
-        index,
-        body: { size: 0, aggs: { t: { composite: { size: 1000, sources: [{ tenant: { terms: { field: 'tenant' } } }], ...(after ? { after } : {}) } } } },
-      } as never);
-      const agg = (res.body as { aggregations?: { t?: { buckets: Array<{ key: { tenant: string } }>; after_key?: Record<string, unknown> } } }).aggregations?.t;
+      const res = await this.client.search(index, {
+        size: 0,
+        aggs: { t: { composite: { size: 1000, sources: [{ tenant: { terms: { field: 'tenant' } } }], ...(after ? { after } : {}) } } },
+      });
+      const agg = (res as { aggregations?: { t?: { buckets: Array<{ key: { tenant: string } }>; after_key?: Record<string, unknown> } } }).aggregations?.t;
       for (const b of agg?.buckets ?? []) out.push(b.key.tenant);
       if (!agg?.after_key || (agg.buckets?.length ?? 0) === 0) return out;
       after = agg.after_key;
@@ -34,7 +33,7 @@ export class OpenSearchRetentionIndices implements RetentionIndices {
   }
 
   async deleteIndex(index: string): Promise<void> {
-    await this.client.indices.delete({ index, ignore_unavailable: true, expand_wildcards: 'none' } as never);
+    await this.client.deleteIndex(index, { ignoreUnavailable: true });
   }
 
   /**
@@ -44,31 +43,29 @@ export class OpenSearchRetentionIndices implements RetentionIndices {
    */
   async deleteTenantDocs(index: string, tenants: readonly string[], deadlineMs: number | undefined): Promise<{ deleted: number; complete: boolean }> {
     let deleted = 0;
-    let res = await this.client.search({
-      index, routing: tenants.join(','), scroll: '2m', size: 5000, _source: false,
-      body: { query: { terms: { tenant: tenants } }, sort: ['_doc'] },
-    } as never);
-    let scrollId = (res.body as { _scroll_id?: string })._scroll_id;
+    type Page = { _scroll_id?: string; hits: { hits: Array<{ _id: string; _routing?: string }> } };
+    let res = await this.client.search<Page>(index, { size: 5000, _source: false, query: { terms: { tenant: tenants } }, sort: ['_doc'] }, { routing: tenants.join(','), scroll: '2m' });
+    let scrollId = res._scroll_id;
     try {
       for (;;) {
-        const hits = (res.body as { hits: { hits: Array<{ _id: string; _routing?: string }> } }).hits.hits;
+        const hits = res.hits.hits;
         if (hits.length === 0) return { deleted, complete: true };
         deleted += await this.bulkDelete(index, hits);
         if (deadlineMs !== undefined && Date.now() >= deadlineMs) return { deleted, complete: false };
-        res = await this.client.scroll({ scroll_id: scrollId, scroll: '2m' } as never);
-        scrollId = (res.body as { _scroll_id?: string })._scroll_id ?? scrollId;
+        res = await this.client.scroll<Page>(scrollId!, '2m');
+        scrollId = res._scroll_id ?? scrollId;
       }
     } finally {
-      if (scrollId) await this.client.clearScroll({ scroll_id: scrollId } as never).catch(() => undefined);
-      await this.client.indices.refresh({ index } as never).catch(() => undefined);
+      if (scrollId) await this.client.clearScroll(scrollId).catch(() => undefined);
+      await this.client.refresh(index).catch(() => undefined);
     }
   }
 
   private async bulkDelete(index: string, hits: ReadonlyArray<{ _id: string; _routing?: string }>): Promise<number> {
     const body = hits.map((h) => JSON.stringify({ delete: { _index: index, _id: h._id, ...(h._routing ? { routing: h._routing } : {}) } })).join('\n') + '\n';
-    const out = await this.client.bulk({ body: body as never, refresh: false, filter_path: 'items.*.status,items.*.result' } as never, { requestTimeout: 120_000 });
+    const out = await this.client.bulk<{ items?: Array<Record<string, { status: number; result?: string }>> }>(body, { refresh: false, filterPath: 'items.*.status,items.*.result', timeoutMs: 120_000, retry: true });
     let deleted = 0;
-    for (const item of (out.body as { items?: Array<Record<string, { status: number; result?: string }>> }).items ?? []) {
+    for (const item of out?.items ?? []) {
       const r = item.delete;
       if (r?.result === 'deleted') deleted++;
       else if (r && r.status !== 404) throw new Error(`retention could not delete a document from ${index}: status ${r.status}`);

@@ -1,6 +1,7 @@
 /**
- * OpenSearch adapter: the official client, signed with SigV4 on AWS (Amazon OpenSearch Service),
- * plain HTTP against the local node.
+ * The official OpenSearch client, signed with SigV4 on AWS (Amazon OpenSearch Service), plain HTTP
+ * against the local node: for the CLI and the tests. The Lambdas use the small client of
+ * ./opensearch-http.ts instead (their cold start; see there).
  */
 import { Client } from '@opensearch-project/opensearch';
 import * as config from '../config.ts';

@@ -81,9 +81,9 @@ export class DynamoTenantStore implements TenantLookup {
    * Registers a token the caller already has (a migration, or the fixed local demo token that the
    * sample events in events/ carry). Only its hash is stored.
    */
-  async registerToken(id: string, token: string): Promise<void> {
+  async registerToken(id: string, token: string, scope: TokenScope = 'ingest'): Promise<void> {
     assertTenantId(id);
-    const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString() };
+    const record: TokenRecord = { tokenHash: hashToken(token), tenant: id, createdAt: new Date().toISOString(), ...(scope === 'read' ? { scope } : {}) };
     await putItem(this.table, { pk: tokenKey(record.tokenHash), ...record });
   }
 

@@ -166,7 +166,9 @@ function classifyDraft(cur: Cursor, raw: string, ref: number, flags: string[]): 
       flags.push('timestamp_implausible');
       if (d.tRaw !== undefined && d.fields[d.tKey] === undefined) d.fields[d.tKey] = d.tRaw;
     }
-    timestamp = Number.isNaN(ref) ? new Date(0).toISOString() : safeIso(ref);
+    // The receive time: through the cursor's memo of recent instants (one receive time per batch is
+    // the rule, so this is a look-up, not a Date per event) when it is an instant of years 1970-9999.
+    timestamp = ref >= 0 && ref < MAX_ISO_MS && Number.isInteger(ref) ? toIso(cur, ref) : Number.isNaN(ref) ? EPOCH_ISO : safeIso(ref);
   }
   if (d.message.indexOf('\n') >= 0) flags.push('multiline');
   cur.timestamp = timestamp;
@@ -183,6 +185,10 @@ function receivedMs(cur: Cursor, receivedAt: string): number {
   cur.lastReceivedMs = received;
   return received;
 }
+
+/** Start of year 10000: `toIso`'s fixed-width prefix holds up to here. */
+const MAX_ISO_MS = 253_402_300_800_000;
+const EPOCH_ISO = new Date(0).toISOString();
 
 function safeIso(ms: number): string {
   const d = new Date(ms);

@@ -10,7 +10,7 @@
  *    steer eviction) are written at most every `flushCountsMs`. On a conflict (another instance
  *    wrote first) the two states are merged (`mergeStates`: by id, so ids stay stable; the stored
  *    state wins nothing it should not) and written again. Last writer wins beyond that, which is
- *    acceptable: ids derive from first-seen masked templates, not from who wrote.
+ *    acceptable: ids derive from the templates, not from who wrote.
  *  - Bounded: `maxClusters` per tenant (the miner's own bound, kept through merges) and
  *    `maxTenants` miners cached per instance (least recently used dropped after being written).
  *  - Never fails a batch: a load that fails starts an empty miner (the same template still gets the

@@ -6,7 +6,8 @@
  *     (a static page: no token, it asks for one);
  *  2. take the Bearer token and resolve it: unknown or revoked 401, an ingest token 403, a registry
  *     that cannot answer 503;
- *  3. take one of the tenant's query tokens (429 with Retry-After past its plan's rate);
+ *  3. take one of the tenant's queries from the rate shared by every instance (rate.ts: 429 with
+ *     Retry-After past its plan's rate; 503 when the shared counter cannot answer);
  *  4. run the route (routes.ts) with the tenant's limits; answer JSON, or the refusal with its status.
  */
 import { errorResponse, normalizeRequest, toResponse, type IngestRequest, type LambdaHttpEvent, type LambdaHttpResult } from '../ingest/http.ts';
@@ -26,6 +27,9 @@ export interface QueryPorts extends ReadPorts {
   log: { info: Log; error: Log };
 }
 
+const unavailable = (what: string, seconds: number): QueryError =>
+  new QueryError(503, 'unavailable', `Sluice could not check ${what} right now. Retry after ${seconds} s.`, { retryAfterSeconds: seconds });
+
 function bearer(req: IngestRequest): string {
   const h = req.headers.authorization;
   if (!h) throw QueryError.missingToken();
@@ -38,7 +42,7 @@ async function authenticate(ports: QueryPorts, req: IngestRequest): Promise<Tena
   const token = bearer(req);
   const tenant = await ports.tenants.resolve(token).catch((err: unknown) => {
     ports.log.error('tenant registry unreachable', { requestId: req.requestId, error: err as Error });
-    throw new QueryError(503, 'unavailable', 'Sluice could not check the token right now. Retry after 5 s.', { retryAfterSeconds: 5 });
+    throw unavailable('the token', 5);
   });
   if (!tenant) throw QueryError.invalidToken();
   if (scopeOf(tenant) !== 'read') throw QueryError.wrongScope();
@@ -71,8 +75,9 @@ export async function handleQuery(ports: QueryPorts, event: LambdaHttpEvent, req
     const run = route(req);
     const tenant = await authenticate(ports, req);
     const limits = queryLimits(tenant.plan);
-    const taken = ports.rate.take(tenant.id, limits.queriesPerSecond, limits.queriesBurst);
-    if (!taken.ok) throw QueryError.rateLimited(taken.retryAfterSeconds!, limits.queriesPerSecond);
+    const taken = await ports.rate.take(tenant.id, limits.queriesPerSecond, limits.queriesBurst);
+    if (!taken.ok && taken.reason === 'unavailable') throw unavailable('the query rate', taken.retryAfterSeconds);
+    if (!taken.ok) throw QueryError.rateLimited(taken.retryAfterSeconds, limits.queriesPerSecond);
     const body = await run(ports, tenant.id, limits, req.query);
     ports.log.info('read', { tenant: tenant.id, requestId: req.requestId, path: req.path, ms: Date.now() - started });
     return toResponse(req.shape, 200, body, { 'cache-control': 'no-store' });

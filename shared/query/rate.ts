@@ -1,47 +1,52 @@
 /**
- * The per-tenant query rate: a token bucket per tenant (the same math as shared/budget/bucket.ts:
- * fractional tokens, refilled at the sustained rate, capped at the burst; time never runs
- * backwards). Held per function instance in a bounded LRU: a tenant spread over N warm instances
- * gets at most N times its rate, which the function's reserved concurrency bounds (serverless.yml).
+ * The per-tenant query rate, shared by every query instance: the ingest ceiling's mechanism
+ * (shared/ingest/ceiling.ts: `CeilingLimiter` over the `CeilingCounter` port, one DynamoDB item per
+ * tenant per window with a conditional ADD, shared/adapters/ingest-ceiling.ts) with a window cut
+ * from the plan's rate and burst so that it can never admit more than the plan's token bucket:
+ *
+ *   a window of `n = floor(burst / 2)` queries (at least 1) lasting `n / rate` seconds.
+ *
+ * Over the long run that is `rate` queries a second; in any span of t seconds at most
+ * `n * (ceil(t / window) + 1) <= burst + rate * t` (two windows' worth across a boundary is at most
+ * the burst), so it is a subset of the plan's bucket, whatever the number of instances (the counter
+ * counts every instance's leases). free (1/s, burst 10): 5 queries per 5 s; standard (5/s, 30): 15
+ * per 3 s; pro (20/s, 100): 50 per 2.5 s; enterprise (50/s, 200): 100 per 2 s.
+ *
+ * A counter that cannot be reached refuses (503, retry): reads are not log data, and admitting
+ * them on one instance's say would let a tenant past its plan on every warm instance at once.
  */
-import { TtlLru } from '../tenants/lru.ts';
+import { CeilingLimiter, type CeilingCounter, type CeilingOptions } from '../ingest/ceiling.ts';
+import type { Ceiling } from '../ingest/limits.ts';
 
-export interface RateState {
-  tokens: number;
-  at: number;
+export type RateDecision =
+  | { ok: true }
+  /** `rate`: past the plan (429); `unavailable`: the shared counter did not answer (503). Seconds until a retry may be admitted (at least 1). */
+  | { ok: false; reason: 'rate' | 'unavailable'; retryAfterSeconds: number };
+
+/** The window that stands for a plan's token bucket (rate a second, burst); pure. Counted in `events`, one per query. */
+export function rateWindow(perSecond: number, burst: number): Ceiling {
+  const n = Math.max(1, Math.floor(burst / 2));
+  const windowMs = perSecond > 0 ? Math.ceil((n / perSecond) * 1000) : 3_600_000;
+  return { windowMs, events: n, bytes: n };
 }
 
-export interface RateDecision {
-  ok: boolean;
-  state: RateState;
-  /** When refused: seconds until one query would be admitted (at least 1). */
-  retryAfterSeconds?: number;
-}
+const ONE_QUERY = { events: 1, bytes: 1 };
+const RETRY_UNAVAILABLE_S = 5;
 
-/** Takes one token at `now` from a bucket of `burst` refilled at `perSecond`. Pure. */
-export function takeToken(state: RateState | undefined, perSecond: number, burst: number, now: number): RateDecision {
-  const prev = state ?? { tokens: burst, at: now };
-  const at = Math.max(prev.at, now);
-  const tokens = Math.min(burst, prev.tokens + ((at - prev.at) / 1000) * perSecond);
-  if (tokens >= 1) return { ok: true, state: { tokens: tokens - 1, at } };
-  const waitS = perSecond > 0 ? (1 - tokens) / perSecond : 3600;
-  return { ok: false, state: { tokens, at }, retryAfterSeconds: Math.max(1, Math.ceil(waitS)) };
-}
-
-/** The instance's buckets, one per tenant (10,000 tenants kept; an idle bucket expires when it would be full again). */
+/** The tenants' query rates over one shared counter (DynamoDB in the function; in memory in unit tests). */
 export class QueryRateLimiter {
-  private readonly buckets: TtlLru<RateState>;
-  constructor(
-    maxTenants = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.buckets = new TtlLru<RateState>(maxTenants, now);
+  private readonly limiter: CeilingLimiter;
+
+  constructor(counter: CeilingCounter, options: CeilingOptions = {}) {
+    this.limiter = new CeilingLimiter(counter, options);
   }
 
-  take(tenant: string, perSecond: number, burst: number): RateDecision {
-    const d = takeToken(this.buckets.get(tenant), perSecond, burst, this.now());
-    const refillMs = perSecond > 0 ? Math.ceil((burst / perSecond) * 1000) : 3_600_000;
-    this.buckets.set(tenant, d.state, refillMs);
-    return d;
+  /** Takes one query of `tenant` if its plan's rate allows it across every instance. */
+  async take(tenant: string, perSecond: number, burst: number): Promise<RateDecision> {
+    const a = await this.limiter.admit(tenant, rateWindow(perSecond, burst), ONE_QUERY);
+    if (!a.admitted) return { ok: false, reason: 'rate', retryAfterSeconds: Math.max(1, a.retryAfterSeconds) };
+    // 'local': the counter did not answer and the limiter judged on this instance alone; not enough for reads.
+    if (a.via === 'local') return { ok: false, reason: 'unavailable', retryAfterSeconds: RETRY_UNAVAILABLE_S };
+    return { ok: true };
   }
 }

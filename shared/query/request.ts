@@ -107,12 +107,13 @@ export function searchRequest(tenant: string, p: SearchParams, timeoutMs: number
   };
 }
 
-/** Events received after `since` (receive time, then id), oldest first, matching `query`, inside the tenant filter. */
-export function tailRequest(tenant: string, since: Cursor, query: Dsl, size: number, timeoutMs: number, prefix?: string): OpenSearchRequest {
+/** Events received after `since` (receive time, then id) and at most at `untilMs`, oldest first, matching `query`, inside the tenant filter. */
+export function tailRequest(tenant: string, since: Cursor, query: Dsl, size: number, timeoutMs: number, prefix?: string, untilMs?: number): OpenSearchRequest {
+  const received = { gte: since[0], ...(untilMs !== undefined ? { lte: untilMs } : {}), format: 'epoch_millis' };
   return {
     index: tenantAlias(tenant, prefix),
     body: {
-      query: { bool: { filter: [tenantFilter(tenant), { range: { received_at: { gte: since[0], format: 'epoch_millis' } } }, query] } },
+      query: { bool: { filter: [tenantFilter(tenant), { range: { received_at: received } }, query] } },
       sort: [{ received_at: { order: 'asc' } }, { event_id: { order: 'asc' } }],
       size,
       search_after: since,

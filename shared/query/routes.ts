@@ -4,7 +4,8 @@
  * is built by request.ts, inside the filter on the tenant.
  *
  *   GET /v1/search?q=&from=&to=&size=&cursor=   newest first, a page; `next` is the cursor of the next page
- *   GET /v1/tail?since=&q=&wait=                events received after the cursor, oldest first (long poll)
+ *   GET /v1/tail?since=&q=&wait=&delay=         events received after the cursor, oldest first (long poll),
+ *                                               up to `delay` s ago (5 by default: the pipeline's indexing lag)
  *   GET /v1/templates/top?from=&to=&limit=      the most frequent templates with their counts
  *   GET /v1/summaries?from=&to=&field=          per-minute events by level (and a numeric field's trend)
  */
@@ -71,13 +72,32 @@ function waitMs(query: Query, max: number): number {
   return Math.min(max, Number(v) * 1000);
 }
 
+/** Default and largest tail delay: events received less than this long ago are left for the next poll. */
+export const TAIL_DELAY_MS = 5_000;
+const MAX_TAIL_DELAY_S = 30;
+
+/**
+ * The tail follows the receive time, and an event is searchable a few seconds after it was received
+ * (process's batch window, the bulk, the index refresh). Reading only up to `delay` ago lets the
+ * events received before that be indexed first, so a cursor does not pass them (as Loki's tail
+ * `delay_for`); events indexed later still than that (a backlog, deferral) are not tailed. A tail
+ * without a cursor starts now: its first events show `delay` s after they were received.
+ */
+function delayMs(query: Query): number {
+  const v = query.delay;
+  if (v === undefined || v === '') return TAIL_DELAY_MS;
+  if (!/^\d{1,2}$/.test(v) || Number(v) > MAX_TAIL_DELAY_S) throw QueryError.badParameter('delay', `give whole seconds from 0 to ${MAX_TAIL_DELAY_S} (default ${TAIL_DELAY_MS / 1000}).`);
+  return Number(v) * 1000;
+}
+
 const tail: Route = async (ports, tenant, limits, query) => {
+  const delay = delayMs(query);
   const since = readCursor(query, 'since') ?? [ports.now(), ''];
   const dsl = readQuery(query);
   const size = readSize(query, limits);
   const deadline = ports.now() + waitMs(query, ports.settings.tailWaitMs);
   for (;;) {
-    const hits = await run(ports, tailRequest(tenant, since, dsl, size, ports.settings.timeoutMs, ports.settings.prefix));
+    const hits = await run(ports, tailRequest(tenant, since, dsl, size, ports.settings.timeoutMs, ports.settings.prefix, ports.now() - delay));
     const last = hits[hits.length - 1];
     if (last) return { events: hits.map((h) => toEvent(h.source)), cursor: encodeCursor(last.sort) };
     const left = deadline - ports.now();

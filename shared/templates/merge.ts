@@ -4,8 +4,8 @@
  * Two invocations (on different partitions) may mine the same tenant at once, each from the state
  * it loaded. When one writes back and finds the stored state changed under it, it merges the two
  * with `mergeStates(stored, mine)` and writes the result. Ids stay stable through this because a
- * cluster's id is the hash of its first-seen masked template, so the same template learnt on two
- * instances has the same id in both states, and merging is by id:
+ * cluster's id is the hash of its current template (README "Template id stability"), so the same
+ * template learnt on two instances has the same id in both states, and merging is by id:
  *
  *  - a cluster in one state only is kept as it is;
  *  - a cluster in both keeps the more general template (more `<*>`; on a tie the second state's,

@@ -1,5 +1,6 @@
 import { KIND_PUNCT, KIND_VAR, WILDCARD, dottedParts, sepOf, tokenize, valueOf } from './tokenize.ts';
 import type { Tokens } from './tokenize.ts';
+import { MIN_CONSTANTS, isInstance } from './subsume.ts';
 
 export interface MinerOptions {
   /** Most clusters kept per miner (tenant); the least recently seen are evicted beyond it. Default 2000. */
@@ -106,6 +107,14 @@ const ALIAS_BYTES = 40;
 
 /** Longest word the closed-set rule considers (a state, a verb, a flag). */
 const MAX_PLAIN = 24;
+
+/**
+ * A message that differs from a template in this many constant words in a row says something else
+ * (`could not resolve` / `attempt failed with`): a variable is one token (the tokeniser joins the
+ * tokens of a masked value), so adjacent differing words, with nothing between, are a different
+ * phrase, not a value.
+ */
+const MAX_DIFF_RUN = 3;
 
 /** A message is tokenised up to this many times `maxTokens` tokens (its cost bounded, issue 15). */
 const TOKEN_LIMIT_FACTOR = 8;
@@ -230,6 +239,8 @@ class DrainMiner implements Miner {
    */
   private kept(t: Tokens): number {
     const n = t.tokens.length;
+    // Short enough whatever it renders to: each token renders to at most its text or `<*>`.
+    if (n <= this.maxTokens && !t.cut && t.text.length + WILDCARD.length * n <= this.maxTemplateChars - 8 - WILDCARD.length) return n;
     let chars = 0;
     // Tokens whose prefix this.leaves room for a separator and the trailing `<*>`.
     let fit = 0;
@@ -266,6 +277,9 @@ class DrainMiner implements Miner {
     const mt = t.tokens;
     let same = 0;
     let total = 0;
+    // Adjacent constant words (no punctuation or variable between) that the message does not repeat.
+    let run = 0;
+    let lastDiff = -2;
     const ck = c.kinds;
     for (let i = 0; i < ct.length; i++) {
       const a = ct[i]!;
@@ -277,6 +291,11 @@ class DrainMiner implements Miner {
       }
       total++;
       if (a === mt[i]) same++;
+      else {
+        run = i === lastDiff + 1 ? run + 1 : 1;
+        lastDiff = i;
+        if (run >= MAX_DIFF_RUN) return -1;
+      }
     }
     return total === 0 ? 1 : same / total;
   }
@@ -413,6 +432,49 @@ class DrainMiner implements Miner {
     return c;
   }
 
+  /**
+   * After c's template changed (it generalised or absorbed another): c takes the id its template
+   * hashes to, and its old id becomes an alias. So an id is a function of the template (the same
+   * template has the same id whatever order its lines came in, on any instance or run), and every id
+   * handed out before still resolves (`get`) to the current template. Kept when another live cluster
+   * holds that id, or an alias of it leads elsewhere.
+   */
+  private rekey(c: Cluster): Cluster {
+    const target = hashId(this.templateOf(c));
+    if (c.id === target || this.byId.get(c.id) !== c || this.byId.has(target)) return c;
+    const via = this.aliases.get(target);
+    if (via !== undefined && via !== c.id) return c;
+    this.deleteAlias(target);
+    const old = c.id;
+    this.byId.delete(old);
+    c.id = target;
+    this.byId.set(target, c);
+    this.addAlias(old, target);
+    return c;
+  }
+
+  /**
+   * After g generalised: every other cluster of its leaf that is now an instance of g (the same tokens
+   * but one, where g has `<*>`: a value kept apart as a possible closed-set member before the
+   * position became a variable, `user oracle from <*>` beside `user <*> from <*>`) merges into g,
+   * its id an alias, the same rule as the batch pass (subsume.ts). Otherwise its value would stay a
+   * template of its own, and which values do depends on the order of the lines.
+   */
+  private absorbInstances(g: Cluster): Cluster {
+    if (g.constants < MIN_CONSTANTS) return g;
+    const list = this.leaves.get(g.key);
+    if (!list) return g;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const o = list[k]!;
+      if (o === g || o.tokens.length !== g.tokens.length || !isInstance(o.tokens, g.tokens)) continue;
+      g.count += o.count;
+      g.lastSeen = Math.max(g.lastSeen, o.lastSeen);
+      this.removeCluster(o);
+      this.addAlias(o.id, g.id);
+    }
+    return g;
+  }
+
   /** mergeConverged until no cluster of the leaf has the same template. */
   private mergeAll(c: Cluster): Cluster {
     for (;;) {
@@ -491,12 +553,12 @@ class DrainMiner implements Miner {
         for (const o of sibs) if (o !== c && this.generalise(o, t)) this.mergeConverged(o);
         const live = this.byId.get(c.id) === c ? c : this.resolve(c.id)!;
         this.generalise(live, t);
-        c = this.mergeAll(live);
+        c = this.absorbInstances(this.rekey(this.mergeAll(live)));
         return this.result(c, t);
       }
       c.count++;
       c.lastSeen = this.tick;
-      if (this.generalise(c, t)) c = this.mergeConverged(c);
+      if (this.generalise(c, t)) c = this.absorbInstances(this.rekey(this.mergeConverged(c)));
     } else {
       c = this.newCluster(t, null, 1, this.tick);
       this.evict();

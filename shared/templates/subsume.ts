@@ -13,13 +13,13 @@
  */
 import { WILDCARD } from './tokenize.ts';
 
-const MIN_CONSTANTS = 2;
+export const MIN_CONSTANTS = 2;
 
 /** An upper-case identifier (`RUNNING`, `JOB_SETUP`): by convention an enum constant, a closed-set member. */
 const ENUM_CONSTANT = /^[A-Z][A-Z0-9_]*[A-Z0-9]$/;
 
 /** The specific tokens equal the general ones except at exactly one `<*>`, whose value is not an enum constant. */
-function isInstance(specific: readonly string[], general: readonly string[]): boolean {
+export function isInstance(specific: readonly string[], general: readonly string[]): boolean {
   let differ = 0;
   for (let i = 0; i < general.length; i++) {
     if (specific[i] === general[i]) continue;
@@ -29,7 +29,7 @@ function isInstance(specific: readonly string[], general: readonly string[]): bo
   return differ === 1;
 }
 
-function constants(tokens: readonly string[]): number {
+export function constants(tokens: readonly string[]): number {
   let n = 0;
   for (const t of tokens) if (t !== WILDCARD) n++;
   return n;

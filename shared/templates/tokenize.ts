@@ -282,6 +282,17 @@ export interface TokenizeOptions {
   collapse?: boolean;
 }
 
+/**
+ * Whether the punctuation token j is a `:` glued to what precedes it and followed by whitespace before
+ * `next` (`from 10.0.0.1: 11: bye`): the end of a label or field, as in prose, where two values are
+ * two fields; `10.0.0.1:22` (no space) is one address and still collapses.
+ */
+function labelEnd(st: TokenCursor, j: number, next: number): boolean {
+  if (st.tokens[j] !== ':') return false;
+  const after = j + 1 < st.tokens.length ? st.starts[j + 1]! : next;
+  return after > st.ends[j]! && st.starts[j] === st.ends[j - 1];
+}
+
 /** Separators a run of variables may span when collapsing: whitespace and `: , ; = |`. */
 function collapsible(p: string): boolean {
   return p === ':' || p === ',' || p === ';' || p === '=' || p === '|';
@@ -379,7 +390,7 @@ function emit(st: TokenCursor, kind: number, start: number, end: number): void {
       // Merge with the previous VAR when only collapsible punctuation lies between.
       let ok = true;
       for (let j = lastVar + 1; j < len; j++) {
-        if (kinds[j] !== KIND_PUNCT || !collapsible(st.tokens[j]!)) {
+        if (kinds[j] !== KIND_PUNCT || !collapsible(st.tokens[j]!) || labelEnd(st, j, start)) {
           ok = false;
           break;
         }
@@ -451,7 +462,7 @@ function quotedWithSpace(text: string, from: number): number {
   return -1;
 }
 
-/** An empty value: `key=` followed by whitespace or the end, or `()`/`[]`/`{}` with nothing inside. */
+/** An empty value: a free-standing `()`, or `[]`/`{}` with nothing inside. */
 function emptyVar(st: TokenCursor, at: number): void {
   st.lastVar = st.tokens.length;
   st.tokens.push(WILDCARD);
@@ -516,11 +527,15 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
   let digit = false;
   let hexOnly = true;
   let slashes = 0;
+  let colon = false;
   for (; chunkEnd < n; chunkEnd++) {
     const w = text.charCodeAt(chunkEnd);
     const k = charClass(w);
     if (k === 2) break;
-    if (k === 1) hasPunct = true;
+    if (k === 1) {
+      hasPunct = true;
+      if (w === 58) colon = true;
+    }
     else if (isDigit(w)) digit = true;
     else {
       if (!isHex(w)) hexOnly = false;
@@ -531,7 +546,7 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
     // The whole chunk is one word: what the split below would emit.
     const len = chunkEnd - chunkStart;
     const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
-    emit(st, variable ? KIND_VAR : KIND_WORD, chunkStart, chunkEnd);
+    emitWord(st, variable, chunkStart, chunkEnd);
     return chunkEnd;
   }
   // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
@@ -541,7 +556,9 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
   while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
   // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
   if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
-  if (ce > cs && chunkIsAtomicVariable(text, cs, ce)) {
+  // Every atomic variable holds a ':' (URL, IPv6, MAC), starts with '/' (a path with a query) or ends
+  // with ')' (a labelled value): other chunks skip the test.
+  if (ce > cs && (colon || text.charCodeAt(cs) === 47 || text.charCodeAt(ce - 1) === 41) && chunkIsAtomicVariable(text, cs, ce)) {
     for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
     emit(st, KIND_VAR, cs, ce);
     for (let j = ce; j < chunkEnd; j++) emit(st, KIND_PUNCT, j, j + 1);
@@ -589,17 +606,27 @@ function splitChunk(st: TokenCursor, chunkStart: number, chunkEnd: number, limit
   return i;
 }
 
-/** One punctuation character at `i`, and the empty value after `key=` or in `()`/`[]`/`{}`. Returns i + 1. */
+/** One punctuation character at `i`, and the empty value in a free-standing `()` or in `[]`/`{}`. Returns i + 1. */
 function tokenizePunct(st: TokenCursor, c: number, i: number): number {
   const text = st.text;
   const n = text.length;
   emit(st, KIND_PUNCT, i, i + 1);
   i++;
-  if (c === 61 /* = */ && i >= 2 && charClass(text.charCodeAt(i - 2)) !== 2 && (i >= n || charClass(text.charCodeAt(i)) === 2)) emptyVar(st, i);
-  else if (i < n && ((c === 40 && text.charCodeAt(i) === 41) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
+  // `key=` with nothing after it stays `key=`: the field is written without a value (`ruser= rhost=h`),
+  // a constant shape of the line, not a value that happens to be empty.
+  if (i < n && ((c === 40 && text.charCodeAt(i) === 41 && !calledName(text, i - 1)) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
     emptyVar(st, i);
   }
   return i;
+}
+
+/**
+ * Whether the `(` at `open` is glued to a word character (`init()`, `connect()`): a call with no
+ * arguments, part of the code's text, whereas a free-standing `()` (`from 10.0.0.1 () at`) is a value
+ * that happens to be empty, where other lines hold one (`(host.example.org)`).
+ */
+function calledName(text: string, open: number): boolean {
+  return open > 0 && charClass(text.charCodeAt(open - 1)) === 0;
 }
 
 /**
@@ -622,7 +649,58 @@ function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
     i++;
   }
   const len = i - ws;
-  const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
-  emit(st, variable ? KIND_VAR : KIND_WORD, ws, i);
+  let variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
+  if (variable && digit && len <= MAX_PLAIN_NAME && text.charCodeAt(i) === 40 && isCodeName(text, ws, i)) variable = false;
+  emitWord(st, variable, ws, i);
   return i;
+}
+
+/**
+ * A word [ws, e): a variable or a constant. A variable written `/` then a digit (`/10.0.0.7:50010`,
+ * `/42`: an address printed with an empty host name, a numbered path) keeps the `/` as a constant
+ * before it: the slash is how the line writes it, the value is what follows.
+ */
+function emitWord(st: TokenCursor, variable: boolean, ws: number, e: number): void {
+  const text = st.text;
+  if (text.charCodeAt(ws) === 47) {
+    if (variable && e - ws > 1 && isDigit(text.charCodeAt(ws + 1))) {
+      // Punctuation, like `:` in `host:port`: part of the line's skeleton, not a word it shares.
+      emit(st, KIND_PUNCT, ws, ws + 1);
+      ws++;
+    } else if (e - ws === 1 && text.startsWith(WILDCARD, e)) {
+      // The same `/` in a rendered template read back (`at /<*>`).
+      emit(st, KIND_PUNCT, ws, e);
+      return;
+    }
+  }
+  emit(st, variable ? KIND_VAR : KIND_WORD, ws, e);
+}
+
+/** Longest function name read as a constant. */
+const MAX_PLAIN_NAME = 40;
+
+/**
+ * `jk2_init(`, `sha256_update(`: an identifier glued to an opening parenthesis is the name of a
+ * function being called, a constant of the code even with a digit in it. An identifier: a letter,
+ * then letters, digits and `_`, with at least two letters and a letter or `_` after its first digit
+ * (`cpu0(` or `x1(` may be a numbered value with an argument; `jk2_init(` is not).
+ */
+function isCodeName(text: string, s: number, e: number): boolean {
+  const c0 = text.charCodeAt(s) | 32;
+  if (c0 < 97 || c0 > 122) return false;
+  let letters = 0;
+  let digitSeen = false;
+  let letterAfterDigit = false;
+  for (let j = s; j < e; j++) {
+    const c = text.charCodeAt(j);
+    const l = c | 32;
+    if (l >= 97 && l <= 122) {
+      letters++;
+      if (digitSeen) letterAfterDigit = true;
+    } else if (c === 95) {
+      if (digitSeen) letterAfterDigit = true;
+    } else if (isDigit(c)) digitSeen = true;
+    else return false;
+  }
+  return letters >= 2 && letterAfterDigit;
 }

@@ -69,6 +69,12 @@ describe('serverless package', () => {
       try {
         await sls(['package', '--stage', stage, '--package', out, ...params]);
         for (const fn of FUNCTIONS) expect(existsSync(join(out, `${fn}.zip`)), `${fn}.zip`).toBe(true);
+        // Source maps stay out of the zips (deploy/esbuild.cjs builds none): the bundle, its lazy files, native.wasm.
+        for (const fn of FUNCTIONS) {
+          const files = (await run('unzip', ['-Z1', join(out, `${fn}.zip`)])).stdout.split('\n').filter(Boolean);
+          expect(files, `${fn}.zip`).toContain(`functions/${fn}.cjs`);
+          expect(files.filter((f) => f.endsWith('.map')), `${fn}.zip`).toEqual([]);
+        }
         const templatePath = join(out, 'cloudformation-template-update-stack.json');
         const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
         const types = Object.values(template.Resources).map((r) => r.Type);
@@ -129,6 +135,15 @@ describe('serverless invoke local, every sample event', () => {
     const res = await invoke('ingest', 'http-bad-token');
     expect(res.statusCode).toBe(401);
   }, 120_000);
+
+  it('query searches the demo tenant with its fixed read token (200), and refuses the sample without a token (401)', async () => {
+    const res = await invoke('query', 'http-query-search');
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(String(res.body))).toMatchObject({ events: expect.any(Array), size: 20 });
+    const refused = await invoke('query', 'http-query-no-token');
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(String(refused.body))).toMatchObject({ error: 'missing_token' });
+  }, 240_000);
 
   it('drain republishes the spilled sample records', async () => {
     expect(await invoke('drain', 'kinesis-spill')).toMatchObject({ republished: 2 });

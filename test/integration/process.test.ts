@@ -9,6 +9,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { ensureTopics, produce } from '../../shared/adapters/kafka.ts';
 import { getOpenSearch } from '../../shared/adapters/opensearch.ts';
 import { OpenSearchSink } from '../../shared/adapters/opensearch-bulk.ts';
+import { OpenSearchHttp } from '../../shared/adapters/opensearch-http.ts';
 import { DynamoBudgetStore } from '../../shared/adapters/budget-store.ts';
 import { DynamoTenantStore } from '../../shared/adapters/tenant-store.ts';
 import { toDocument } from '../../shared/classify/index.ts';
@@ -162,7 +163,7 @@ describe('process stage against Kafka, DynamoDB Local and OpenSearch', () => {
     // Stop the local node when this run owns it; a node started by someone else is left running
     // and the stage is pointed at a closed port instead (a real connection failure, not a mock).
     const stopped = await stop('opensearch').catch(() => false);
-    const deps = stopped ? makeDeps({ search: new OpenSearchSink() }) : makeDeps({ search: new OpenSearchSink(async () => new Client({ node: 'http://127.0.0.1:9' })) });
+    const deps = stopped ? makeDeps({ search: new OpenSearchSink() }) : makeDeps({ search: new OpenSearchSink(() => new OpenSearchHttp({ url: 'http://127.0.0.1:9' })) });
     try {
       await expect(runStage(event, ctx(8_000), deps, 'process')).rejects.toThrow();
     } finally {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OpenSearchSink } from '../../shared/adapters/opensearch-bulk.ts';
+import { getSearchClient } from '../../shared/adapters/opensearch-http.ts';
 import { getOpenSearch } from '../../shared/adapters/opensearch.ts';
 import { logIndex } from '../../shared/index/naming.ts';
 import type { IndexTier } from '../../shared/tenants/plans.ts';
@@ -24,7 +25,7 @@ export interface TestDoc {
 /** Indexes the documents of `tenant` (refreshing at the end when `refresh`); returns their event ids. */
 export async function indexDocs(tenant: string, docs: readonly TestDoc[], o: { tier?: IndexTier; refresh?: boolean; prefix?: string } = {}): Promise<string[]> {
   const tier = o.tier ?? 'shared';
-  const sink = new OpenSearchSink(getOpenSearch, o.prefix);
+  const sink = new OpenSearchSink(getSearchClient, o.prefix);
   const ids: string[] = [];
   const lines: string[] = [];
   const targets = new Map<string, { index: string; tenant: string; routing?: string }>();

@@ -3,6 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayV2Event } from '../../../local/http-events.ts';
 import { handleQuery, type QueryPorts } from '../../../shared/query/handle.ts';
 import { QueryRateLimiter } from '../../../shared/query/rate.ts';
+import { MemoryCounter } from './memory-counter.ts';
 import type { OpenSearchRequest } from '../../../shared/query/request.ts';
 import { resolvePlan } from '../../../shared/tenants/plans.ts';
 import type { Tenant } from '../../../shared/tenants/registry.ts';
@@ -15,12 +16,12 @@ const TOKENS: Record<string, Tenant> = {
 };
 
 /** In-memory ports: searches are recorded and answered from `hits`. */
-function ports(o: { hits?: number; timedOut?: boolean; registryDown?: boolean } = {}) {
+function ports(o: { hits?: number; timedOut?: boolean; registryDown?: boolean; counter?: MemoryCounter } = {}) {
   const searches: OpenSearchRequest[] = [];
   let now = NOW;
   const p: QueryPorts = {
     tenants: { resolve: async (t) => { if (o.registryDown) throw new Error('down'); return TOKENS[t]; } },
-    rate: new QueryRateLimiter(100, () => now),
+    rate: new QueryRateLimiter(o.counter ?? new MemoryCounter(), { now: () => now }),
     search: async (req) => {
       searches.push(req);
       return { timedOut: o.timedOut ?? false, hits: Array.from({ length: o.hits ?? 0 }, (_, i) => ({ source: { '@timestamp': new Date(NOW - i).toISOString(), message: `m${i}`, event_id: `e${i}` }, sort: [NOW - i, `e${i}`] as [number, string] })) };
@@ -63,13 +64,20 @@ describe('handleQuery', () => {
     expect((await call(ports({ timedOut: true }).p, '/v1/search', 'read')).body).toMatchObject({ error: 'timeout' });
   });
 
-  it('answers 429 with Retry-After past the plan\'s burst, without searching', async () => {
+  it('answers 429 with Retry-After past the plan\'s rate, without searching; 503 when the shared counter is down', async () => {
     const { p, searches } = ports();
-    for (let i = 0; i < 10; i++) expect((await call(p, '/v1/search', 'read')).status).toBe(200);
+    // free: 5 queries per 5 s window (shared/query/rate.ts); NOW is at a window's start.
+    for (let i = 0; i < 5; i++) expect((await call(p, '/v1/search', 'read')).status).toBe(200);
     const r = await call(p, '/v1/search', 'read');
     expect(r.status).toBe(429);
-    expect(r.headers['retry-after']).toBe('1');
-    expect(searches).toHaveLength(10);
+    expect(r.headers['retry-after']).toBe('5');
+    expect(searches).toHaveLength(5);
+    const counter = new MemoryCounter();
+    counter.down = true;
+    const down = await call(ports({ counter }).p, '/v1/search', 'read');
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expect(down.body).toMatchObject({ error: 'unavailable' });
   });
 
   it('long-polls a tail until the wait is over, then answers the same cursor', async () => {
@@ -78,6 +86,19 @@ describe('handleQuery', () => {
     expect(r.status).toBe(200);
     expect((r.body as { events: unknown[] }).events).toEqual([]);
     expect(searches.length).toBe(4); // at 0, 1, 2 and 3 s of the 3 s wait
+    // It starts now and each poll reads up to 5 s (the default delay) before its own time.
+    const ranges = searches.map((s) => (s.body.query as { bool: { filter: Array<{ range?: { received_at: { gte: number; lte: number } } }> } }).bool.filter[1]!.range!.received_at);
+    expect(ranges.map((x) => [x.gte - NOW, x.lte - NOW])).toEqual([[0, -5000], [0, -4000], [0, -3000], [0, -2000]]);
+  });
+
+  it('tails up to `delay` s ago (0 to 30), and refuses another delay with 400', async () => {
+    const { p, searches } = ports();
+    expect((await call(p, '/v1/tail?wait=0&delay=0', 'read')).status).toBe(200);
+    expect((searches[0]!.body.query as { bool: { filter: Array<{ range?: { received_at: { lte: number } } }> } }).bool.filter[1]!.range!.received_at.lte).toBe(NOW);
+    const bad = await call(p, '/v1/tail?delay=31', 'read');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: 'bad_parameter' });
+    expect(String((bad.body as { message: string }).message)).toMatch(/0 to 30/);
   });
 
   it('serves the console without a token; 404 and 405 elsewhere', async () => {

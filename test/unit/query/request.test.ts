@@ -80,6 +80,8 @@ describe('tailRequest', () => {
     expect((r.body.query as { bool: { filter: object[] } }).bool.filter[0]).toEqual({ term: { tenant: 'acme' } });
     expect(r.body.sort).toEqual([{ received_at: { order: 'asc' } }, { event_id: { order: 'asc' } }]);
     expect(r.body.search_after).toEqual([NOW, 'e1']);
+    const until = tailRequest('acme', [NOW, 'e1'], { match_all: {} }, 50, 1000, 'sluice', NOW + 5000);
+    expect((until.body.query as { bool: { filter: object[] } }).bool.filter[1]).toEqual({ range: { received_at: { gte: NOW, lte: NOW + 5000, format: 'epoch_millis' } } });
   });
 });
 
