@@ -210,6 +210,15 @@ export class LiteralWriter {
         out[o++] = b;
         continue;
       }
+      if (b === QUOTE || b === BS) {
+        // `"` is `\"` in the raw and `\\\"` in the literal (`\` likewise): the common escape, without the table.
+        out[o++] = BS;
+        out[o++] = BS;
+        out[o++] = BS;
+        out[o++] = b;
+        extra++;
+        continue;
+      }
       if (b < 0x80) {
         const t = TWICE[b]!;
         for (let k = 0; k < t.length; k++) out[o++] = t[k]!;
