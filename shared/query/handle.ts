@@ -7,15 +7,16 @@
  *  2. take the Bearer token and resolve it: unknown or revoked 401, an ingest token 403, a registry
  *     that cannot answer 503;
  *  3. take one of the tenant's queries from the rate shared by every instance (rate.ts: 429 with
- *     Retry-After past its plan's rate; 503 when the shared counter cannot answer);
+ *     Retry-After past its plan's rate; 503 when the shared counter cannot answer), a search beside
+ *     the counter's answer (admittedRun);
  *  4. run the route (routes.ts) with the tenant's limits; answer JSON, or the refusal with its status.
  */
 import { errorResponse, normalizeRequest, toResponse, type IngestRequest, type LambdaHttpEvent, type LambdaHttpResult } from '../ingest/http.ts';
 import { scopeOf, type Tenant, type TenantResolver } from '../tenants/registry.ts';
 import { QueryError, isQueryError } from './errors.ts';
-import { queryLimits } from './limits.ts';
-import type { QueryRateLimiter } from './rate.ts';
-import { ROUTES, type ReadPorts } from './routes.ts';
+import { queryLimits, type QueryLimits } from './limits.ts';
+import type { QueryRateLimiter, RateDecision } from './rate.ts';
+import { ROUTES, type ReadPorts, type Route } from './routes.ts';
 
 type Log = (message: string, data: Record<string, unknown>) => void;
 
@@ -65,6 +66,33 @@ function failure(ports: QueryPorts, req: IngestRequest, err: unknown): LambdaHtt
   return errorResponse(req.shape, err, req.requestId);
 }
 
+function refuse(taken: RateDecision, limits: QueryLimits): never {
+  if (!taken.ok && taken.reason === 'unavailable') throw unavailable('the query rate', taken.retryAfterSeconds);
+  throw QueryError.rateLimited(taken.ok ? 1 : taken.retryAfterSeconds, limits.queriesPerSecond);
+}
+
+/**
+ * Runs the route once the tenant's query rate admits it. A refusal this instance already knows costs no
+ * I/O and no search. Otherwise a search starts beside the shared counter's answer, so the counter's round
+ * trip adds no latency; a refused one is abandoned (at most one per instance per rate window: after it the
+ * refusal is known). A tail waits for the answer first, since it may long-poll for 20 s.
+ */
+async function admittedRun(ports: QueryPorts, req: IngestRequest, tenant: string, limits: QueryLimits, run: Route): Promise<unknown> {
+  const known = ports.rate.known(tenant, limits.queriesPerSecond, limits.queriesBurst);
+  if (known) refuse(known, limits);
+  const taking = ports.rate.take(tenant, limits.queriesPerSecond, limits.queriesBurst);
+  if (req.path === '/v1/tail') {
+    const taken = await taking;
+    if (!taken.ok) refuse(taken, limits);
+    return run(ports, tenant, limits, req.query);
+  }
+  const running = run(ports, tenant, limits, req.query);
+  running.catch(() => undefined); // abandoned when refused: its failure is nobody's answer
+  const taken = await taking;
+  if (!taken.ok) refuse(taken, limits);
+  return running;
+}
+
 export async function handleQuery(ports: QueryPorts, event: LambdaHttpEvent, requestId: string): Promise<LambdaHttpResult> {
   const req = normalizeRequest(event, { fallbackRequestId: requestId });
   if (req.method === 'GET' && (req.path === '/console' || req.path === '/console/')) {
@@ -75,10 +103,7 @@ export async function handleQuery(ports: QueryPorts, event: LambdaHttpEvent, req
     const run = route(req);
     const tenant = await authenticate(ports, req);
     const limits = queryLimits(tenant.plan);
-    const taken = await ports.rate.take(tenant.id, limits.queriesPerSecond, limits.queriesBurst);
-    if (!taken.ok && taken.reason === 'unavailable') throw unavailable('the query rate', taken.retryAfterSeconds);
-    if (!taken.ok) throw QueryError.rateLimited(taken.retryAfterSeconds, limits.queriesPerSecond);
-    const body = await run(ports, tenant.id, limits, req.query);
+    const body = await admittedRun(ports, req, tenant.id, limits, run);
     ports.log.info('read', { tenant: tenant.id, requestId: req.requestId, path: req.path, ms: Date.now() - started });
     return toResponse(req.shape, 200, body, { 'cache-control': 'no-store' });
   } catch (err) {

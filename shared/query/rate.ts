@@ -41,6 +41,12 @@ export class QueryRateLimiter {
     this.limiter = new CeilingLimiter(counter, options);
   }
 
+  /** Without I/O: the refusal when this instance already knows the tenant's window is full; undefined when a query may fit. */
+  known(tenant: string, perSecond: number, burst: number): RateDecision | undefined {
+    const a = this.limiter.known(tenant, rateWindow(perSecond, burst), ONE_QUERY);
+    return a && !a.admitted ? { ok: false, reason: 'rate', retryAfterSeconds: Math.max(1, a.retryAfterSeconds) } : undefined;
+  }
+
   /** Takes one query of `tenant` if its plan's rate allows it across every instance. */
   async take(tenant: string, perSecond: number, burst: number): Promise<RateDecision> {
     const a = await this.limiter.admit(tenant, rateWindow(perSecond, burst), ONE_QUERY);

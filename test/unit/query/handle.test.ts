@@ -80,6 +80,34 @@ describe('handleQuery', () => {
     expect(down.body).toMatchObject({ error: 'unavailable' });
   });
 
+  it('starts a search beside the shared counter\'s answer; a refused one is answered 429 and abandoned, once per instance and window', async () => {
+    // A slow counter: its answer waits until released, so a search that starts meanwhile ran beside it.
+    const counter = new MemoryCounter();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const take = counter.take.bind(counter);
+    counter.take = async (...a) => { await gate; return take(...a); };
+    const { p, searches } = ports({ counter });
+    const pending = call(p, '/v1/search', 'read');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(searches).toHaveLength(1); // already searching while the counter has not answered
+    release();
+    expect((await pending).status).toBe(200);
+    // Another instance on the same (now full) counter: its first query is refused after its search
+    // started; from then on it knows the window is full and refuses without searching.
+    for (let i = 0; i < 4; i++) expect((await call(p, '/v1/search', 'read')).status).toBe(200);
+    const other = ports({ counter });
+    const first = await call(other.p, '/v1/search', 'read');
+    expect(first.status).toBe(429);
+    expect(other.searches).toHaveLength(1);
+    expect((await call(other.p, '/v1/search', 'read')).status).toBe(429);
+    expect(other.searches).toHaveLength(1);
+    // A tail waits for the counter first (it may long-poll): refused, it never searches.
+    const third = ports({ counter });
+    expect((await call(third.p, '/v1/tail', 'read')).status).toBe(429);
+    expect(third.searches).toHaveLength(0);
+  });
+
   it('long-polls a tail until the wait is over, then answers the same cursor', async () => {
     const { p, searches } = ports();
     const r = await call(p, '/v1/tail', 'read');
