@@ -17,7 +17,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { type LiteralWriter, piece, type Piece } from '../../envelope/literal.ts';
-import { levelOfSeverity, nanosToIso, type Attrs, type OtlpScope } from './otlp-model.ts';
+import { levelOfSeverity, type Attrs, type OtlpScope } from './otlp-model.ts';
 import { arr, attributes, obj, scopeOf } from './otlp-json.ts';
 
 /** Thrown (one instance, no stack) when the scanner leaves the request to the decoded path. */
@@ -555,14 +555,13 @@ function writeString(w: LiteralWriter, s: number, e: number, kind: number): void
 
 /** The record in `writeModelRecord`'s order (otlp-write.ts): the same bytes. */
 function writeRecord(w: LiteralWriter): void {
-  const time = R.tS >= 0 ? nanosToIso(b.toString('latin1', R.tS, R.tE)) : undefined;
   w.piece(P.timestamp);
-  w.ascii(time ?? (R.oS >= 0 ? nanosToIso(b.toString('latin1', R.oS, R.oE)) : undefined) ?? RECEIVED);
+  w.ascii(R.tS >= 0 ? isoOfDigits(R.tS, R.tE) : R.oS >= 0 ? isoOfDigits(R.oS, R.oE) : RECEIVED);
   w.piece(P.message);
   if (R.bS >= 0) writeString(w, R.bS, R.bE, R.bEsc);
   else if (R.evS >= 0) writeString(w, R.evS, R.evE, R.evEsc);
   else w.piece(P.emptyString);
-  if (R.sev !== 0 || R.stS >= 0) w.piece(severityPiece(R.sev, R.stS >= 0 ? (R.stEsc !== STR_PLAIN ? (JSON.parse(b.toString('utf8', R.stS - 1, R.stE + 1)) as string) : b.toString('utf8', R.stS, R.stE)) : undefined));
+  if (R.sev !== 0 || R.stS >= 0) w.piece(severityOfRecord());
   if (R.tS >= 0) digitsField(w, P.time, R.tS, R.tE);
   if (R.oS >= 0) digitsField(w, P.observed, R.oS, R.oE);
   if (R.trS >= 0) hexField(w, P.traceId, R.trS, 32);
@@ -582,6 +581,46 @@ function writeRecord(w: LiteralWriter): void {
   w.piece(SINK.tail());
   if (R.attrs > 0) writeAttributes(w);
   w.piece(P.close);
+}
+
+/**
+ * Decimal nanoseconds (1-20 digits, no leading zero: checked by the scan) as ISO 8601 milliseconds,
+ * as `nanosToIso` gives them: the milliseconds (at most 14 digits, exact) read without making a string.
+ */
+let lastMs = NaN;
+let lastIso = '';
+function isoOfDigits(s: number, e: number): string {
+  let ms = 0;
+  for (let i = s; i < e - 6; i++) ms = ms * 10 + (b[i]! - 0x30);
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+/** The severity piece of the record in R; the last one is reused while the number and the text's bytes repeat. */
+let lastSev = -1;
+let lastText: Buffer | undefined;
+let lastPiece: Piece | undefined;
+function severityOfRecord(): Piece {
+  const plain = R.stS < 0 || R.stEsc === STR_PLAIN;
+  if (plain && lastPiece !== undefined && R.sev === lastSev && sameText(R.stS, R.stE)) return lastPiece;
+  const text = R.stS < 0 ? undefined : R.stEsc !== STR_PLAIN ? (JSON.parse(b.toString('utf8', R.stS - 1, R.stE + 1)) as string) : b.toString('utf8', R.stS, R.stE);
+  const pc = severityPiece(R.sev, text);
+  if (plain) {
+    lastSev = R.sev;
+    lastText = R.stS < 0 ? undefined : Buffer.from(b.subarray(R.stS, R.stE));
+    lastPiece = pc;
+  } else lastPiece = undefined;
+  return pc;
+}
+
+function sameText(s: number, e: number): boolean {
+  if (s < 0 || lastText === undefined) return s < 0 && lastText === undefined;
+  if (e - s !== lastText.length) return false;
+  for (let i = 0; i < e - s; i++) if (b[s + i] !== lastText[i]) return false;
+  return true;
 }
 
 function digitsField(w: LiteralWriter, p0: Piece, s: number, e: number): void {
