@@ -393,8 +393,15 @@ function onRecordKey(id: number): void {
     if (isNull()) return;
     str();
     if (E === S) return; // '' is absent
-    if (id === K.sevText) [R.stS, R.stE, R.stEsc] = [S, E, strKind()];
-    else [R.evS, R.evE, R.evEsc] = [S, E, strKind()];
+    if (id === K.sevText) {
+      R.stS = S;
+      R.stE = E;
+      R.stEsc = strKind();
+    } else {
+      R.evS = S;
+      R.evE = E;
+      R.evEsc = strKind();
+    }
   } else skip(1);
 }
 
@@ -408,8 +415,13 @@ function uint64(id: number): void {
     if (E - S === 1) return; // "0" is absent
     throw BAIL;
   }
-  if (id === K.time) [R.tS, R.tE] = [S, E];
-  else [R.oS, R.oE] = [S, E];
+  if (id === K.time) {
+    R.tS = S;
+    R.tE = E;
+  } else {
+    R.oS = S;
+    R.oE = E;
+  }
 }
 
 /** A plain JSON integer in 0..2^32-1 (a string form, a fraction or an exponent goes the decoded path); null is 0. */
@@ -441,36 +453,49 @@ function hexId(id: number): void {
 /** The body: `{"stringValue": "..."}` only (anything else goes the decoded path); null is absent. */
 function body(): void {
   if (isNull()) return;
-  let kind = -1;
-  eachKey((id) => {
-    if (id !== K.stringValue || kind >= 0) throw BAIL;
-    str();
-    kind = V_STR;
-    [R.bS, R.bE, R.bEsc] = [S, E, strKind()];
-  });
-  if (kind < 0) throw BAIL; // {} is a null body: rare, decoded path
+  bodyKind = -1;
+  eachKey(onBodyKey);
+  if (bodyKind < 0) throw BAIL; // {} is a null body: rare, decoded path
+}
+
+// Per-record walk state (module-level functions: no closure per record or attribute).
+let bodyKind = -1;
+let AT = 0;
+let hasKey = false;
+let scalarDone = false;
+
+function onBodyKey(id: number): void {
+  if (id !== K.stringValue || bodyKind >= 0) throw BAIL;
+  str();
+  bodyKind = V_STR;
+  R.bS = S;
+  R.bE = E;
+  R.bEsc = strKind();
 }
 
 /** One KeyValue into A: a plain key (not escaped, not integer-like, not repeated) and a scalar value. */
 function attribute(): void {
   if (R.attrs >= MAX_ATTRS) throw BAIL;
-  const at = R.attrs * 5;
-  let hasKey = false;
+  const at = (AT = R.attrs * 5);
+  hasKey = false;
   A[at + 2] = V_NULL;
-  eachKey((id) => {
-    if (id === K.key) {
-      str();
-      if (ESC || (E > S && isDigit(b[S]!))) throw BAIL;
-      A[at] = S;
-      A[at + 1] = E;
-      hasKey = true;
-    } else if (id === K.value) {
-      if (!isNull()) scalar(at);
-    } else throw BAIL;
-  });
+  eachKey(onKeyValueKey);
   if (!hasKey) throw BAIL;
   for (let k = 0; k < at; k += 5) if (sameBytes(A[k]!, A[k + 1]!, A[at]!, A[at + 1]!)) throw BAIL;
   R.attrs++;
+}
+
+function onKeyValueKey(id: number): void {
+  const at = AT;
+  if (id === K.key) {
+    str();
+    if (ESC || (E > S && isDigit(b[S]!))) throw BAIL;
+    A[at] = S;
+    A[at + 1] = E;
+    hasKey = true;
+  } else if (id === K.value) {
+    if (!isNull()) scalar();
+  } else throw BAIL;
 }
 
 function sameBytes(s1: number, e1: number, s2: number, e2: number): boolean {
@@ -480,35 +505,38 @@ function sameBytes(s1: number, e1: number, s2: number, e2: number): boolean {
 }
 
 /** An AnyValue with exactly one of stringValue / intValue (plain, safe) / boolValue / doubleValue (finite). */
-function scalar(at: number): void {
-  let done = false;
-  eachKey((id) => {
-    if (done) throw BAIL;
-    done = true;
-    ws();
-    if (id === K.stringValue) {
-      str();
-      A[at + 2] = !ESC ? V_STR : CANON ? V_CANON : V_ESC;
-    } else if (id === K.boolValue) {
-      const yes = b[p] === 0x74;
-      word(yes ? 'true' : 'false');
-      A[at + 2] = yes ? V_TRUE : V_FALSE;
-      return;
-    } else if (id === K.intValue) {
-      if (b[p] === 0x22) str();
-      else num();
-      if (!plainSafeInt(S, E)) throw BAIL;
-      A[at + 2] = V_INT;
-    } else if (id === K.doubleValue) {
-      if (b[p] === 0x22) throw BAIL;
-      num();
-      if (!Number.isFinite(Number(b.toString('latin1', S, E)))) throw BAIL;
-      A[at + 2] = V_DOUBLE;
-    } else throw BAIL;
-    A[at + 3] = S;
-    A[at + 4] = E;
-  });
-  if (!done) throw BAIL;
+function scalar(): void {
+  scalarDone = false;
+  eachKey(onScalarKey);
+  if (!scalarDone) throw BAIL;
+}
+
+function onScalarKey(id: number): void {
+  const at = AT;
+  if (scalarDone) throw BAIL;
+  scalarDone = true;
+  ws();
+  if (id === K.stringValue) {
+    str();
+    A[at + 2] = !ESC ? V_STR : CANON ? V_CANON : V_ESC;
+  } else if (id === K.boolValue) {
+    const yes = b[p] === 0x74;
+    word(yes ? 'true' : 'false');
+    A[at + 2] = yes ? V_TRUE : V_FALSE;
+    return;
+  } else if (id === K.intValue) {
+    if (b[p] === 0x22) str();
+    else num();
+    if (!plainSafeInt(S, E)) throw BAIL;
+    A[at + 2] = V_INT;
+  } else if (id === K.doubleValue) {
+    if (b[p] === 0x22) throw BAIL;
+    num();
+    if (!Number.isFinite(Number(b.toString('latin1', S, E)))) throw BAIL;
+    A[at + 2] = V_DOUBLE;
+  } else throw BAIL;
+  A[at + 3] = S;
+  A[at + 4] = E;
 }
 
 /** `-?[1-9][0-9]{0,14}` or `0`: an integer JSON and String() write as these same digits. */
