@@ -72,6 +72,16 @@ export interface Literal {
 }
 
 const CHUNK = 1 << 20;
+
+/**
+ * A JS string with none of these is written by JSON.stringify as itself between quotes, and so is
+ * its escape: the literal is `\"` + its UTF-8 + `\"` (lone surrogates, escaped by JSON.stringify, excluded).
+ */
+const JS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** The same for a decoded UTF-8 string, U+FFFD standing for bytes that were not valid UTF-8 (or a real U+FFFD: the slow path then). */
+const UTF8_CARE = /[\u0000-\u001f"\\\ufffd]/;
+/** Below this a JS loop beats a native call plus a regular expression. */
+const NATIVE_MIN = 32;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /**
@@ -180,6 +190,17 @@ export class LiteralWriter {
     this.room(7 * (e - s) + 4);
     const out = this.buf;
     let o = this.pos;
+    if (e - s >= NATIVE_MIN && !UTF8_CARE.test(src.toString('utf8', s, e))) {
+      // Valid UTF-8 with nothing to escape: copied as is (native decode and memcpy, no JS loop per byte).
+      out[o++] = BS;
+      out[o++] = QUOTE;
+      o += src.copy(out, o, s, e);
+      out[o++] = BS;
+      out[o++] = QUOTE;
+      this.rawBytes += e - s + 2;
+      this.pos = o;
+      return true;
+    }
     let extra = 2;
     out[o++] = BS;
     out[o++] = QUOTE;
@@ -187,6 +208,15 @@ export class LiteralWriter {
       const b = src[i]!;
       if (PLAIN[b] === 1) {
         out[o++] = b;
+        continue;
+      }
+      if (b === QUOTE || b === BS) {
+        // `"` is `\"` in the raw and `\\\"` in the literal (`\` likewise): the common escape, without the table.
+        out[o++] = BS;
+        out[o++] = BS;
+        out[o++] = BS;
+        out[o++] = b;
+        extra++;
         continue;
       }
       if (b < 0x80) {
@@ -210,6 +240,76 @@ export class LiteralWriter {
     return true;
   }
 
+  /**
+   * A raw-level JSON string (quotes included) from UTF-8 bytes known to need no escape at either
+   * level: valid UTF-8 without `"`, `\\` or control characters (a JSON string without escapes in a valid body).
+   */
+  plainUtf8(src: Buffer, s: number, e: number): void {
+    this.room(e - s + 4);
+    const out = this.buf;
+    let o = this.pos;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    if (e - s < 24) for (let i = s; i < e; i++) out[o++] = src[i]!;
+    else o += src.copy(out, o, s, e);
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += e - s + 2;
+    this.pos = o;
+  }
+
+  /**
+   * A raw-level JSON string (quotes included) from the content of a JSON string literal whose escapes
+   * are exactly those JSON.stringify writes (`\\"`, `\\\\`, `\\n`, `\\u001f`...): that literal is the
+   * raw's text, so it is only escaped once more (a backslash doubled, the quote after one escaped).
+   */
+  jsonStringBytes(src: Buffer, s: number, e: number): void {
+    this.room(2 * (e - s) + 4);
+    const out = this.buf;
+    let o = this.pos;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      if (c !== BS) {
+        out[o++] = c;
+        continue;
+      }
+      out[o++] = BS;
+      out[o++] = BS;
+      const x = src[++i]!;
+      if (x === QUOTE || x === BS) out[o++] = BS;
+      out[o++] = x;
+    }
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += e - s + 2;
+    this.pos = o;
+  }
+
+  /** Bytes that neither level escapes (digits), copied. */
+  plainAscii(src: Buffer, s: number, e: number): void {
+    this.room(e - s);
+    const out = this.buf;
+    let o = this.pos;
+    for (let i = s; i < e; i++) out[o++] = src[i]!;
+    this.rawBytes += e - s;
+    this.pos = o;
+  }
+
+  /** Hex digits, copied in lower case. */
+  lowerAscii(src: Buffer, s: number, e: number): void {
+    this.room(e - s);
+    const out = this.buf;
+    let o = this.pos;
+    for (let i = s; i < e; i++) {
+      const c = src[i]!;
+      out[o++] = c >= 0x41 && c <= 0x46 ? c + 0x20 : c;
+    }
+    this.rawBytes += e - s;
+    this.pos = o;
+  }
+
   /** A raw-level JSON string (quotes included) from a JS string, as `JSON.stringify` escapes it (lone surrogates as \udxxx). */
   jsString(str: string): void {
     this.room(7 * str.length + 4);
@@ -219,6 +319,15 @@ export class LiteralWriter {
     out[o++] = BS;
     out[o++] = QUOTE;
     const n = str.length;
+    if (n >= NATIVE_MIN && !JS_CARE.test(str)) {
+      const k = out.write(str, o, 'utf8');
+      o += k;
+      out[o++] = BS;
+      out[o++] = QUOTE;
+      this.rawBytes += k + 2;
+      this.pos = o;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const c = str.charCodeAt(i);
       if (c < 0x80) {

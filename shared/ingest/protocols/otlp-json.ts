@@ -24,14 +24,14 @@ function get(o: Obj, camel: string, snake?: string): unknown {
   return v !== undefined || snake === undefined ? v : o[snake];
 }
 
-function arr(o: Obj, camel: string, snake: string | undefined, where: string): unknown[] {
+export function arr(o: Obj, camel: string, snake: string | undefined, where: string): unknown[] {
   const v = get(o, camel, snake);
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new OtlpJsonError(`${where}.${camel} must be an array`);
   return v;
 }
 
-function obj(v: unknown, where: string): Obj {
+export function obj(v: unknown, where: string): Obj {
   if (!isObj(v)) throw new OtlpJsonError(`${where} must be an object`);
   return v;
 }
@@ -90,7 +90,7 @@ function optId(o: Obj, camel: string, snake: string, bytes: number, where: strin
   throw new OtlpJsonError(`${where}.${camel} must be ${bytes * 2} hex digits`);
 }
 
-function attributes(list: unknown[], where: string, depth: number): Attrs {
+export function attributes(list: unknown[], where: string, depth: number): Attrs {
   const a: Attrs = {};
   for (let i = 0; i < list.length; i++) {
     const kv = obj(list[i], `${where}[${i}]`);
@@ -174,7 +174,7 @@ function logRecord(v: unknown, where: string): OtlpLogRecord {
   return rec;
 }
 
-function scopeOf(v: unknown, where: string): OtlpScope {
+export function scopeOf(v: unknown, where: string): OtlpScope {
   if (v === undefined || v === null) return { attributes: {} };
   const o = obj(v, where);
   const s: OtlpScope = { attributes: attributes(arr(o, 'attributes', undefined, where), `${where}.attributes`, 0) };

@@ -18,6 +18,7 @@ import { LiteralEvent, type ProtocolEvent } from './events.ts';
 import { isEmptyRecord, resourceJson, scopeJson, stringAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
 import { logsRequestFromJson, OtlpJsonError, walkJsonLogsRequest } from './otlp-json.ts';
 import { decodeLogsRequest, logRecord, walkLogsRequest, type LogsSink } from './otlp-proto.ts';
+import { scanJsonLogsRequest } from './otlp-json-scan.ts';
 import { scopeTail, writeModelRecord, writeProtoRecord } from './otlp-write.ts';
 import type { Decoded, ProtocolRoute } from './types.ts';
 import { Writer, WireError } from './wire.ts';
@@ -145,7 +146,13 @@ export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string)
   };
   wrapMalformed(encoding, () => {
     if (encoding === 'protobuf') walkLogsRequest(body, sink);
-    else walkJsonLogsRequest(parseJsonBody(body), { scope: onScope, record: onDecoded });
+    else if (!scanJsonLogsRequest(body, w, { scope: onScope, tail: () => tail, written: push, empty: () => rejected++ }, receivedAt)) {
+      // Left to the decoded path (otlp-json-scan.ts): what the scan was told is dropped, the request decoded afresh.
+      events.length = 0;
+      rejected = 0;
+      lastRes = undefined;
+      walkJsonLogsRequest(parseJsonBody(body), { scope: onScope, record: onDecoded });
+    }
   });
   const d: Decoded = { events, rejected };
   if (rejected > 0) d.rejectReason = `${rejected} log record(s) had no body, event name or attributes; nothing to store.`;

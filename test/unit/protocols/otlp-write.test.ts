@@ -19,6 +19,8 @@ function rng(seed: number): () => number {
 }
 
 const STRINGS = ['', 'plain', 'say "hi"\\n', 'tab\there\nnew\u0001\u001f', 'é ü 日本 🚀', '{"k":"v","n":[1,2]}', '\u2028\u2029', '__proto__', '7', 'x'.repeat(300)];
+/** Long enough (>= 32) for the writers' native fast path, each with one thing that path must leave to the slow one. */
+const LONG = ['l'.repeat(40), 'l'.repeat(40) + '"', '\\' + 'l'.repeat(40), 'l'.repeat(40) + '\n', 'é🚀'.repeat(20), 'l'.repeat(40) + '\ufffd', 'l'.repeat(40) + '\u2028', 'l'.repeat(40) + '\u007f'];
 const BAD_UTF8 = [Buffer.from([0x61, 0xff, 0x62]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xc0, 0xaf])];
 
 function anyValue(next: () => number, depth = 0, scalar = false): Buffer {
@@ -116,7 +118,7 @@ describe('OTLP records written straight as envelope literals', () => {
 
   it('JS strings: the literal and the size are what JSON.stringify gives, lone surrogates included', () => {
     const w = new LiteralWriter();
-    for (const s of [...STRINGS, '\ud800', 'a\udc00b', '\ud83d\ude80\ud83d', 'ß'.repeat(2000)]) {
+    for (const s of [...STRINGS, ...LONG, 'l'.repeat(40) + '\ud800', '\udfff' + 'l'.repeat(40), '\ud800', 'a\udc00b', '\ud83d\ude80\ud83d', 'ß'.repeat(2000)]) {
       w.begin();
       w.jsString(s);
       const l = w.end();
@@ -127,7 +129,8 @@ describe('OTLP records written straight as envelope literals', () => {
 
   it('UTF-8 bytes: valid text is copied, invalid bytes become U+FFFD as Buffer#toString decodes them', () => {
     const w = new LiteralWriter();
-    for (const b of [...STRINGS.map((s) => Buffer.from(s)), ...BAD_UTF8]) {
+    const longBad = BAD_UTF8.map((b) => Buffer.concat([Buffer.from('l'.repeat(40)), b]));
+    for (const b of [...STRINGS.map((s) => Buffer.from(s)), ...LONG.map((s) => Buffer.from(s)), ...BAD_UTF8, ...longBad]) {
       w.begin();
       const valid = w.utf8String(b, 0, b.length);
       const l = w.end();

@@ -1,0 +1,704 @@
+/**
+ * OTLP/JSON log records written straight from the request's bytes, without `JSON.parse` of the body.
+ * Pure.
+ *
+ * A JSON string without escapes in a valid UTF-8 body is already what `JSON.stringify` writes for its
+ * value, so the writer copies its bytes (shared/envelope/literal.ts) instead of decoding and escaping
+ * it again. The scanner walks resourceLogs / scopeLogs / logRecords once, validating the JSON it reads
+ * (strings, escapes, numbers, literals, structure) and the field types it interprets; the resource and
+ * scope (once per ScopeLogs) go through the decoded path's own functions (otlp-json.ts).
+ *
+ * Whatever it does not take on (invalid UTF-8, a duplicate or camel+snake key, a body or attribute
+ * that is not a plain string/int/bool/double, an id in base64, numbers where strings are usual, an
+ * escaped key, nesting deeper than 64, malformed JSON, a type error) makes it answer `false` having
+ * told the sink nothing it keeps: the caller then runs the decoded path (JSON.parse + otlp-json.ts),
+ * which accepts or rejects (400) exactly as before. Each byte is read once here (recursion bounded
+ * by the depth limit), so the cost stays linear whatever the nesting.
+ */
+import { isUtf8 } from 'node:buffer';
+import { type LiteralWriter, piece, type Piece } from '../../envelope/literal.ts';
+import { levelOfSeverity, type Attrs, type OtlpScope } from './otlp-model.ts';
+import { arr, attributes, obj, scopeOf } from './otlp-json.ts';
+
+/** Thrown (one instance, no stack) when the scanner leaves the request to the decoded path. */
+const BAIL = { bail: true };
+const MAX_DEPTH = 64;
+const MAX_ATTRS = 16;
+
+export interface JsonScanSink {
+  /** Before the records of each ScopeLogs (the same resource object for the scopes of one ResourceLogs): sets the tail. */
+  scope(resource: Attrs, scope: OtlpScope): void;
+  tail(): Piece;
+  /** The literal just ended (`w.end()`) is one event. */
+  written(): void;
+  /** A record with nothing to log. */
+  empty(): void;
+}
+
+// Scanner state (module-level: no object per record).
+let b: Buffer = Buffer.alloc(0);
+let p = 0;
+let n = 0;
+/** The last string's content `[S, E)`; whether it holds escapes; whether they are all as JSON.stringify writes them. */
+let S = 0;
+let E = 0;
+let ESC = false;
+let CANON = true;
+
+/**
+ * Writes the records of the OTLP/JSON request `body` through `w` and `sink`; false (nothing the sink
+ * must keep: the caller discards what it was told) when the decoded path must do it.
+ */
+export function scanJsonLogsRequest(body: Buffer, w: LiteralWriter, sink: JsonScanSink, receivedAt: string): boolean {
+  if (!isUtf8(body)) return false;
+  b = body;
+  p = 0;
+  n = body.length;
+  try {
+    root(w, sink, receivedAt);
+    ws();
+    return p === n;
+  } catch {
+    // BAIL, or a type error from the decoded path's functions: that path answers (the same 400).
+    w.abandon();
+    return false;
+  } finally {
+    b = Buffer.alloc(0);
+  }
+}
+
+function ws(): void {
+  const buf = b;
+  let i = p;
+  for (;;) {
+    const c = buf[i];
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else break;
+  }
+  p = i;
+}
+
+function expect(c: number): void {
+  ws();
+  if (b[p] !== c) throw BAIL;
+  p++;
+}
+
+const HEXV = new Int8Array(256).fill(-1);
+for (let c = 0; c < 16; c++) HEXV['0123456789abcdef'.charCodeAt(c)] = HEXV['0123456789ABCDEF'.charCodeAt(c)] = c;
+/** `\u00` + these two bytes is how JSON.stringify escapes a control character. */
+const CANON_U = new Uint8Array(65536);
+for (let c = 0; c < 0x20; c++) {
+  const once = JSON.stringify(String.fromCharCode(c));
+  if (once.startsWith('"\\u00')) CANON_U[once.charCodeAt(5) * 256 + once.charCodeAt(6)] = 1;
+}
+const ESCAPES = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
+
+/** Bytes a JSON string's scan stops at: the closing quote, a backslash, a control character (invalid raw). */
+const STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STOP[c] = 1;
+STOP[0x22] = STOP[0x5c] = 1;
+
+/** A JSON string (validated) at `p`: its content into S/E/ESC/CANON. */
+function str(): void {
+  ws();
+  const buf = b;
+  const end = n;
+  if (buf[p] !== 0x22) throw BAIL;
+  let i = p + 1;
+  S = i;
+  ESC = false;
+  CANON = true;
+  for (;;) {
+    while (i < end && STOP[buf[i]!] === 0) i++;
+    if (i >= end) throw BAIL;
+    const c = buf[i]!;
+    if (c === 0x22) break;
+    if (c !== 0x5c) throw BAIL;
+    i = escape(buf, i);
+  }
+  E = i;
+  p = i + 1;
+}
+
+/** The escape at `buf[i]` (a backslash), validated; the offset after it. */
+function escape(buf: Buffer, i: number): number {
+  ESC = true;
+  const x = buf[i + 1] ?? 0;
+  if (x === 0x75) {
+    if (i + 5 >= n || HEXV[buf[i + 2]!]! < 0 || HEXV[buf[i + 3]!]! < 0 || HEXV[buf[i + 4]!]! < 0 || HEXV[buf[i + 5]!]! < 0) throw BAIL;
+    // JSON.stringify writes \u00xx (lower-case hex) only for control characters without a short escape.
+    if (CANON && (buf[i + 2] !== 0x30 || buf[i + 3] !== 0x30 || CANON_U[buf[i + 4]! * 256 + buf[i + 5]!] !== 1)) CANON = false;
+    return i + 6;
+  }
+  if (ESCAPES[x] !== 1) throw BAIL;
+  if (x === 0x2f) CANON = false; // \/
+  return i + 2;
+}
+
+/** The last string's value. */
+function strValue(): string {
+  return ESC ? (JSON.parse(b.toString('utf8', S - 1, E + 1)) as string) : b.toString('utf8', S, E);
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** A JSON number (validated) at `p`: its text into S/E. */
+function num(): void {
+  ws();
+  S = p;
+  if (b[p] === 0x2d) p++;
+  if (b[p] === 0x30) p++;
+  else if (isDigit(b[p] ?? 0)) while (isDigit(b[p] ?? 0)) p++;
+  else throw BAIL;
+  if (b[p] === 0x2e) {
+    p++;
+    if (!isDigit(b[p] ?? 0)) throw BAIL;
+    while (isDigit(b[p] ?? 0)) p++;
+  }
+  if (b[p] === 0x65 || b[p] === 0x45) {
+    p++;
+    if (b[p] === 0x2b || b[p] === 0x2d) p++;
+    if (!isDigit(b[p] ?? 0)) throw BAIL;
+    while (isDigit(b[p] ?? 0)) p++;
+  }
+  E = p;
+}
+
+function word(text: string): void {
+  for (let k = 0; k < text.length; k++) if (b[p + k] !== text.charCodeAt(k)) throw BAIL;
+  p += text.length;
+}
+
+/** Skips any JSON value (validated), nested at most MAX_DEPTH deep. */
+function skip(depth: number): void {
+  ws();
+  const c = b[p];
+  if (c === 0x22) str();
+  else if (c === 0x7b || c === 0x5b) {
+    if (depth >= MAX_DEPTH) throw BAIL;
+    const close = c === 0x7b ? 0x7d : 0x5d;
+    p++;
+    ws();
+    if (b[p] === close) {
+      p++;
+      return;
+    }
+    for (;;) {
+      if (close === 0x7d) {
+        str();
+        expect(0x3a);
+      }
+      skip(depth + 1);
+      ws();
+      const d = b[p++];
+      if (d === close) return;
+      if (d !== 0x2c) throw BAIL;
+    }
+  } else if (c === 0x74) word('true');
+  else if (c === 0x66) word('false');
+  else if (c === 0x6e) word('null');
+  else num();
+}
+
+/** True (and past it) when the next value is `null`. */
+function isNull(): boolean {
+  ws();
+  if (b[p] !== 0x6e) return false;
+  word('null');
+  return true;
+}
+
+/** Keys the scanner interprets: name (camelCase and proto snake_case) -> id (one bit each in an object's seen mask). */
+const KEYS = new Map<string, number>();
+const K = {
+  resourceLogs: 0, resource: 1, scopeLogs: 2, scope: 3, logRecords: 4,
+  time: 5, observed: 6, sevNum: 7, sevText: 8, body: 9, attributes: 10, dropped: 11, flags: 12, traceId: 13, spanId: 14, eventName: 15,
+  key: 16, value: 17, stringValue: 18, intValue: 19, boolValue: 20, doubleValue: 21,
+} as const;
+for (const [names, id] of [
+  [['resourceLogs', 'resource_logs'], K.resourceLogs], [['resource'], K.resource], [['scopeLogs', 'scope_logs'], K.scopeLogs], [['scope'], K.scope],
+  [['logRecords', 'log_records'], K.logRecords], [['timeUnixNano', 'time_unix_nano'], K.time], [['observedTimeUnixNano', 'observed_time_unix_nano'], K.observed],
+  [['severityNumber', 'severity_number'], K.sevNum], [['severityText', 'severity_text'], K.sevText], [['body'], K.body], [['attributes'], K.attributes],
+  [['droppedAttributesCount', 'dropped_attributes_count'], K.dropped], [['flags'], K.flags], [['traceId', 'trace_id'], K.traceId], [['spanId', 'span_id'], K.spanId],
+  [['eventName', 'event_name'], K.eventName], [['key'], K.key], [['value'], K.value], [['stringValue', 'string_value'], K.stringValue],
+  [['intValue', 'int_value'], K.intValue], [['boolValue', 'bool_value'], K.boolValue], [['doubleValue', 'double_value'], K.doubleValue],
+] as const) for (const name of names) KEYS.set(name, id);
+/** By length then first byte: the candidate names as bytes (compared without making a string). */
+const BY_SHAPE = new Map<number, Array<[Buffer, number]>>();
+for (const [name, id] of KEYS) {
+  const k = name.length * 256 + name.charCodeAt(0);
+  const list = BY_SHAPE.get(k) ?? [];
+  list.push([Buffer.from(name, 'latin1'), id]);
+  BY_SHAPE.set(k, list);
+}
+
+/** The id of the key just read (S/E/ESC), or -1 for a key the scanner does not interpret. */
+function keyId(): number {
+  if (ESC) return KEYS.get(strValue()) ?? -1;
+  const list = BY_SHAPE.get((E - S) * 256 + (b[S] ?? 0));
+  if (list === undefined) return -1;
+  outer: for (const [name, id] of list) {
+    for (let k = 1; k < name.length; k++) if (b[S + k] !== name[k]) continue outer;
+    return id;
+  }
+  return -1;
+}
+
+/**
+ * The keys of the object at `p`, each with its id (`-1`: unknown, its value skipped by `onKey`'s
+ * caller); a key repeated (or given in both spellings) makes the scanner bail, as JSON.parse keeps the last.
+ */
+function eachKey(onKey: (id: number) => void): void {
+  expect(0x7b);
+  ws();
+  if (b[p] === 0x7d) {
+    p++;
+    return;
+  }
+  let seen = 0;
+  for (;;) {
+    str();
+    const id = keyId();
+    expect(0x3a);
+    if (id < 0) skip(1);
+    else {
+      if ((seen & (1 << id)) !== 0) throw BAIL;
+      seen |= 1 << id;
+      onKey(id);
+    }
+    ws();
+    const d = b[p++];
+    if (d === 0x7d) return;
+    if (d !== 0x2c) throw BAIL;
+  }
+}
+
+/** The items of the array at `p` (or nothing for `null`). */
+function eachItem(onItem: () => void): void {
+  if (isNull()) return;
+  expect(0x5b);
+  ws();
+  if (b[p] === 0x5d) {
+    p++;
+    return;
+  }
+  for (;;) {
+    onItem();
+    ws();
+    const d = b[p++];
+    if (d === 0x5d) return;
+    if (d !== 0x2c) throw BAIL;
+  }
+}
+
+/** The value at `p` skipped, then decoded with JSON.parse (a resource or a scope: once per ScopeLogs). */
+function parsedValue(): unknown {
+  ws();
+  const s = p;
+  skip(1);
+  return JSON.parse(b.toString('utf8', s, p));
+}
+
+// The walk: root -> resourceLogs[] -> scopeLogs[] -> logRecords[].
+let W: LiteralWriter;
+let SINK: JsonScanSink;
+let RECEIVED = '';
+let resource: Attrs = {};
+let scopeLogsSeen = false;
+let scope: OtlpScope = { attributes: {} };
+let recordsSeen = false;
+
+function root(w: LiteralWriter, sink: JsonScanSink, receivedAt: string): void {
+  W = w;
+  SINK = sink;
+  RECEIVED = receivedAt;
+  eachKey((id) => {
+    if (id === K.resourceLogs) eachItem(resourceLogs);
+    else skip(1);
+  });
+}
+
+function resourceLogs(): void {
+  resource = {};
+  scopeLogsSeen = false;
+  eachKey(onResourceLogsKey);
+}
+
+function onResourceLogsKey(id: number): void {
+  if (id === K.resource) {
+    if (scopeLogsSeen) throw BAIL; // the records before it would lack it
+    const res = parsedValue();
+    resource = res === null ? {} : attributes(arr(obj(res, 'resource'), 'attributes', undefined, 'resource'), 'resource.attributes', 0);
+  } else if (id === K.scopeLogs) {
+    scopeLogsSeen = true;
+    const res = resource;
+    eachItem(() => {
+      resource = res;
+      scopeLogs();
+    });
+  } else skip(1);
+}
+
+function scopeLogs(): void {
+  scope = { attributes: {} };
+  recordsSeen = false;
+  let told = false;
+  eachKey((id) => {
+    if (id === K.scope) {
+      if (recordsSeen) throw BAIL;
+      scope = scopeOf(parsedValue(), 'scope');
+    } else if (id === K.logRecords) {
+      recordsSeen = true;
+      SINK.scope(resource, scope);
+      told = true;
+      eachItem(logRecord);
+    } else skip(1);
+  });
+  if (!told) SINK.scope(resource, scope);
+}
+
+/** One LogRecord's fields (offsets into the body; -1 absent), reset per record. */
+const R = {
+  tS: -1, tE: -1, oS: -1, oE: -1, sev: 0, stS: -1, stE: -1, stEsc: 0, bS: -1, bE: -1, bEsc: 0,
+  trS: -1, spS: -1, flags: 0, dropped: 0, evS: -1, evE: -1, evEsc: 0, attrs: 0,
+};
+/** Per attribute: key start, key end, value kind, value start, value end. */
+const A: number[] = [];
+const V_NULL = 0, V_STR = 1, V_ESC = 2, V_INT = 3, V_TRUE = 4, V_FALSE = 5, V_DOUBLE = 6, V_CANON = 7;
+
+function logRecord(): void {
+  R.tS = R.oS = R.stS = R.bS = R.trS = R.spS = R.evS = -1;
+  R.sev = R.flags = R.dropped = R.attrs = 0;
+  eachKey(onRecordKey);
+  if ((R.bS < 0 || R.bE === R.bS) && R.evS < 0 && R.attrs === 0) {
+    SINK.empty();
+    return;
+  }
+  W.begin();
+  writeRecord(W);
+  SINK.written();
+}
+
+function onRecordKey(id: number): void {
+  if (id === K.attributes) eachItem(attribute);
+  else if (id === K.body) body();
+  else if (id === K.time || id === K.observed) uint64(id);
+  else if (id === K.sevNum) R.sev = smallUint();
+  else if (id === K.flags) R.flags = smallUint();
+  else if (id === K.dropped) R.dropped = smallUint();
+  else if (id === K.traceId || id === K.spanId) hexId(id);
+  else if (id === K.sevText || id === K.eventName) {
+    if (isNull()) return;
+    str();
+    if (E === S) return; // '' is absent
+    if (id === K.sevText) {
+      R.stS = S;
+      R.stE = E;
+      R.stEsc = strKind();
+    } else {
+      R.evS = S;
+      R.evE = E;
+      R.evEsc = strKind();
+    }
+  } else skip(1);
+}
+
+/** time_unix_nano as a decimal string without a leading zero (a number, or "0...", goes the decoded path). */
+function uint64(id: number): void {
+  if (isNull()) return;
+  str();
+  if (ESC || E - S > 20 || E === S) throw BAIL;
+  for (let i = S; i < E; i++) if (!isDigit(b[i]!)) throw BAIL;
+  if (b[S] === 0x30) {
+    if (E - S === 1) return; // "0" is absent
+    throw BAIL;
+  }
+  if (id === K.time) {
+    R.tS = S;
+    R.tE = E;
+  } else {
+    R.oS = S;
+    R.oE = E;
+  }
+}
+
+/** A plain JSON integer in 0..2^32-1 (a string form, a fraction or an exponent goes the decoded path); null is 0. */
+function smallUint(): number {
+  if (isNull()) return 0;
+  num();
+  if (E - S > 10) throw BAIL;
+  let v = 0;
+  for (let i = S; i < E; i++) {
+    const c = b[i]!;
+    if (!isDigit(c)) throw BAIL;
+    v = v * 10 + (c - 0x30);
+  }
+  if (v > 0xffffffff) throw BAIL;
+  return v;
+}
+
+/** trace_id / span_id as hex of the right length (base64 goes the decoded path); '' is absent. */
+function hexId(id: number): void {
+  if (isNull()) return;
+  str();
+  if (E === S) return;
+  if (ESC || E - S !== (id === K.traceId ? 32 : 16)) throw BAIL;
+  for (let i = S; i < E; i++) if (HEXV[b[i]!]! < 0) throw BAIL;
+  if (id === K.traceId) R.trS = S;
+  else R.spS = S;
+}
+
+/** The body: `{"stringValue": "..."}` only (anything else goes the decoded path); null is absent. */
+function body(): void {
+  if (isNull()) return;
+  bodyKind = -1;
+  eachKey(onBodyKey);
+  if (bodyKind < 0) throw BAIL; // {} is a null body: rare, decoded path
+}
+
+// Per-record walk state (module-level functions: no closure per record or attribute).
+let bodyKind = -1;
+let AT = 0;
+let hasKey = false;
+let scalarDone = false;
+
+function onBodyKey(id: number): void {
+  if (id !== K.stringValue || bodyKind >= 0) throw BAIL;
+  str();
+  bodyKind = V_STR;
+  R.bS = S;
+  R.bE = E;
+  R.bEsc = strKind();
+}
+
+/** One KeyValue into A: a plain key (not escaped, not integer-like, not repeated) and a scalar value. */
+function attribute(): void {
+  if (R.attrs >= MAX_ATTRS) throw BAIL;
+  const at = (AT = R.attrs * 5);
+  hasKey = false;
+  A[at + 2] = V_NULL;
+  eachKey(onKeyValueKey);
+  if (!hasKey) throw BAIL;
+  for (let k = 0; k < at; k += 5) if (sameBytes(A[k]!, A[k + 1]!, A[at]!, A[at + 1]!)) throw BAIL;
+  R.attrs++;
+}
+
+function onKeyValueKey(id: number): void {
+  const at = AT;
+  if (id === K.key) {
+    str();
+    if (ESC || (E > S && isDigit(b[S]!))) throw BAIL;
+    A[at] = S;
+    A[at + 1] = E;
+    hasKey = true;
+  } else if (id === K.value) {
+    if (!isNull()) scalar();
+  } else throw BAIL;
+}
+
+function sameBytes(s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false;
+  return true;
+}
+
+/** An AnyValue with exactly one of stringValue / intValue (plain, safe) / boolValue / doubleValue (finite). */
+function scalar(): void {
+  scalarDone = false;
+  eachKey(onScalarKey);
+  if (!scalarDone) throw BAIL;
+}
+
+function onScalarKey(id: number): void {
+  const at = AT;
+  if (scalarDone) throw BAIL;
+  scalarDone = true;
+  ws();
+  if (id === K.stringValue) {
+    str();
+    A[at + 2] = !ESC ? V_STR : CANON ? V_CANON : V_ESC;
+  } else if (id === K.boolValue) {
+    const yes = b[p] === 0x74;
+    word(yes ? 'true' : 'false');
+    A[at + 2] = yes ? V_TRUE : V_FALSE;
+    return;
+  } else if (id === K.intValue) {
+    if (b[p] === 0x22) str();
+    else num();
+    if (!plainSafeInt(S, E)) throw BAIL;
+    A[at + 2] = V_INT;
+  } else if (id === K.doubleValue) {
+    if (b[p] === 0x22) throw BAIL;
+    num();
+    if (!Number.isFinite(Number(b.toString('latin1', S, E)))) throw BAIL;
+    A[at + 2] = V_DOUBLE;
+  } else throw BAIL;
+  A[at + 3] = S;
+  A[at + 4] = E;
+}
+
+/** `-?[1-9][0-9]{0,14}` or `0`: an integer JSON and String() write as these same digits. */
+function plainSafeInt(s: number, e: number): boolean {
+  if (b[s] === 0x2d) s++;
+  if (e - s < 1 || e - s > 15) return false;
+  if (b[s] === 0x30) return e - s === 1 && b[s - 1] !== 0x2d;
+  for (let i = s; i < e; i++) if (!isDigit(b[i]!)) return false;
+  return true;
+}
+
+const P = {
+  timestamp: piece('{"timestamp":"'),
+  message: piece('","message":'),
+  time: piece(',"time_unix_nano":"'),
+  observed: piece(',"observed_time_unix_nano":"'),
+  traceId: piece(',"trace_id":"'),
+  spanId: piece(',"span_id":"'),
+  quote: piece('"'),
+  flags: piece(',"flags":'),
+  eventName: piece(',"event_name":'),
+  dropped: piece(',"dropped_attributes_count":'),
+  attributes: piece(',"attributes":{'),
+  colon: piece(':'),
+  comma: piece(','),
+  close: piece('}'),
+  emptyString: piece('""'),
+  null: piece('null'),
+  true: piece('true'),
+  false: piece('false'),
+};
+
+/** How the last string is written: STR_PLAIN (copied), STR_CANON (escaped once more), STR_DECODE (decoded, then written). */
+const STR_PLAIN = 0, STR_CANON = 1, STR_DECODE = 2;
+function strKind(): number {
+  return !ESC ? STR_PLAIN : CANON ? STR_CANON : STR_DECODE;
+}
+
+function writeString(w: LiteralWriter, s: number, e: number, kind: number): void {
+  if (kind === STR_PLAIN) w.plainUtf8(b, s, e);
+  else if (kind === STR_CANON) w.jsonStringBytes(b, s, e);
+  else w.jsString(JSON.parse(b.toString('utf8', s - 1, e + 1)) as string);
+}
+
+/** The record in `writeModelRecord`'s order (otlp-write.ts): the same bytes. */
+function writeRecord(w: LiteralWriter): void {
+  w.piece(P.timestamp);
+  w.ascii(R.tS >= 0 ? isoOfDigits(R.tS, R.tE) : R.oS >= 0 ? isoOfDigits(R.oS, R.oE) : RECEIVED);
+  w.piece(P.message);
+  if (R.bS >= 0) writeString(w, R.bS, R.bE, R.bEsc);
+  else if (R.evS >= 0) writeString(w, R.evS, R.evE, R.evEsc);
+  else w.piece(P.emptyString);
+  if (R.sev !== 0 || R.stS >= 0) w.piece(severityOfRecord());
+  if (R.tS >= 0) digitsField(w, P.time, R.tS, R.tE);
+  if (R.oS >= 0) digitsField(w, P.observed, R.oS, R.oE);
+  if (R.trS >= 0) hexField(w, P.traceId, R.trS, 32);
+  if (R.spS >= 0) hexField(w, P.spanId, R.spS, 16);
+  if (R.flags !== 0) {
+    w.piece(P.flags);
+    w.digits(R.flags);
+  }
+  if (R.evS >= 0) {
+    w.piece(P.eventName);
+    writeString(w, R.evS, R.evE, R.evEsc);
+  }
+  if (R.dropped > 0) {
+    w.piece(P.dropped);
+    w.digits(R.dropped);
+  }
+  w.piece(SINK.tail());
+  if (R.attrs > 0) writeAttributes(w);
+  w.piece(P.close);
+}
+
+/**
+ * Decimal nanoseconds (1-20 digits, no leading zero: checked by the scan) as ISO 8601 milliseconds,
+ * as `nanosToIso` gives them: the milliseconds (at most 14 digits, exact) read without making a string.
+ */
+let lastMs = NaN;
+let lastIso = '';
+function isoOfDigits(s: number, e: number): string {
+  let ms = 0;
+  for (let i = s; i < e - 6; i++) ms = ms * 10 + (b[i]! - 0x30);
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+/** The severity piece of the record in R; the last one is reused while the number and the text's bytes repeat. */
+let lastSev = -1;
+let lastText: Buffer | undefined;
+let lastPiece: Piece | undefined;
+function severityOfRecord(): Piece {
+  const plain = R.stS < 0 || R.stEsc === STR_PLAIN;
+  if (plain && lastPiece !== undefined && R.sev === lastSev && sameText(R.stS, R.stE)) return lastPiece;
+  const text = R.stS < 0 ? undefined : R.stEsc !== STR_PLAIN ? (JSON.parse(b.toString('utf8', R.stS - 1, R.stE + 1)) as string) : b.toString('utf8', R.stS, R.stE);
+  const pc = severityPiece(R.sev, text);
+  if (plain) {
+    lastSev = R.sev;
+    lastText = R.stS < 0 ? undefined : Buffer.from(b.subarray(R.stS, R.stE));
+    lastPiece = pc;
+  } else lastPiece = undefined;
+  return pc;
+}
+
+function sameText(s: number, e: number): boolean {
+  if (s < 0 || lastText === undefined) return s < 0 && lastText === undefined;
+  if (e - s !== lastText.length) return false;
+  for (let i = 0; i < e - s; i++) if (b[s + i] !== lastText[i]) return false;
+  return true;
+}
+
+function digitsField(w: LiteralWriter, p0: Piece, s: number, e: number): void {
+  w.piece(p0);
+  w.plainAscii(b, s, e);
+  w.piece(P.quote);
+}
+
+function hexField(w: LiteralWriter, p0: Piece, s: number, len: number): void {
+  w.piece(p0);
+  w.lowerAscii(b, s, s + len);
+  w.piece(P.quote);
+}
+
+function writeAttributes(w: LiteralWriter): void {
+  w.piece(P.attributes);
+  for (let at = 0; at < R.attrs * 5; at += 5) {
+    if (at > 0) w.piece(P.comma);
+    w.plainUtf8(b, A[at]!, A[at + 1]!);
+    w.piece(P.colon);
+    const kind = A[at + 2]!;
+    const s = A[at + 3]!;
+    const e = A[at + 4]!;
+    if (kind === V_NULL) w.piece(P.null);
+    else if (kind === V_STR) w.plainUtf8(b, s, e);
+    else if (kind === V_CANON) w.jsonStringBytes(b, s, e);
+    else if (kind === V_ESC) writeString(w, s, e, STR_DECODE);
+    else if (kind === V_INT) w.plainAscii(b, s, e);
+    else if (kind === V_TRUE) w.piece(P.true);
+    else if (kind === V_FALSE) w.piece(P.false);
+    else w.ascii(String(Number(b.toString('latin1', s, e))));
+  }
+  w.piece(P.close);
+}
+
+/** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
+const severities = new Map<string, Piece>();
+
+function severityPiece(sev: number, text: string | undefined): Piece {
+  const key = text === undefined ? String(sev) : `${sev}:${text}`;
+  let pc = severities.get(key);
+  if (pc === undefined) {
+    const level = (sev !== 0 ? levelOfSeverity(sev) : undefined) ?? text;
+    pc = piece(
+      (level !== undefined && level !== '' ? `,"level":${JSON.stringify(level)}` : '') +
+        (sev !== 0 ? `,"severity_number":${sev}` : '') +
+        (text !== undefined ? `,"severity_text":${JSON.stringify(text)}` : ''),
+    );
+    if (severities.size >= 256) severities.clear();
+    severities.set(key, pc);
+  }
+  return pc;
+}
