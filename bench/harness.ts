@@ -87,3 +87,21 @@ export function peakRssBytes(): number {
   }
   return process.resourceUsage().maxRSS * 1024;
 }
+
+/** Bulk bodies regrouped into bodies of at most `maxBytes` (a single larger one stays whole), in order: how the raw `_bulk` ceiling is posted. */
+export function regroup(bodies: readonly Buffer[], maxBytes = 5 * 1024 * 1024): Buffer[] {
+  const chunks: Buffer[] = [];
+  let part: Buffer[] = [];
+  let size = 0;
+  for (const b of bodies) {
+    if (size > 0 && size + b.length > maxBytes) {
+      chunks.push(Buffer.concat(part));
+      part = [];
+      size = 0;
+    }
+    part.push(b);
+    size += b.length;
+  }
+  if (size > 0) chunks.push(Buffer.concat(part));
+  return chunks;
+}

@@ -14,6 +14,7 @@ import type { StageDeps } from '../shared/process/ports.ts';
 import type { SearchSink } from '../shared/index/ports.ts';
 import { resolvePlan } from '../shared/tenants/plans.ts';
 import { memoryDeps, nullSearch } from '../test/support/memory.ts';
+import { regroup } from './harness.ts';
 
 const LEVELS = ['info', 'info', 'info', 'debug', 'warn', 'error'];
 const PATHS = ['/api/orders', '/api/users/42', '/health', '/api/cart/checkout', '/static/app.js'];
@@ -54,20 +55,7 @@ export async function recordedBodies(tenant: string, n: number): Promise<Buffer[
   const envs = envelopes(tenant, n);
   for (let i = 0; i < envs.length; i += 10_000) await runStage(eventOf(envs.slice(i, i + 10_000)), ctx, deps, 'process');
   const logs = recorded.filter((b) => b.includes('"_index":"sluice-logs-'));
-  const chunks: Buffer[] = [];
-  let part: Buffer[] = [];
-  let size = 0;
-  for (const b of logs) {
-    if (size > 0 && size + b.length > 5 * 1024 * 1024) {
-      chunks.push(Buffer.concat(part));
-      part = [];
-      size = 0;
-    }
-    part.push(b);
-    size += b.length;
-  }
-  if (size > 0) chunks.push(Buffer.concat(part));
-  return chunks;
+  return regroup(logs);
 }
 
 export interface RawCeiling {

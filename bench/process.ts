@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { MSKEvent } from 'aws-lambda';
-import { peakRssBytes, runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
+import { peakRssBytes, regroup, runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
 import { toDocument } from '../shared/classify/index.ts';
 import type { RawEnvelope } from '../shared/envelope/types.ts';
 import { decodeMskEvent, toMskEvent } from '../shared/msk.ts';
@@ -211,19 +211,7 @@ async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<
     const envs = mk(tenant, count);
     for (let i = 0; i < envs.length; i += 10_000) await runStage(eventOf(envs.slice(i, i + 10_000)), ctx, memDeps(recorder, plan), 'process');
     const logs = recorded.filter((b) => b.includes('"_index":"sluice-logs-'));
-    const chunks: Buffer[] = [];
-    let part: Buffer[] = [];
-    let size = 0;
-    for (const b of logs) {
-      if (size > 0 && size + b.length > 5 * 1024 * 1024) {
-        chunks.push(Buffer.concat(part));
-        part = [];
-        size = 0;
-      }
-      part.push(b);
-      size += b.length;
-    }
-    if (size > 0) chunks.push(Buffer.concat(part));
+    const chunks = regroup(logs);
     bodies += chunks.length;
     const r0 = performance.now();
     for (const c of chunks) await client.bulk({ body: c as never });

@@ -9,6 +9,7 @@
  *  - `memoryDeps()`         a StageDeps of these, a fixed clock that `sleep` advances, and the real classifier.
  */
 import type { KafkaRecord } from '../../shared/adapters/kafka.ts';
+import type { CeilingCounter, Cost } from '../../shared/ingest/ceiling.ts';
 import { grant, type BucketState } from '../../shared/budget/bucket.ts';
 import type { BudgetLedger, LedgerGrant } from '../../shared/budget/ports.ts';
 import { toDocument } from '../../shared/classify/index.ts';
@@ -184,4 +185,21 @@ export function memoryDeps({ plans: planMap = {}, clock: start, ...o }: Partial<
     ...o,
   };
   return { d, produced, advance: (ms: number) => void (clock += ms) };
+}
+
+/** An in-memory counter with the DynamoDB adapter's contract (conditional add, counter as found on refusal); shared by instances like the table. */
+export class MemoryCounter implements CeilingCounter {
+  readonly items = new Map<string, Cost>();
+  calls = 0;
+  down = false;
+  async take(tenant: string, window: number, amount: Cost, limit: Cost): Promise<{ taken: boolean; counter: Cost }> {
+    this.calls++;
+    if (this.down) throw new Error('counter unreachable');
+    const k = `${tenant}#${window}`;
+    const c = this.items.get(k) ?? { events: 0, bytes: 0 };
+    if (c.events + amount.events > limit.events || c.bytes + amount.bytes > limit.bytes) return { taken: false, counter: { ...c } };
+    const next = { events: c.events + amount.events, bytes: c.bytes + amount.bytes };
+    this.items.set(k, next);
+    return { taken: true, counter: { ...next } };
+  }
 }

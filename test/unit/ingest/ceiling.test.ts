@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CeilingLimiter, refusal, type CeilingCounter, type Cost } from '../../../shared/ingest/ceiling.ts';
+import { CeilingLimiter, refusal, type Cost } from '../../../shared/ingest/ceiling.ts';
+import { MemoryCounter } from '../../support/memory.ts';
 import { ceilingOf, requestLimits } from '../../../shared/ingest/limits.ts';
 import { PLANS, resolvePlan } from '../../../shared/tenants/plans.ts';
-
-/** An in-memory counter with the DynamoDB adapter's contract (conditional add, counter as found on refusal). */
-class MemoryCounter implements CeilingCounter {
-  readonly items = new Map<string, Cost>();
-  calls = 0;
-  down = false;
-  async take(tenant: string, window: number, amount: Cost, limit: Cost): Promise<{ taken: boolean; counter: Cost }> {
-    this.calls++;
-    if (this.down) throw new Error('counter unreachable');
-    const k = `${tenant}#${window}`;
-    const c = this.items.get(k) ?? { events: 0, bytes: 0 };
-    if (c.events + amount.events > limit.events || c.bytes + amount.bytes > limit.bytes) return { taken: false, counter: { ...c } };
-    const next = { events: c.events + amount.events, bytes: c.bytes + amount.bytes };
-    this.items.set(k, next);
-    return { taken: true, counter: { ...next } };
-  }
-}
 
 const ceiling = { windowMs: 10_000, events: 1_000, bytes: 1_000_000 };
 

@@ -3,7 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayV2Event } from '../../../local/http-events.ts';
 import { handleQuery, type QueryPorts } from '../../../shared/query/handle.ts';
 import { QueryRateLimiter } from '../../../shared/query/rate.ts';
-import { MemoryCounter } from './memory-counter.ts';
+import { MemoryCounter } from '../../support/memory.ts';
 import type { OpenSearchRequest } from '../../../shared/query/request.ts';
 import { resolvePlan } from '../../../shared/tenants/plans.ts';
 import type { Tenant } from '../../../shared/tenants/registry.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QueryRateLimiter, rateWindow } from '../../../shared/query/rate.ts';
 import { queryLimits } from '../../../shared/query/limits.ts';
 import { PLANS } from '../../../shared/tenants/plans.ts';
-import { MemoryCounter } from './memory-counter.ts';
+import { MemoryCounter } from '../../support/memory.ts';
 
 /** The most a token bucket (rate a second, burst) admits in any span of `spanMs`. */
 const bucketMax = (perSecond: number, burst: number, spanMs: number) => burst + (perSecond * spanMs) / 1000;
