@@ -112,11 +112,8 @@ export function scopeJson(sc: OtlpScope): string | undefined {
   return Object.keys(scope).length > 0 ? JSON.stringify(scope) : undefined;
 }
 
-/**
- * Exactly `JSON.stringify(recordDoc(res, sl, r, receivedAt))` (a unit test holds that), built by
- * concatenation with the resource and scope text made once per batch of records: the hot path.
- */
-export function recordRaw(resJson: string | undefined, scJson: string | undefined, r: OtlpLogRecord, receivedAt: string): string {
+/** A decoded record's time, level and message, and its body as JSON text when it is a map or an array: the head every writer of its raw starts with. */
+export function recordHead(r: OtlpLogRecord, receivedAt: string): { timestamp: string; level: string | undefined; structured: boolean; bodyJson: string | undefined; message: string } {
   const timestamp =
     (r.timeUnixNano !== undefined ? nanosToIso(r.timeUnixNano) : undefined) ??
     (r.observedTimeUnixNano !== undefined ? nanosToIso(r.observedTimeUnixNano) : undefined) ??
@@ -126,6 +123,15 @@ export function recordRaw(resJson: string | undefined, scJson: string | undefine
   const structured = typeof body === 'object' && body !== null;
   const bodyJson = structured ? JSON.stringify(body) : undefined;
   const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : (bodyJson ?? JSON.stringify(body));
+  return { timestamp, level, structured, bodyJson, message };
+}
+
+/**
+ * Exactly `JSON.stringify(recordDoc(res, sl, r, receivedAt))` (a unit test holds that), built by
+ * concatenation with the resource and scope text made once per batch of records: the hot path.
+ */
+export function recordRaw(resJson: string | undefined, scJson: string | undefined, r: OtlpLogRecord, receivedAt: string): string {
+  const { timestamp, level, structured, bodyJson, message } = recordHead(r, receivedAt);
   let s = `{"timestamp":"${timestamp}","message":${JSON.stringify(message)}`;
   if (level !== undefined && level !== '') s += `,"level":${JSON.stringify(level)}`;
   if (structured) s += `,"body":${bodyJson}`;

@@ -13,7 +13,7 @@
  * A unit test holds that both give exactly `JSON.stringify(recordRaw(...))` (test/unit/protocols/otlp-write.test.ts).
  */
 import { type LiteralWriter, piece, type Piece } from '../../envelope/literal.ts';
-import { levelOfSeverity, nanosToIso, type Attrs, type OtlpLogRecord } from './otlp-model.ts';
+import { levelOfSeverity, recordHead, type Attrs, type OtlpLogRecord } from './otlp-model.ts';
 import { expectWire, type Reader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire.ts';
 
 /** What the records of one ScopeLogs share: `,"resource":…,"scope":…` (either may be absent), made once. */
@@ -401,15 +401,7 @@ function writeScalar(w: LiteralWriter, r: Reader, s: number, e: number): boolean
 /** A decoded record as its literal: the same text as `recordRaw(resJson, scJson, r, receivedAt)`, `tail` being `scopeTail(resJson, scJson)`. */
 export function writeModelRecord(w: LiteralWriter, r: OtlpLogRecord, tail: Piece, receivedAt: string): void {
   w.begin();
-  const timestamp =
-    (r.timeUnixNano !== undefined ? nanosToIso(r.timeUnixNano) : undefined) ??
-    (r.observedTimeUnixNano !== undefined ? nanosToIso(r.observedTimeUnixNano) : undefined) ??
-    receivedAt;
-  const level = (r.severityNumber !== undefined ? levelOfSeverity(r.severityNumber) : undefined) ?? r.severityText;
-  const body = r.body === null ? undefined : r.body;
-  const structured = typeof body === 'object' && body !== null;
-  const bodyJson = structured ? JSON.stringify(body) : undefined;
-  const message = body === undefined ? (r.eventName ?? '') : typeof body === 'string' ? body : bodyJson ?? JSON.stringify(body);
+  const { timestamp, level, bodyJson, message } = recordHead(r, receivedAt);
   w.piece(P.timestamp);
   w.ascii(timestamp);
   w.piece(P.message);
