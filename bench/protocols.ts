@@ -208,7 +208,8 @@ const bench: Bench = {
 export default bench;
 
 const self = fileURLToPath(import.meta.url);
-if (process.argv[1] && fileURLToPath(new URL(`file://${process.argv[1]}`)) === self) {
+// Also when bundled (runBundled's protocols.mjs), but not inside another tool's bundle that imports this module.
+if (process.argv[1] && fileURLToPath(new URL(`file://${process.argv[1]}`)) === self && /protocols\.(ts|mjs)$/.test(self)) {
   const i = process.argv.indexOf('--rss-child');
   if (i >= 0) {
     console.log(JSON.stringify(rssChild((process.argv[i + 1] ?? 'native NDJSON') as Kind)));

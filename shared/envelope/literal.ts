@@ -13,7 +13,13 @@
  *   raw text   {"message":"say \"hi\"\n"}          (what the classifier reads)
  *   literal    {\"message\":\"say \\\"hi\\\"\\n\"}    (what the value holds between the raw's quotes)
  */
+import { isUtf8 } from 'node:buffer';
 import type { RequestParts } from './encode.ts';
+import { INPUT_AT, WasmEscaper } from './escape-wasm.ts';
+
+/** From this length a string's double escape runs in WebAssembly (escape-wasm.ts): copying it in and out costs ~1,500 instructions, a JS loop ~30 a byte. */
+const WASM_MIN = 48;
+let escaper: WasmEscaper | undefined;
 
 const BS = 0x5c;
 const QUOTE = 0x22;
@@ -187,6 +193,7 @@ export class LiteralWriter {
    * valid UTF-8 are written as `src.toString()` decodes them (U+FFFD), and the answer is then false.
    */
   utf8String(src: Buffer, s: number, e: number): boolean {
+    if (e - s >= WASM_MIN && this.wasmUtf8(src, s, e)) return true;
     this.room(7 * (e - s) + 4);
     const out = this.buf;
     let o = this.pos;
@@ -236,6 +243,30 @@ export class LiteralWriter {
     out[o++] = BS;
     out[o++] = QUOTE;
     this.rawBytes += e - s + extra;
+    this.pos = o;
+    return true;
+  }
+
+  /** `utf8String` by the WebAssembly escaper; false (nothing written) when the bytes are not valid UTF-8. */
+  private wasmUtf8(src: Buffer, s: number, e: number): boolean {
+    const x = (escaper ??= new WasmEscaper());
+    const n = e - s;
+    const at = x.reserve(n);
+    src.copy(x.mem, INPUT_AT, s, e);
+    let end = x.run(n, at, false);
+    if (end < 0) {
+      if (!isUtf8(x.mem.subarray(INPUT_AT, INPUT_AT + n))) return false;
+      end = x.run(n, at, true);
+    }
+    this.room(end - at + 4);
+    const out = this.buf;
+    let o = this.pos;
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    o += x.mem.copy(out, o, at, end);
+    out[o++] = BS;
+    out[o++] = QUOTE;
+    this.rawBytes += n + 2 + x.extra;
     this.pos = o;
     return true;
   }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { INPUT_AT, WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
+import { LiteralWriter } from '../../../shared/envelope/literal.ts';
+
+/** What the value holds between the raw's quotes for a raw text: JSON.stringify's escape of it. */
+const literalOf = (raw: string): string => JSON.stringify(raw).slice(1, -1);
+
+/** A seeded generator of strings dense in what needs care: quotes, backslashes, control characters, non-ASCII, DEL. */
+function strings(count: number, seed: number): string[] {
+  let x = seed;
+  const next = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = Math.floor(next() * 200);
+    let s = '';
+    for (let k = 0; k < n; k++) {
+      const r = next();
+      s += r < 0.06 ? '"' : r < 0.1 ? '\\' : r < 0.14 ? String.fromCharCode(Math.floor(next() * 32)) : r < 0.17 ? 'é' : r < 0.18 ? '🚀' : r < 0.19 ? '\u007f' : r < 0.2 ? '\u2028' : String.fromCharCode(0x20 + Math.floor(next() * 95));
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+describe('WebAssembly double escape', () => {
+  it('writes what JSON.stringify twice writes, and counts the once-escaped size, for strings of every length around the 16-byte blocks', () => {
+    const x = new WasmEscaper();
+    const all = [...strings(1500, 7), ...Array.from({ length: 70 }, (_, n) => 'a'.repeat(n) + '"' + 'b'.repeat(n % 17))];
+    for (const s of all) {
+      const b = Buffer.from(s);
+      const at = x.reserve(b.length);
+      b.copy(x.mem, INPUT_AT);
+      const ascii = /^[\x00-\x7f]*$/.test(s);
+      const first = x.run(b.length, at, false);
+      expect(first < 0).toBe(!ascii);
+      const end = ascii ? first : x.run(b.length, at, true);
+      expect(x.mem.toString('utf8', at, end)).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
+      expect(x.extra).toBe(Buffer.byteLength(JSON.stringify(s)) - 2 - b.length);
+    }
+  });
+
+  it('grows its memory for a long string and stays right after growing', () => {
+    const x = new WasmEscaper();
+    const s = 'say "hi"\n'.repeat(30_000);
+    const b = Buffer.from(s);
+    const at = x.reserve(b.length);
+    b.copy(x.mem, INPUT_AT);
+    const end = x.run(b.length, at, false);
+    expect(x.mem.toString('utf8', at, end)).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
+  });
+
+  it('LiteralWriter.utf8String through it: valid text as JSON.stringify gives, invalid UTF-8 as Buffer#toString decodes it (and false)', () => {
+    const w = new LiteralWriter();
+    const bad = [Buffer.from([0xff]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82]), Buffer.from([0xc0, 0xaf])];
+    const inputs = strings(400, 11).map((s) => Buffer.from(s));
+    inputs.push(...bad.map((b, i) => Buffer.concat([Buffer.from('x"'.repeat(30 + i)), b, Buffer.from('tail')])));
+    for (const b of inputs) {
+      w.begin();
+      const valid = w.utf8String(b, 0, b.length);
+      const l = w.end();
+      const text = JSON.stringify(b.toString('utf8'));
+      expect(l.lit.toString('utf8')).toBe(literalOf(text));
+      expect(l.rawBytes).toBe(Buffer.byteLength(text));
+      expect(valid).toBe(Buffer.from(b.toString('utf8')).equals(b));
+    }
+  });
+});
