@@ -14,6 +14,10 @@
  *     printable ASCII copied; a byte >= 0x80 copied when `high` is 1 (the caller checked the
  *     input is valid UTF-8), else the answer is -1 (nothing promised about the output).
  *     The global `extra` is then how many bytes the once-escaped (raw) text has beyond e - s.
+ *   esc1(s, e, o) -> the output end
+ *     the once-more escape of a JSON string's content already escaped as JSON.stringify escapes
+ *     (a backslash or a quote gets a backslash before it; every other byte is copied).
+ *   stop(s, e) -> the first offset in [s, e) of a quote, a backslash or a control character, or e.
  *   Memory [0, 32): per control character the letter of its short escape, or 0.
  */
 
@@ -58,18 +62,21 @@ const vstore = [V128_OPS, ...uleb(0x0b), 4, 0];
 const vsplat8 = [V128_OPS, ...uleb(0x0f)];
 const veq8 = [V128_OPS, ...uleb(0x23)];
 const vlts8 = [V128_OPS, ...uleb(0x25)];
+const vltu8 = [V128_OPS, ...uleb(0x26)];
 const vor = [V128_OPS, ...uleb(0x50)];
 const vbitmask8 = [V128_OPS, ...uleb(0x64)];
 const [BLOCK, LOOP, IF, ELSE, END, BR, BR_IF, RETURN, VOID] = [0x02, 0x03, 0x04, 0x05, 0x0b, 0x0c, 0x0d, 0x0f, 0x40];
 const [EQZ, EQ, LT_U, GT_U, GE_U, ADD, SUB, AND, OR, SHR_U, CTZ] = [0x45, 0x46, 0x49, 0x4b, 0x4f, 0x6a, 0x6b, 0x71, 0x72, 0x76, 0x68];
 
-// Locals: params s=0, e=1, o=2, high=3; c=4 (a byte), m=5 (a mask), v=6 (v128).
-const [S, E, O, HIGH, C, M, V] = [0, 1, 2, 3, 4, 5, 6];
-const EXTRA = 0;
 const bump = (local: number, n: number) => [...get(local), ...c32(n), ADD, ...set(local)];
+const EXTRA = 0;
 const addExtra = (n: number) => [...gget(EXTRA), ...c32(n), ADD, ...gset(EXTRA)];
+/** The i8x16 bitmask of the bytes of v (local) equal to `"` or `\`. */
+const quoteOrBackslash = (v: number) => [...get(v), ...c32(0x22), ...vsplat8, ...veq8, ...get(v), ...c32(0x5c), ...vsplat8, ...veq8, ...vor];
 
-const body: number[] = [
+// esc: params s=0, e=1, o=2, high=3; locals c=4 (a byte), m=5 (a mask), v=6 (v128).
+const [S, E, O, HIGH, C, M, V] = [0, 1, 2, 3, 4, 5, 6];
+const escBody: number[] = [
   ...c32(0), ...gset(EXTRA),
   BLOCK, VOID, // $fail (depth from the main loop: 1)
   LOOP, VOID, // $main
@@ -119,6 +126,51 @@ const body: number[] = [
   ...c32(-1),
 ];
 
+// esc1: params s=0, e=1, o=2; locals c=3, m=4, v=5.
+const esc1Body: number[] = (() => {
+  const [s, e, o, c, m, v] = [0, 1, 2, 3, 4, 5];
+  return [
+    LOOP, VOID, // $main
+    BLOCK, VOID, // $scalar
+    LOOP, VOID, // $vec
+    ...get(s), ...c32(16), ADD, ...get(e), GT_U, BR_IF, 1,
+    ...get(s), ...vload, ...set(v), ...quoteOrBackslash(v), ...vbitmask8, ...set(m),
+    ...get(o), ...get(v), ...vstore,
+    ...get(m), EQZ, IF, VOID, ...bump(s, 16), ...bump(o, 16), BR, 1, END,
+    ...get(m), CTZ, ...set(m), ...get(s), ...get(m), ADD, ...set(s), ...get(o), ...get(m), ADD, ...set(o),
+    END, // $vec
+    END, // $scalar
+    ...get(s), ...get(e), GE_U, IF, VOID, ...get(o), RETURN, END,
+    ...get(s), ...load8, ...set(c),
+    ...get(c), ...c32(0x22), EQ, ...get(c), ...c32(0x5c), EQ, OR, IF, VOID, ...get(o), ...c32(0x5c), ...store8(0), ...bump(o, 1), END,
+    ...get(o), ...get(c), ...store8(0), ...bump(o, 1), ...bump(s, 1),
+    BR, 0,
+    END, // $main
+    ...get(o),
+  ];
+})();
+
+// stop: params s=0, e=1; locals c=2, m=3, v=4.
+const stopBody: number[] = (() => {
+  const [s, e, c, m, v] = [0, 1, 2, 3, 4];
+  return [
+    BLOCK, VOID, // $scalar
+    LOOP, VOID, // $vec
+    ...get(s), ...c32(16), ADD, ...get(e), GT_U, BR_IF, 1,
+    ...get(s), ...vload, ...tee(v), ...c32(0x20), ...vsplat8, ...vltu8, ...quoteOrBackslash(v), ...vor, ...vbitmask8, ...tee(m),
+    IF, VOID, ...get(s), ...get(m), CTZ, ADD, RETURN, END,
+    ...bump(s, 16), BR, 0,
+    END, // $vec
+    END, // $scalar
+    LOOP, VOID,
+    ...get(s), ...get(e), GE_U, IF, VOID, ...get(e), RETURN, END,
+    ...get(s), ...load8, ...tee(c), ...c32(0x20), LT_U, ...get(c), ...c32(0x22), EQ, OR, ...get(c), ...c32(0x5c), EQ, OR, IF, VOID, ...get(s), RETURN, END,
+    ...bump(s, 1), BR, 0,
+    END,
+    ...get(e),
+  ];
+})();
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
@@ -131,18 +183,21 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 }
 
-/** The module's bytes: imports memory `m.memory`, exports `esc` and the global `extra`. */
+/** The module's bytes: imports memory `m.memory`, exports `esc`, `esc1`, `stop` and the global `extra`. */
 export function escapeModuleBytes(): Uint8Array {
-  const locals = vec([[2, I32], [1, 0x7b]]); // c, m: i32; v: v128
-  const code = [...locals, ...body, END];
+  const fn = (body: number[]) => {
+    const code = [...vec([[2, I32], [1, 0x7b]]), ...body, END]; // two i32 locals, one v128
+    return [...uleb(code.length), ...code];
+  };
+  const i32s = (n: number) => vec(Array.from({ length: n }, () => [I32]));
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
+    ...section(1, vec([[0x60, ...i32s(4), ...i32s(1)], [0x60, ...i32s(3), ...i32s(1)], [0x60, ...i32s(2), ...i32s(1)]])),
     ...section(2, vec([[...name('m'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0]])),
+    ...section(3, vec([[0], [1], [2]])),
     ...section(6, vec([[I32, 0x01, ...c32(0), END]])),
-    ...section(7, vec([[...name('esc'), 0x00, 0], [...name('extra'), 0x03, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(7, vec([[...name('esc'), 0x00, 0], [...name('esc1'), 0x00, 1], [...name('stop'), 0x00, 2], [...name('extra'), 0x03, 0]])),
+    ...section(10, vec([fn(escBody), fn(esc1Body), fn(stopBody)])),
   ]);
 }
 
@@ -158,43 +213,84 @@ const PAGE = 65536;
 /** Where a string's input starts in the memory (after the control-character table). */
 export const INPUT_AT = 64;
 
-/** One instance and its memory, grown on demand (views refreshed after a grow). */
+/**
+ * One instance and its memory, grown on demand (the Buffer view refreshed after a grow). A whole
+ * request body can be `load`ed once, so that its strings are escaped in place instead of being
+ * copied in one by one (the memory then holds that copy until `unload`).
+ */
 export class WasmEscaper {
   private readonly memory = new WA.Memory({ initial: 1 });
   private readonly esc: (s: number, e: number, o: number, high: number) => number;
+  private readonly esc1: (s: number, e: number, o: number) => number;
+  private readonly stopAt: (s: number, e: number) => number;
   private readonly extraGlobal: { value: number };
   /** A Buffer over the whole memory (replaced when it grows). */
   mem: Buffer;
+  /** The buffer whose copy is at INPUT_AT, if any. */
+  loaded: Buffer | undefined;
+  /** Where the memory is free (after the loaded copy). */
+  private free = INPUT_AT;
+  /** Where `prepare` put the input and where the output goes. */
+  inAt = 0;
+  outAt = 0;
 
   constructor() {
     const instance = new WA.Instance(new WA.Module(escapeModuleBytes()), { m: { memory: this.memory } });
     this.esc = instance.exports.esc as (s: number, e: number, o: number, high: number) => number;
+    this.esc1 = instance.exports.esc1 as (s: number, e: number, o: number) => number;
+    this.stopAt = instance.exports.stop as (s: number, e: number) => number;
     this.extraGlobal = instance.exports.extra as { value: number };
     this.mem = Buffer.from(this.memory.buffer);
-    this.initTable();
-  }
-
-  private initTable(): void {
     for (const [c, letter] of [[8, 'b'], [9, 't'], [10, 'n'], [12, 'f'], [13, 'r']] as const) this.mem[c] = letter.charCodeAt(0);
   }
 
-  /** Room for an input of `n` bytes and its output: the output's start. */
-  reserve(n: number): number {
-    const out = INPUT_AT + n + 16;
-    const need = out + 7 * n + 32;
-    if (need > this.mem.length) {
-      this.memory.grow(Math.ceil((need - this.mem.length) / PAGE));
-      this.mem = Buffer.from(this.memory.buffer);
-    }
-    return out;
+  private ensure(bytes: number): void {
+    if (bytes <= this.mem.length) return;
+    this.memory.grow(Math.ceil((bytes - this.mem.length) / PAGE));
+    this.mem = Buffer.from(this.memory.buffer);
   }
 
-  /** The input at INPUT_AT, `n` bytes, escaped twice from `out` (see the module's comment); -1 when `high` is 0 and a byte is >= 0x80. */
-  run(n: number, out: number, high: boolean): number {
-    return this.esc(INPUT_AT, INPUT_AT + n, out, high ? 1 : 0);
+  /** Copies `buf` into the memory: `prepare` then finds its strings there, and `stop` scans it. */
+  load(buf: Buffer): void {
+    this.ensure(INPUT_AT + buf.length + 64);
+    buf.copy(this.mem, INPUT_AT);
+    this.loaded = buf;
+    this.free = INPUT_AT + buf.length + 16;
   }
 
-  /** The raw text's bytes beyond the input's, after the last `run`. */
+  unload(): void {
+    this.loaded = undefined;
+    this.free = INPUT_AT;
+  }
+
+  /** `src[s, e)` in the memory at `inAt` (copied unless `src` is loaded), and room for `factor` times it from `outAt`. */
+  prepare(src: Buffer, s: number, e: number, factor: number): void {
+    const n = e - s;
+    const copy = src !== this.loaded;
+    const inAt = copy ? this.free : INPUT_AT + s;
+    const outAt = (copy ? this.free + n : this.free) + 16;
+    this.ensure(outAt + factor * n + 32);
+    if (copy) src.copy(this.mem, inAt, s, e);
+    this.inAt = inAt;
+    this.outAt = outAt;
+  }
+
+  /** The prepared `n` bytes escaped twice from `outAt` (prepare with factor 7); the output's end, or -1 when `high` is false and a byte is >= 0x80. */
+  double(n: number, high: boolean): number {
+    return this.esc(this.inAt, this.inAt + n, this.outAt, high ? 1 : 0);
+  }
+
+  /** The prepared `n` bytes (JSON string content) escaped once more from `outAt` (prepare with factor 2); the output's end. */
+  once(n: number): number {
+    return this.esc1(this.inAt, this.inAt + n, this.outAt);
+  }
+
+  /** In the loaded buffer: the first offset in [s, e) of a quote, a backslash or a control character, or e. */
+  stop(s: number, e: number): number {
+    return this.stopAt(INPUT_AT + s, INPUT_AT + e) - INPUT_AT;
+  }
+
+  /** The raw text's bytes beyond the input's, after the last `double`. */
   get extra(): number {
     return this.extraGlobal.value;
   }

@@ -15,11 +15,16 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { RequestParts } from './encode.ts';
-import { INPUT_AT, WasmEscaper } from './escape-wasm.ts';
+import { WasmEscaper } from './escape-wasm.ts';
 
 /** From this length a string's double escape runs in WebAssembly (escape-wasm.ts): copying it in and out costs ~1,500 instructions, a JS loop ~30 a byte. */
 const WASM_MIN = 48;
 let escaper: WasmEscaper | undefined;
+
+/** The process's escaper (made at first use). */
+export function wasmEscaper(): WasmEscaper {
+  return (escaper ??= new WasmEscaper());
+}
 
 const BS = 0x5c;
 const QUOTE = 0x22;
@@ -249,26 +254,30 @@ export class LiteralWriter {
 
   /** `utf8String` by the WebAssembly escaper; false (nothing written) when the bytes are not valid UTF-8. */
   private wasmUtf8(src: Buffer, s: number, e: number): boolean {
-    const x = (escaper ??= new WasmEscaper());
+    const x = wasmEscaper();
     const n = e - s;
-    const at = x.reserve(n);
-    src.copy(x.mem, INPUT_AT, s, e);
-    let end = x.run(n, at, false);
+    x.prepare(src, s, e, 7);
+    let end = x.double(n, false);
     if (end < 0) {
-      if (!isUtf8(x.mem.subarray(INPUT_AT, INPUT_AT + n))) return false;
-      end = x.run(n, at, true);
+      if (!isUtf8(x.mem.subarray(x.inAt, x.inAt + n))) return false;
+      end = x.double(n, true);
     }
-    this.room(end - at + 4);
+    this.wasmCopy(x, end);
+    this.rawBytes += n + 2 + x.extra;
+    return true;
+  }
+
+  /** `\"` + the escaper's output up to `end` + `\"`. */
+  private wasmCopy(x: WasmEscaper, end: number): void {
+    this.room(end - x.outAt + 4);
     const out = this.buf;
     let o = this.pos;
     out[o++] = BS;
     out[o++] = QUOTE;
-    o += x.mem.copy(out, o, at, end);
+    o += x.mem.copy(out, o, x.outAt, end);
     out[o++] = BS;
     out[o++] = QUOTE;
-    this.rawBytes += n + 2 + x.extra;
     this.pos = o;
-    return true;
   }
 
   /**
@@ -295,6 +304,13 @@ export class LiteralWriter {
    * raw's text, so it is only escaped once more (a backslash doubled, the quote after one escaped).
    */
   jsonStringBytes(src: Buffer, s: number, e: number): void {
+    if (e - s >= WASM_MIN) {
+      const x = wasmEscaper();
+      x.prepare(src, s, e, 2);
+      this.wasmCopy(x, x.once(e - s));
+      this.rawBytes += e - s + 2;
+      return;
+    }
     this.room(2 * (e - s) + 4);
     const out = this.buf;
     let o = this.pos;
@@ -413,35 +429,48 @@ export interface LiteralParts {
   mid: Buffer;
   /** `","requestId":"…"}` and with the invalidUtf8 flag */
   end: Buffer;
+  /** head + room for a UUID + mid: one copy, the id written into the room. */
+  prefix: Buffer;
 }
+
+/** Ingest's ids are UUIDs (ids.ts): their length, the room `prefix` keeps. */
+const UUID_LENGTH = 36;
 
 export function literalParts(p: RequestParts, meta: string): LiteralParts {
-  return { head: Buffer.from(p.head, 'utf8'), mid: Buffer.from(meta + '"', 'utf8'), end: Buffer.from(p.end, 'utf8') };
+  const head = Buffer.from(p.head, 'utf8');
+  const mid = Buffer.from(meta + '"', 'utf8');
+  return { head, mid, end: Buffer.from(p.end, 'utf8'), prefix: Buffer.concat([head, Buffer.alloc(UUID_LENGTH), mid]) };
 }
 
-const TAIL_OK = '","truncated":false,"originalBytes":';
-const TAIL_CUT = '","truncated":true,"originalBytes":';
+const TAIL_OK = Buffer.from('","truncated":false,"originalBytes":', 'latin1');
+const TAIL_CUT = Buffer.from('","truncated":true,"originalBytes":', 'latin1');
 
 /**
  * The Kafka value of one event whose raw is given as its literal: the same bytes as
  * `Buffer.from(envelopeValue(parts, id, meta, raw, truncated, originalBytes))`. `id` is ASCII (a UUID).
+ * Native copies (a few hundred instructions each) rather than JS loops (~30 a byte).
  */
 export function envelopeValueOf(p: LiteralParts, id: string, lit: Buffer, truncated: boolean, originalBytes: number): Buffer {
-  const tail = (truncated ? TAIL_CUT : TAIL_OK) + originalBytes;
-  const v = Buffer.allocUnsafe(p.head.length + id.length + p.mid.length + lit.length + tail.length + p.end.length);
-  v.set(p.head, 0);
-  let o = p.head.length;
-  o = asciiAt(v, o, id);
-  v.set(p.mid, o);
-  o += p.mid.length;
-  lit.copy(v, o);
-  o = asciiAt(v, o + lit.length, tail);
+  const tail = truncated ? TAIL_CUT : TAIL_OK;
+  let digits = 1;
+  for (let x = originalBytes; x >= 10; x = Math.floor(x / 10)) digits++;
+  const v = Buffer.allocUnsafe(p.head.length + id.length + p.mid.length + lit.length + tail.length + digits + p.end.length);
+  let o: number;
+  if (id.length === UUID_LENGTH) {
+    v.set(p.prefix, 0);
+    v.write(id, p.head.length, 'latin1');
+    o = p.prefix.length;
+  } else {
+    v.set(p.head, 0);
+    o = p.head.length + v.write(id, p.head.length, 'latin1');
+    v.set(p.mid, o);
+    o += p.mid.length;
+  }
+  v.set(lit, o);
+  o += lit.length;
+  v.set(tail, o);
+  o += tail.length + digits;
+  for (let x = originalBytes, k = 1; k <= digits; k++, x = Math.floor(x / 10)) v[o - k] = 0x30 + (x % 10);
   v.set(p.end, o);
   return v;
-}
-
-/** Short ASCII into `v` at `o` (a loop: cheaper than a native call for a few dozen bytes); the offset after it. */
-function asciiAt(v: Buffer, o: number, s: string): number {
-  for (let k = 0; k < s.length; k++) v[o++] = s.charCodeAt(k);
-  return o;
 }

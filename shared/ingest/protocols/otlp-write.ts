@@ -54,14 +54,20 @@ function nanos(lo: number, hi: number): { ms: number; rem: number } {
   return { ms: hi * 4294 + Math.floor(low / 1e6), rem: low % 1e6 };
 }
 
-let lastMs = NaN;
-let lastIso = '';
-function isoOf(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
+/**
+ * `{"timestamp":"<ISO>","message":` for a record's milliseconds (NaN: the receive time), one piece
+ * per millisecond: a request's records mostly share theirs or arrive in order.
+ */
+let headMs = NaN;
+let headAt = '';
+let head: Piece | undefined;
+function headPiece(ms: number, receivedAt: string): Piece {
+  if (head === undefined || !(ms === headMs || (Number.isNaN(ms) && Number.isNaN(headMs) && receivedAt === headAt))) {
+    head = piece(`{"timestamp":"${Number.isNaN(ms) ? receivedAt : new Date(ms).toISOString()}","message":`);
+    headMs = ms;
+    headAt = receivedAt;
   }
-  return lastIso;
+  return head;
 }
 
 /** The most attributes the byte path checks for duplicate keys pairwise; more go the decoded path (linear too). */
@@ -162,15 +168,13 @@ function scanRecord(r: Reader): boolean {
 function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: string): void {
   const time = F.hasTime ? nanos(F.timeLo, F.timeHi) : undefined;
   const observed = F.hasObs ? nanos(F.obsLo, F.obsHi) : undefined;
-  w.piece(P.timestamp);
-  w.ascii(time !== undefined ? isoOf(time.ms) : observed !== undefined ? isoOf(observed.ms) : receivedAt);
-  w.piece(P.message);
+  w.piece(headPiece(time !== undefined ? time.ms : observed !== undefined ? observed.ms : NaN, receivedAt));
   if (F.bodyS >= 0) w.utf8String(buf, F.bodyS, F.bodyE);
   else if (F.evS >= 0) w.utf8String(buf, F.evS, F.evE);
   else w.piece(P.emptyString);
   if (F.sev !== 0 || F.sevS >= 0) w.piece(severityPiece(F.sev, buf, F.sevS, F.sevE));
-  if (time !== undefined) timeField(w, P.time, time);
-  if (observed !== undefined) timeField(w, P.observed, observed);
+  if (time !== undefined) timeField(w, 0, time);
+  if (observed !== undefined) timeField(w, 1, observed);
   if (F.trS >= 0) hexField(w, P.traceId, buf, F.trS, F.trE);
   if (F.spS >= 0) hexField(w, P.spanId, buf, F.spS, F.spE);
   if (F.flags > 0) {
@@ -245,14 +249,20 @@ function stringBody(r: Reader, s: number, e: number): number {
   return kind;
 }
 
+/** Per field (time, observed time): `,"<name>":"<ms digits>` for the last millisecond seen, one piece. */
+const timeMs = [NaN, NaN];
+const timePieces: Piece[] = [P.time, P.observed];
+const TIME_NAMES = ['time_unix_nano', 'observed_time_unix_nano'];
+
 /** The nanoseconds as their decimal string, `"<ms><rem, 6 digits>"` (or just the nanoseconds under a millisecond). */
-function timeField(w: LiteralWriter, p: Piece, t: { ms: number; rem: number }): void {
-  w.piece(p);
-  w.piece(P.quote);
-  if (t.ms > 0) {
-    w.digits(t.ms);
-    w.digits(t.rem, 6);
-  } else w.digits(t.rem);
+function timeField(w: LiteralWriter, k: number, t: { ms: number; rem: number }): void {
+  if (t.ms !== timeMs[k]) {
+    timeMs[k] = t.ms;
+    timePieces[k] = piece(`,"${TIME_NAMES[k]}":"${t.ms > 0 ? String(t.ms) : ''}`);
+  }
+  w.piece(timePieces[k]!);
+  if (t.ms > 0) w.digits(t.rem, 6);
+  else w.digits(t.rem);
   w.piece(P.quote);
 }
 

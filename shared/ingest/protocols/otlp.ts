@@ -13,7 +13,7 @@
 import { IngestError } from '../errors.ts';
 import { toResponse, type IngestRequest, type LambdaHttpResult, type RequestShape } from '../http.ts';
 import { extractToken } from '../routes.ts';
-import { LiteralWriter } from '../../envelope/literal.ts';
+import { LiteralWriter, wasmEscaper } from '../../envelope/literal.ts';
 import { LiteralEvent, type ProtocolEvent } from './events.ts';
 import { isEmptyRecord, resourceJson, scopeJson, stringAttr, type Attrs, type OtlpLogRecord, type OtlpResourceLogs, type OtlpScope } from './otlp-model.ts';
 import { logsRequestFromJson, OtlpJsonError, walkJsonLogsRequest } from './otlp-json.ts';
@@ -145,7 +145,7 @@ export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string)
     },
   };
   wrapMalformed(encoding, () => {
-    if (encoding === 'protobuf') walkLogsRequest(body, sink);
+    if (encoding === 'protobuf') walkLoaded(body, sink);
     else if (!scanJsonLogsRequest(body, w, { scope: onScope, tail: () => tail, written: push, empty: () => rejected++ }, receivedAt)) {
       // Left to the decoded path (otlp-json-scan.ts): what the scan was told is dropped, the request decoded afresh.
       events.length = 0;
@@ -157,6 +157,17 @@ export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string)
   const d: Decoded = { events, rejected };
   if (rejected > 0) d.rejectReason = `${rejected} log record(s) had no body, event name or attributes; nothing to store.`;
   return d;
+}
+
+/** The walk with the body in the escaper's memory, so that its long strings are escaped there without a copy each. */
+function walkLoaded(body: Buffer, sink: LogsSink): void {
+  const x = wasmEscaper();
+  x.load(body);
+  try {
+    walkLogsRequest(body, sink);
+  } finally {
+    x.unload();
+  }
 }
 
 export function exportResponse(shape: RequestShape, encoding: Encoding, rejected: number, reason?: string): LambdaHttpResult {

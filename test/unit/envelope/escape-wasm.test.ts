@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INPUT_AT, WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
+import { WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
 import { LiteralWriter } from '../../../shared/envelope/literal.ts';
 
 /** What the value holds between the raw's quotes for a raw text: JSON.stringify's escape of it. */
@@ -28,14 +28,17 @@ describe('WebAssembly double escape', () => {
     const all = [...strings(1500, 7), ...Array.from({ length: 70 }, (_, n) => 'a'.repeat(n) + '"' + 'b'.repeat(n % 17))];
     for (const s of all) {
       const b = Buffer.from(s);
-      const at = x.reserve(b.length);
-      b.copy(x.mem, INPUT_AT);
+      x.prepare(b, 0, b.length, 7);
       const ascii = /^[\x00-\x7f]*$/.test(s);
-      const first = x.run(b.length, at, false);
+      const first = x.double(b.length, false);
       expect(first < 0).toBe(!ascii);
-      const end = ascii ? first : x.run(b.length, at, true);
-      expect(x.mem.toString('utf8', at, end)).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
+      const end = ascii ? first : x.double(b.length, true);
+      expect(x.mem.toString('utf8', x.outAt, end)).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
       expect(x.extra).toBe(Buffer.byteLength(JSON.stringify(s)) - 2 - b.length);
+      // Once more: the once-escaped content escaped again is the same double escape.
+      const once = Buffer.from(JSON.stringify(s).slice(1, -1));
+      x.prepare(once, 0, once.length, 2);
+      expect(x.mem.toString('utf8', x.outAt, x.once(once.length))).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
     }
   });
 
@@ -43,10 +46,28 @@ describe('WebAssembly double escape', () => {
     const x = new WasmEscaper();
     const s = 'say "hi"\n'.repeat(30_000);
     const b = Buffer.from(s);
-    const at = x.reserve(b.length);
-    b.copy(x.mem, INPUT_AT);
-    const end = x.run(b.length, at, false);
-    expect(x.mem.toString('utf8', at, end)).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
+    x.prepare(b, 0, b.length, 7);
+    const end = x.double(b.length, false);
+    expect(x.mem.toString('utf8', x.outAt, end)).toBe(literalOf(JSON.stringify(s)).slice(2, -2));
+  });
+
+  it('a loaded buffer: its strings escaped in place, and stop finds the first quote, backslash or control character', () => {
+    const x = new WasmEscaper();
+    const body = Buffer.from('{"a":"' + 'x'.repeat(37) + '\\n' + 'y'.repeat(20) + '","b":"short"}' + ' '.repeat(100) + '\u0001');
+    x.load(body);
+    for (let s = 0; s < body.length; s++) {
+      for (const e of [s, Math.min(body.length, s + 5), Math.min(body.length, s + 40), body.length]) {
+        let want = e;
+        for (let i = s; i < e; i++) if (body[i]! < 0x20 || body[i] === 0x22 || body[i] === 0x5c) { want = i; break; }
+        expect(x.stop(s, e)).toBe(want);
+      }
+    }
+    x.prepare(body, 6, 66, 2);
+    expect(x.inAt).toBe(64 + 6);
+    const content = body.toString('latin1', 6, 66);
+    expect(x.mem.toString('latin1', x.outAt, x.once(60))).toBe(content.replace(/["\\]/g, '\\$&'));
+    x.unload();
+    expect(x.loaded).toBeUndefined();
   });
 
   it('LiteralWriter.utf8String through it: valid text as JSON.stringify gives, invalid UTF-8 as Buffer#toString decodes it (and false)', () => {
