@@ -19,6 +19,8 @@ import { WasmEscaper } from './escape-wasm.ts';
 
 /** From this length a string's double escape runs in WebAssembly (escape-wasm.ts): copying it in and out costs ~1,500 instructions, a JS loop ~30 a byte. */
 const WASM_MIN = 48;
+/** The same for a string of a body already in the escaper's memory (no copy in). */
+const WASM_MIN_LOADED = 12;
 let escaper: WasmEscaper | undefined;
 
 /** The process's escaper (made at first use). */
@@ -198,7 +200,7 @@ export class LiteralWriter {
    * valid UTF-8 are written as `src.toString()` decodes them (U+FFFD), and the answer is then false.
    */
   utf8String(src: Buffer, s: number, e: number): boolean {
-    if (e - s >= WASM_MIN && this.wasmUtf8(src, s, e)) return true;
+    if ((e - s >= WASM_MIN || (e - s >= WASM_MIN_LOADED && src === escaper?.loaded)) && this.wasmUtf8(src, s, e)) return true;
     this.room(7 * (e - s) + 4);
     const out = this.buf;
     let o = this.pos;
