@@ -10,14 +10,16 @@
  *  1. Ramp: start at --rate events/s and raise it by --step every --step-s seconds while the
  *     pipeline holds it: the clients achieve the rate, and process keeps up (the process consumer
  *     group's lag on logs.raw does not grow). At the first step that does not hold, go back to the
- *     last rate that did.
- *  2. Hold that rate (`sustained_events_per_s`); CPU seconds per million events of every process
+ *     last rate that did (when the first does not, step down until one does).
+ *  2. Hold that rate; `sustained_events_per_s` is what went all the way through over the hold: the
+ *     events accepted less the growth of process's lag, if it grew. CPU seconds per million events of every process
  *     (the three parts, this load generator, and each local service, found by its listening port:
  *     bench/load-procs.ts) over the hold.
  *  3. Half rate for the last --half-share of the run: POST to searchable p50/p99 there (sampled
  *     events polled in OpenSearch by id).
  *  4. Memory: each part's RSS sampled every 5 s; `node_rss_second_half_change` is the change of the
- *     pipeline's Node processes' RSS (summed) over the second half of the time after the ramp.
+ *     pipeline's Node processes' peak RSS (each part's peak, summed) from the first to the second
+ *     half of the second half of the time after the ramp (8 minutes: two 2-minute spans).
  *
  * The last line of stdout is one JSON object (with --json) or the table. Every loop is bounded by
  * the run's end time; everything is on 127.0.0.1.
@@ -307,9 +309,13 @@ async function main(): Promise<void> {
     if (holds) {
       good = rate;
       rate *= STEP;
-    } else {
-      rate = good > 0 ? good : rate / STEP;
+    } else if (good > 0) {
+      rate = good;
       phase = 'hold';
+    } else {
+      // Not even the first rate held: one step down, and try that (the backlog drains first).
+      rate /= STEP;
+      for (let i = 0; i < 30 && (await lag()) > rate; i++) await sleep(2_000);
     }
   }
   if (good > 0) rate = Math.min(rate, good);
@@ -349,7 +355,9 @@ async function main(): Promise<void> {
   const cpu1 = cpuSnapshot(pids);
   const holdAccepted = accepted - holdAccepted0;
   const holdLagEnd = await lag();
-  const sustained = (holdAccepted * 1000) / (holdEnd - holdStart);
+  // What went all the way through: accepted over the hold, less what process fell behind by (a
+  // backlog that grew was accepted but not indexed at that rate).
+  const sustained = ((holdAccepted - Math.max(0, holdLagEnd - holdLag0)) * 1000) / (holdEnd - holdStart);
 
   // Half rate: freshness.
   rate = sustained / 2;
@@ -375,13 +383,19 @@ async function main(): Promise<void> {
   await deleteTopics([config.topics().raw, config.topics().deferred]);
   const rawMean = Math.round((raw0.docsPerSecond + raw1.docsPerSecond) / 2);
 
-  // Memory: the pipeline's Node processes (all three parts), second half of the time after the ramp.
+  // Memory: the pipeline's Node processes (all three parts) over the second half of the time after
+  // the ramp, as the peak RSS of each part in the first and in the second half of that span (summed
+  // over the parts). Peaks, not two single readings: the archive part's RSS is a sawtooth that
+  // follows its schedule (it holds a run's events while it writes them out), so a reading depends on
+  // where in the cycle it falls; a part that holds on to memory raises its peaks.
   const mid = rampEnd + (runEnd - rampEnd) / 2;
-  const pipelineRss = (e: (typeof rssSeries)[number]) => Object.values(e.rss).reduce<number>((n, v) => n + (v ?? 0), 0);
+  const q3 = mid + (runEnd - mid) / 2;
+  const peak = (role: string, from: number, to: number) => Math.max(...rssSeries.filter((e) => e.at >= from && e.at < to).map((e) => e.rss[role] ?? NaN));
+  const peaks = parts.map((p) => ({ role: p.role, first: peak(p.role, mid, q3), second: peak(p.role, q3, runEnd + 1) }));
+  const rssMid = peaks.reduce((n, x) => n + x.first, 0);
+  const rssEnd = peaks.reduce((n, x) => n + x.second, 0);
   const atMid = rssSeries.find((e) => e.at >= mid);
-  const rssMid = atMid ? pipelineRss(atMid) : NaN;
-  const rssEnd = lastRss ? pipelineRss(lastRss) : NaN;
-  const perPartChange = Object.fromEntries(parts.map((p) => [p.role, atMid && lastRss ? round3(((lastRss.rss[p.role] ?? NaN) - (atMid.rss[p.role] ?? NaN)) / (atMid.rss[p.role] ?? NaN)) : null]));
+  const perPartChange = Object.fromEntries(peaks.map((x) => [x.role, round3((x.second - x.first) / x.first)]));
 
   const latOf = (ph: Sample['phase']) => samples.filter((s) => s.phase === ph && s.searchableAt !== undefined).map((s) => s.searchableAt! - s.sentAt).sort((a, b) => a - b);
   const holdLat = latOf('hold');
@@ -417,7 +431,7 @@ async function main(): Promise<void> {
     },
     raw_bulk: { before: raw0, after: raw1 },
     ramp: steps,
-    memory_mib: { pipeline_second_half: { from: Math.round(rssMid), to: Math.round(rssEnd) }, change_per_part: perPartChange, first: rssSeries[0] ?? null, mid: atMid ?? null, last: lastRss ?? null },
+    memory_mib: { pipeline_second_half_peaks: { first: Math.round(rssMid), second: Math.round(rssEnd) }, change_per_part: perPartChange, first: rssSeries[0] ?? null, mid: atMid ?? null, last: lastRss ?? null },
   };
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
   else {
@@ -429,7 +443,7 @@ async function main(): Promise<void> {
         `raw _bulk      ${rawMean} docs/s (before ${raw0.docsPerSecond}, after ${raw1.docsPerSecond}): held / raw = ${report.sustained_over_raw_bulk}`,
         `process lag    ${h.lag_start} at the start of the hold, ${h.lag_end} at the end, ${h.lag_max} at most`,
         `POST->search   at the held rate p50 ${h.searchable.p50_ms} ms, p99 ${h.searchable.p99_ms} ms; at half rate (${report.half_rate.events_per_s}/s) p50 ${report.half_rate.p50_ms} ms, p99 ${report.half_rate.p99_ms} ms`,
-        `memory         pipeline RSS ${Math.round(rssMid)} -> ${Math.round(rssEnd)} MiB over the second half (${report.node_rss_second_half_change})`,
+        `memory         pipeline peak RSS ${Math.round(rssMid)} -> ${Math.round(rssEnd)} MiB over the two halves of the second half (${report.node_rss_second_half_change})`,
         'CPU s per million events',
         ...Object.entries(report.cpu_s_per_million_events).map(([k, v]) => `  ${k.padEnd(22)} ${String(v).padStart(8)}`),
         '',
