@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
+import { escapeModuleBytes } from '../../../shared/envelope/escape-wasm-asm.ts';
+import { ESCAPE_MODULE, WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
 import { LiteralWriter } from '../../../shared/envelope/literal.ts';
 
 /** What the value holds between the raw's quotes for a raw text: JSON.stringify's escape of it. */
@@ -23,6 +24,10 @@ function strings(count: number, seed: number): string[] {
 }
 
 describe('WebAssembly double escape', () => {
+  it('runs the module its assembler makes (escape-wasm-asm.ts)', () => {
+    expect(Buffer.from(ESCAPE_MODULE, 'base64').equals(Buffer.from(escapeModuleBytes()))).toBe(true);
+  });
+
   it('writes what JSON.stringify twice writes, and counts the once-escaped size, for strings of every length around the 16-byte blocks', () => {
     const x = new WasmEscaper();
     const all = [...strings(1500, 7), ...Array.from({ length: 70 }, (_, n) => 'a'.repeat(n) + '"' + 'b'.repeat(n % 17))];
