@@ -12,8 +12,11 @@ cd "$(dirname "$0")/.."
 MODE=${1:-both}; LO=${2:-1}; HI=${3:-3}; WARM=${4:-2}
 OUT=${TMPDIR:-/tmp}/templates-instructions.$$
 mkdir -p "$OUT"
-nice -n 19 node_modules/.bin/esbuild bench/templates-instructions.ts --bundle --platform=node --format=esm \
-  --log-level=warning --outfile="$OUT/bundle.mjs"
+# BUNDLE=<file> measures a bundle built elsewhere (e.g. of an older commit, for a before/after).
+if [ -n "${BUNDLE:-}" ]; then cp "$BUNDLE" "$OUT/bundle.mjs"; else
+  nice -n 19 node_modules/.bin/esbuild bench/templates-instructions.ts --bundle --platform=node --format=esm \
+    --external:esbuild --log-level=warning --outfile="$OUT/bundle.mjs"
+fi
 export LOGHUB_DIR="$PWD/test/fixtures/loghub"
 run() {
   nice -n 19 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.$1.out" \

@@ -611,7 +611,7 @@ function numberToken(g: HeaderState, line: string, q: number, e: number): number
     return GO_ON;
   }
   if (g.pendingPid !== undefined || g.pid !== undefined || e - q > 15) return STOP;
-  g.pendingPid = Number(line.slice(q, e));
+  g.pendingPid = digitsValue(line, q, e);
   g.p = e;
   return GO_ON;
 }
@@ -691,6 +691,13 @@ function headerRunToken(cur: Cursor, g: HeaderState, line: string, q: number, re
   commit(g, r);
   g.p = r;
   return GO_ON;
+}
+
+/** The value of the decimal digits s[from, to) (at most 15: exact), as `Number(s.slice(from, to))` with no string made. */
+function digitsValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (s.charCodeAt(i) - 0x30);
+  return v;
 }
 
 /** Index of char code c in s[from, to), or -1. */

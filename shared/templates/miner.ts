@@ -181,6 +181,15 @@ export function hashId(s: string): string {
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
+/**
+ * A copy of s that holds its own characters. A word sliced from a message is, from 13 characters
+ * on, a view into the whole text it came from (V8's sliced strings): kept in a template, it would
+ * keep that text (the event, or the batch it was read from) alive as long as the cluster.
+ */
+function ownString(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 /** Separators are kept for display only; a long run of whitespace is shortened to bound the state. */
 function capSep(sep: string): string {
   return sep.length <= 8 ? sep : sep.slice(0, 8);
@@ -321,7 +330,7 @@ class DrainMiner implements Miner {
     const hash = this.leafHash(t);
     const found = this.leafOf(t, hash);
     if (found) return found;
-    const leaf: Leaf = { size: t.tokens.length, words: this.keyWords.slice(), hash, clusters: [], next: this.leaves.get(hash) ?? null };
+    const leaf: Leaf = { size: t.tokens.length, words: this.keyWords.map(ownString), hash, clusters: [], next: this.leaves.get(hash) ?? null };
     this.leaves.set(hash, leaf);
     return leaf;
   }
@@ -413,7 +422,7 @@ class DrainMiner implements Miner {
     for (const tok of t.tokens) if (tok !== WILDCARD) constants++;
     const c: Cluster = {
       id: '',
-      tokens: t.tokens.slice(),
+      tokens: t.tokens.map(ownString),
       seps: t.tokens.map((_, i) => capSep(sepOf(t, i))),
       kinds: t.kinds.slice(),
       tail: capSep(sepOf(t, t.tokens.length)),

@@ -223,13 +223,17 @@ function isAllDigits(text: string, s: number, e: number): boolean {
 
 /** Parts of a dotted name (`a.b.c` -> 3), 0 when the word is not one. */
 export function dottedParts(text: string, s: number, e: number): number {
-  return isDottedName(text, s, e) ? countDots(text, s, e) + 1 : 0;
-}
-
-function countDots(text: string, s: number, e: number): number {
-  let n = 0;
-  for (let i = s; i < e; i++) if (text.charCodeAt(i) === 46) n++;
-  return n;
+  // isDottedName's test and the count of dots in one pass.
+  if (e - s < 3) return 0;
+  let dots = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (i === s || i === e - 1 || text.charCodeAt(i - 1) === 46) return 0;
+      dots++;
+    } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 45 || c === 95)) return 0;
+  }
+  return dots === 0 ? 0 : dots + 1;
 }
 
 /** `a.b`, `www.example.com`, `org.example.Main`: letters, digits, `-` `_`, with an inner dot. */
