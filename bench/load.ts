@@ -10,14 +10,16 @@
  *  1. Ramp: start at --rate events/s and raise it by --step every --step-s seconds while the
  *     pipeline holds it: the clients achieve the rate, and process keeps up (the process consumer
  *     group's lag on logs.raw does not grow). At the first step that does not hold, go back to the
- *     last rate that did.
- *  2. Hold that rate (`sustained_events_per_s`); CPU seconds per million events of every process
+ *     last rate that did (when the first does not, step down until one does).
+ *  2. Hold that rate; `sustained_events_per_s` is what went all the way through over the hold: the
+ *     events accepted less the growth of process's lag, if it grew. CPU seconds per million events of every process
  *     (the three parts, this load generator, and each local service, found by its listening port:
  *     bench/load-procs.ts) over the hold.
  *  3. Half rate for the last --half-share of the run: POST to searchable p50/p99 there (sampled
- *     events polled in OpenSearch by id).
+ *     events polled in OpenSearch by id), sampled once a backlog the hold left has drained.
  *  4. Memory: each part's RSS sampled every 5 s; `node_rss_second_half_change` is the change of the
- *     pipeline's Node processes' RSS (summed) over the second half of the time after the ramp.
+ *     pipeline's Node processes' peak RSS (each part's peak, summed) from the first to the second
+ *     half of the second half of the time after the ramp (8 minutes: two 2-minute spans).
  *
  * The last line of stdout is one JSON object (with --json) or the table. Every loop is bounded by
  * the run's end time; everything is on 127.0.0.1.
@@ -125,7 +127,7 @@ interface Sample {
   id: string;
   sentAt: number;
   searchableAt?: number;
-  phase: 'ramp' | 'hold' | 'half';
+  phase: 'ramp' | 'hold' | 'drain' | 'half';
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -202,6 +204,22 @@ async function main(): Promise<void> {
 
   const lagReader = new TopicReader({ topic: config.topics().raw, groupId: `sluice-process-${config.stage()}` });
   const lag = async () => (await lagReader.positions()).reduce((n, x) => n + Number(x.latest - x.start), 0);
+  // The least of three readings a second apart: the records of invocations in flight (up to a batch
+  // per partition) count as lag until committed, so a single reading swings by that much.
+  const settledLag = async () => {
+    let least = await lag();
+    for (let i = 0; i < 2; i++) {
+      await sleep(1_000);
+      least = Math.min(least, await lag());
+    }
+    return least;
+  };
+  /** Waits (bounded) until the settled lag is below `limit`; the seconds it took. */
+  const drainBelow = async (limit: number, until: number) => {
+    const t = Date.now();
+    while (Date.now() < until && (await settledLag()) > limit) await sleep(1_000);
+    return Math.round((Date.now() - t) / 1000);
+  };
 
   let rate = Number(values.rate);
   let phase: Sample['phase'] = 'ramp';
@@ -291,35 +309,39 @@ async function main(): Promise<void> {
   while (phase === 'ramp' && Date.now() + STEP_MS <= rampUntil + STEP_MS / 2) {
     const a0 = accepted;
     const t0 = Date.now();
-    const l0 = await lag();
+    const l0 = await settledLag();
     let lMax = l0;
     while (Date.now() - t0 < STEP_MS) {
       await sleep(2_000);
       lMax = Math.max(lMax, await lag());
     }
-    const l1 = await lag();
+    const l1 = await settledLag();
     const achieved = ((accepted - a0) * 1000) / (Date.now() - t0);
     // Holds: the clients got the rate through ingest, and process did not fall behind by more than
-    // a few seconds of input over the step (the batching window keeps some lag at any rate).
-    const holds = achieved >= rate * 0.95 && l1 - l0 < rate * 2 && lMax < rate * 4;
+    // a second of input over the step (settled readings: what is in flight does not count).
+    const holds = achieved >= rate * 0.95 && l1 - l0 < rate && lMax < rate * 6;
     steps.push({ rate: Math.round(rate), achieved: Math.round(achieved), lagStart: l0, lagEnd: l1, holds });
     say(`[load] ramp: target ${Math.round(rate)}/s achieved ${Math.round(achieved)}/s, lag ${l0} -> ${l1} (max ${lMax}): ${holds ? 'holds' : 'does not hold'}`);
     if (holds) {
       good = rate;
       rate *= STEP;
-    } else {
-      rate = good > 0 ? good : rate / STEP;
+    } else if (good > 0) {
+      rate = good;
       phase = 'hold';
+    } else {
+      // Not even the first rate held: one step down, and try that (the backlog drains first).
+      rate /= STEP;
+      await drainBelow(rate, Math.min(Date.now() + 120_000, halfStart - 60_000));
     }
   }
   if (good > 0) rate = Math.min(rate, good);
   phase = 'hold';
   const rampEnd = Date.now();
   // Let a backlog left by a failed step drain before measuring (bounded).
-  for (let i = 0; i < 30 && (await lag()) > rate * 3 && Date.now() < halfStart - 30_000; i++) await sleep(2_000);
+  await drainBelow(rate * 2, Math.min(Date.now() + 120_000, halfStart - 60_000));
+  let holdLag0 = await settledLag();
   let holdStart = Date.now();
   let holdAccepted0 = accepted;
-  let holdLag0 = await lag();
   let cpu0 = cpuSnapshot(pids);
   say(`[load] holding ${Math.round(rate)} events/s for ${Math.round((halfStart - Date.now()) / 1000)} s`);
   let lagSeries: number[] = [];
@@ -336,27 +358,33 @@ async function main(): Promise<void> {
       rate /= STEP;
       stepDowns++;
       say(`[load] lag keeps growing: down to ${Math.round(rate)} events/s; the hold restarts once the backlog is gone`);
-      for (let i = 0; i < 60 && (await lag()) > rate * 3 && Date.now() < halfStart - 60_000; i++) await sleep(2_000);
+      await drainBelow(rate * 2, halfStart - 60_000);
+      holdLag0 = await settledLag();
       holdStart = Date.now();
       holdAccepted0 = accepted;
-      holdLag0 = await lag();
       cpu0 = cpuSnapshot(pids);
       lagSeries = [];
       for (const s of samples) if (s.phase === 'hold' && s.sentAt < holdStart) s.phase = 'ramp';
     }
   }
+  const holdLagEnd = await settledLag();
   const holdEnd = Date.now();
   const cpu1 = cpuSnapshot(pids);
   const holdAccepted = accepted - holdAccepted0;
-  const holdLagEnd = await lag();
-  const sustained = (holdAccepted * 1000) / (holdEnd - holdStart);
+  // What went all the way through: accepted over the hold, less what process fell behind by (a
+  // backlog that grew was accepted but not indexed at that rate).
+  const sustained = ((holdAccepted - Math.max(0, holdLagEnd - holdLag0)) * 1000) / (holdEnd - holdStart);
 
-  // Half rate: freshness.
+  // Half rate: freshness, once a backlog the hold left is gone (sampled from then on only: an
+  // event that queued behind the backlog measures the backlog, not the pipeline).
   rate = sustained / 2;
+  phase = 'drain';
+  say(`[load] half rate: ${Math.round(rate)} events/s; waiting for the backlog (lag ${await lag()}) to drain`);
+  const backlogDrainS = await drainBelow(rate * 2, runEnd - 30_000);
   phase = 'half';
   const half0 = accepted;
   const halfT0 = Date.now();
-  say(`[load] half rate: ${Math.round(rate)} events/s for ${Math.round((runEnd - halfT0) / 1000)} s`);
+  say(`[load] half rate: ${Math.round(rate)} events/s, measured for ${Math.round((runEnd - halfT0) / 1000)} s (after ${backlogDrainS} s of backlog drain)`);
   while (Date.now() < runEnd) await sleep(Math.min(1_000, Math.max(0, runEnd - Date.now())));
   const halfRate = ((accepted - half0) * 1000) / (Date.now() - halfT0);
   stopSending = true;
@@ -375,13 +403,19 @@ async function main(): Promise<void> {
   await deleteTopics([config.topics().raw, config.topics().deferred]);
   const rawMean = Math.round((raw0.docsPerSecond + raw1.docsPerSecond) / 2);
 
-  // Memory: the pipeline's Node processes (all three parts), second half of the time after the ramp.
+  // Memory: the pipeline's Node processes (all three parts) over the second half of the time after
+  // the ramp, as the peak RSS of each part in the first and in the second half of that span (summed
+  // over the parts). Peaks, not two single readings: the archive part's RSS is a sawtooth that
+  // follows its schedule (it holds a run's events while it writes them out), so a reading depends on
+  // where in the cycle it falls; a part that holds on to memory raises its peaks.
   const mid = rampEnd + (runEnd - rampEnd) / 2;
-  const pipelineRss = (e: (typeof rssSeries)[number]) => Object.values(e.rss).reduce<number>((n, v) => n + (v ?? 0), 0);
+  const q3 = mid + (runEnd - mid) / 2;
+  const peak = (role: string, from: number, to: number) => Math.max(...rssSeries.filter((e) => e.at >= from && e.at < to).map((e) => e.rss[role] ?? NaN));
+  const peaks = parts.map((p) => ({ role: p.role, first: peak(p.role, mid, q3), second: peak(p.role, q3, runEnd + 1) }));
+  const rssMid = peaks.reduce((n, x) => n + x.first, 0);
+  const rssEnd = peaks.reduce((n, x) => n + x.second, 0);
   const atMid = rssSeries.find((e) => e.at >= mid);
-  const rssMid = atMid ? pipelineRss(atMid) : NaN;
-  const rssEnd = lastRss ? pipelineRss(lastRss) : NaN;
-  const perPartChange = Object.fromEntries(parts.map((p) => [p.role, atMid && lastRss ? round3(((lastRss.rss[p.role] ?? NaN) - (atMid.rss[p.role] ?? NaN)) / (atMid.rss[p.role] ?? NaN)) : null]));
+  const perPartChange = Object.fromEntries(peaks.map((x) => [x.role, round3((x.second - x.first) / x.first)]));
 
   const latOf = (ph: Sample['phase']) => samples.filter((s) => s.phase === ph && s.searchableAt !== undefined).map((s) => s.searchableAt! - s.sentAt).sort((a, b) => a - b);
   const holdLat = latOf('hold');
@@ -401,7 +435,7 @@ async function main(): Promise<void> {
     sustained_events_per_s: Math.round(sustained),
     raw_bulk_docs_per_s: rawMean,
     sustained_over_raw_bulk: round3(sustained / rawMean),
-    half_rate: { events_per_s: Math.round(halfRate), p50_ms: percentile(halfLat, 50), p99_ms: percentile(halfLat, 99), max_ms: halfLat.at(-1) ?? null, samples: halfLat.length, not_found: samples.filter((s) => s.phase === 'half' && s.searchableAt === undefined).length },
+    half_rate: { backlog_drain_s: backlogDrainS, events_per_s: Math.round(halfRate), p50_ms: percentile(halfLat, 50), p99_ms: percentile(halfLat, 99), max_ms: halfLat.at(-1) ?? null, samples: halfLat.length, not_found: samples.filter((s) => s.phase === 'half' && s.searchableAt === undefined).length },
     node_rss_second_half_change: round3((rssEnd - rssMid) / rssMid),
     cpu_s_per_million_events: cpm,
     compute_usd_per_tb: cost.compute_usd_per_tb,
@@ -417,7 +451,7 @@ async function main(): Promise<void> {
     },
     raw_bulk: { before: raw0, after: raw1 },
     ramp: steps,
-    memory_mib: { pipeline_second_half: { from: Math.round(rssMid), to: Math.round(rssEnd) }, change_per_part: perPartChange, first: rssSeries[0] ?? null, mid: atMid ?? null, last: lastRss ?? null },
+    memory_mib: { pipeline_second_half_peaks: { first: Math.round(rssMid), second: Math.round(rssEnd) }, change_per_part: perPartChange, first: rssSeries[0] ?? null, mid: atMid ?? null, last: lastRss ?? null },
   };
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
   else {
@@ -429,7 +463,7 @@ async function main(): Promise<void> {
         `raw _bulk      ${rawMean} docs/s (before ${raw0.docsPerSecond}, after ${raw1.docsPerSecond}): held / raw = ${report.sustained_over_raw_bulk}`,
         `process lag    ${h.lag_start} at the start of the hold, ${h.lag_end} at the end, ${h.lag_max} at most`,
         `POST->search   at the held rate p50 ${h.searchable.p50_ms} ms, p99 ${h.searchable.p99_ms} ms; at half rate (${report.half_rate.events_per_s}/s) p50 ${report.half_rate.p50_ms} ms, p99 ${report.half_rate.p99_ms} ms`,
-        `memory         pipeline RSS ${Math.round(rssMid)} -> ${Math.round(rssEnd)} MiB over the second half (${report.node_rss_second_half_change})`,
+        `memory         pipeline peak RSS ${Math.round(rssMid)} -> ${Math.round(rssEnd)} MiB over the two halves of the second half (${report.node_rss_second_half_change})`,
         'CPU s per million events',
         ...Object.entries(report.cpu_s_per_million_events).map(([k, v]) => `  ${k.padEnd(22)} ${String(v).padStart(8)}`),
         '',

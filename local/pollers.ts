@@ -94,9 +94,19 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
   const ac = new AbortController();
   const log = opts.log ?? ((m: string) => console.log(m));
   const reader = new TopicReader({ topic: opts.topic, groupId: opts.groupId });
+  // Each partition's invocations read and commit through a client of their own, as Lambda's
+  // pollers do: a broker answers the requests of one connection in order, so partitions sharing
+  // one would wait behind each other's fetches.
+  const laneReaders = new Map<number, TopicReader>();
+  const readerFor = (partition: number): TopicReader => {
+    let r = laneReaders.get(partition);
+    if (!r) laneReaders.set(partition, (r = new TopicReader({ topic: opts.topic, groupId: opts.groupId, clientId: `sluice-poller-${opts.groupId}-${partition}` })));
+    return r;
+  };
   const deliverBatch = batchDelivery(opts, ac.signal, log);
   /** One invocation over one partition's records from `start`: read, deliver, commit. */
   const invokePartition = async (partition: number, start: bigint, end: bigint): Promise<void> => {
+    const reader = readerFor(partition);
     const records: TopicRecord[] = [];
     const reached = await reader.read([{ partition, start, end }], {
       deadlineMs: Date.now() + 10_000,
@@ -119,7 +129,7 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
       async (err: unknown) => {
         lane.failures++;
         const wait = backoff(lane.failures, opts.maxBackoffMs);
-        log(`[${opts.name}] batch of partition ${lane.partition} failed (${(err as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
+        log(`[${opts.name}] batch of partition ${lane.partition} failed (${describeFailure(err)}); retrying in ${Math.round(wait / 1000)} s`);
         await sleep(wait, ac.signal);
       },
     ).finally(() => {
@@ -161,9 +171,16 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
     stop: async () => {
       ac.abort();
       await loop;
-      await reader.close();
+      await Promise.all([reader, ...laneReaders.values()].map((r) => r.close()));
     },
   };
+}
+
+/** An error's message, with the causes a client's retries gathered (MultipleErrors), which say what actually went wrong. */
+export function describeFailure(err: unknown): string {
+  const e = err as Error & { errors?: unknown[] };
+  const causes = Array.isArray(e.errors) ? [...new Set(e.errors.map((c) => (c as Error)?.message ?? String(c)))] : [];
+  return causes.length > 0 ? `${e.message} ${causes.slice(0, 3).join('; ')}` : (e?.message ?? String(err));
 }
 
 /** One partition's invocation state: at most one invocation per partition at a time, in offset order. */
