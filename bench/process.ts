@@ -196,7 +196,11 @@ async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<
     const chunks = regroup(logs);
     bodies += chunks.length;
     const r0 = performance.now();
-    for (const c of chunks) await client.bulk({ body: c as never });
+    for (const c of chunks) {
+      const res = await client.bulk({ body: c as never });
+      // A refused item (a missing index: auto-create is off for log indices) is no ceiling at all.
+      if ((res.body as { errors?: boolean }).errors) throw new Error(`raw _bulk refused items: ${JSON.stringify(res.body).slice(0, 300)}`);
+    }
     return (performance.now() - r0) / 1000;
   };
   const stageRound = async (tenant: string, count: number): Promise<number> => {
@@ -208,7 +212,8 @@ async function indexingRatio(quick: boolean, log: (m: string) => void): Promise<
     return (performance.now() - s0) / 1000;
   };
   try {
-    await client.indices.create({ index: logIndex(rawTenant, 'daily', new Date().toISOString()).index }).catch(() => undefined);
+    // The raw side's indices made first, as the stage makes its own (auto-create is off for log indices).
+    for (const t of [rawTenant, `bench-w${run}`]) await client.indices.create({ index: logIndex(t, 'daily', new Date().toISOString()).index }).catch(() => undefined);
     // Warm-up (not timed): the node's first requests pay for JIT and index creation.
     await rawRound(`bench-w${run}`, 2_000);
     await stageRound(`bench-w${run}`, 2_000);

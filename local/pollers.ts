@@ -105,7 +105,7 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
   };
   const deliverBatch = batchDelivery(opts, ac.signal, log);
   /** One invocation over one partition's records from `start`: read, deliver, commit. */
-  const invokePartition = async (partition: number, start: bigint, end: bigint): Promise<void> => {
+  const invokePartition = async (partition: number, start: bigint, end: bigint): Promise<bigint> => {
     const reader = readerFor(partition);
     const records: TopicRecord[] = [];
     const reached = await reader.read([{ partition, start, end }], {
@@ -117,7 +117,9 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
     });
     if (records.length > 0) await deliverBatch(records.map((r) => toMessage(opts.topic, r)));
     await reader.commit(reached);
+    return reached.get(partition) ?? start;
   };
+  const positions = new Positions(reader);
   const lanes = new Map<number, Lane>();
   const running = new Set<Promise<void>>();
   const limit = opts.maxConcurrency ?? Number.POSITIVE_INFINITY;
@@ -125,7 +127,10 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
     lane.busy = true;
     lane.pendingSince = undefined;
     const run = invokePartition(lane.partition, start, end).then(
-      () => void (lane.failures = 0),
+      (next) => {
+        lane.failures = 0;
+        positions.committed(lane.partition, next);
+      },
       async (err: unknown) => {
         lane.failures++;
         const wait = backoff(lane.failures, opts.maxBackoffMs);
@@ -143,7 +148,7 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
     while (!ac.signal.aborted) {
       try {
         const now = Date.now();
-        for (const p of await reader.positions()) {
+        for (const p of await positions.read((partition) => lanes.get(partition)?.busy === true)) {
           let lane = lanes.get(p.partition);
           if (!lane) lanes.set(p.partition, (lane = { partition: p.partition, busy: false, failures: 0 }));
           const pending = Number(p.latest - p.start);
@@ -156,7 +161,7 @@ export function startKafkaPoller(opts: KafkaPollerOptions): Poller {
           if (pending >= opts.batchSize || now - lane.pendingSince >= opts.windowMs) dispatch(lane, p.start, p.latest);
         }
         failures = 0;
-        await sleep(opts.pollMs ?? DEFAULT_POLL_MS, ac.signal);
+        await sleep(opts.pollMs ?? pollEvery(opts.windowMs), ac.signal);
       } catch (err) {
         failures++;
         const wait = backoff(failures, opts.maxBackoffMs);
@@ -182,6 +187,48 @@ export function describeFailure(err: unknown): string {
   const causes = Array.isArray(e.errors) ? [...new Set(e.errors.map((c) => (c as Error)?.message ?? String(c)))] : [];
   return causes.length > 0 ? `${e.message} ${causes.slice(0, 3).join('; ')}` : (e?.message ?? String(err));
 }
+
+/** The cadence for a batching window: a tenth of it, from DEFAULT_POLL_MS (a window of 0) up to 1 s. */
+export function pollEvery(windowMs: number): number {
+  return Math.min(1_000, Math.max(DEFAULT_POLL_MS, Math.round(windowMs / 10)));
+}
+
+/**
+ * Where each partition's next invocation starts and where the partition ends. The committed offsets
+ * are read from the group every FULL_POSITIONS_MS (three requests: they also catch a commit made by
+ * someone else, e.g. `sluice failed redrive`); in between, only the high watermarks (one request),
+ * the starts kept from the poller's own commits. A refresh does not move the start of a partition
+ * whose invocation was busy or committed while it was being read (its answer is older than that).
+ */
+class Positions {
+  private readonly starts = new Map<number, bigint>();
+  private readonly commits = new Map<number, number>();
+  private fullAt = 0;
+
+  constructor(private readonly reader: TopicReader) {}
+
+  async read(busy: (partition: number) => boolean): Promise<{ partition: number; start: bigint; latest: bigint }[]> {
+    const now = Date.now();
+    if (now - this.fullAt < FULL_POSITIONS_MS && this.starts.size > 0) {
+      const latest = await this.reader.latestOffsets();
+      return [...latest].map(([partition, l]) => ({ partition, start: this.starts.get(partition) ?? l, latest: l }));
+    }
+    const before = new Map(this.commits);
+    const all = await this.reader.positions();
+    this.fullAt = now;
+    for (const p of all) if (!busy(p.partition) && before.get(p.partition) === this.commits.get(p.partition)) this.starts.set(p.partition, p.start);
+    return all.map((p) => ({ partition: p.partition, start: this.starts.get(p.partition) ?? p.start, latest: p.latest }));
+  }
+
+  /** The partition's invocation committed up to `next`. */
+  committed(partition: number, next: bigint): void {
+    this.starts.set(partition, next);
+    this.commits.set(partition, (this.commits.get(partition) ?? 0) + 1);
+  }
+}
+
+/** How often a poller reads its group's committed offsets (between, it counts on its own commits). */
+const FULL_POSITIONS_MS = 5_000;
 
 /** One partition's invocation state: at most one invocation per partition at a time, in offset order. */
 interface Lane {

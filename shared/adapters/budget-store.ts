@@ -62,10 +62,15 @@ export class DynamoBudgetStore implements BudgetLedger {
     const pk = `BUDGET#${tenant}`;
     const gName = `g${createHash('sha1').update(batchKey).digest('base64url')}`;
     let item = this.seen.get(tenant);
+    // Every attempt charges at the time of the first: a retry that read the clock again would find
+    // the winner's small charge already refilled, take the bucket for full again and race the other
+    // retries for the same SET, attempt after attempt (a round trip outlasts a small charge); at the
+    // first attempt's time the winner's charge is still draining, so the retries ADD and commute. An
+    // older time credits less refill, never more: the cap holds.
+    const t = now();
     // At most chargeAttempts charges, then one update that only records a refusal (it cannot fail but for a replay).
     for (let attempt = 1; attempt <= this.chargeAttempts + 1; attempt++) {
       if (item?.[gName]) return replayed(item[gName] as GrantEntry, item, plan, now(), attempt - 1);
-      const t = now();
       const view = viewOf(item, t);
       const c = attempt > this.chargeAttempts ? contended(view, plan, sizes, t) : charge(view, plan, sizes, t);
       if (sizes.length === 0) return { ...c.grant, replayed: false, roundTrips: attempt - 1 };

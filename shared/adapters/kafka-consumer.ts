@@ -98,6 +98,12 @@ export class TopicReader {
     });
   }
 
+  /** The high watermark of every partition: one small request (for a poller that knows where it stands). */
+  async latestOffsets(): Promise<Map<number, bigint>> {
+    const latest = (await this.#consumer.listOffsets({ topics: [this.topic], timestamp: ListOffsetTimestamps.LATEST, isolationLevel: 0 })).get(this.topic) ?? [];
+    return new Map(latest.map((offset, partition) => [partition, offset ?? 0n]));
+  }
+
   /**
    * Reads each range until its end, the deadline, or `onRecord` returning false. Returns, per
    * partition, the offset reached: every record in [start, reached) was passed to `onRecord`

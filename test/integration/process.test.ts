@@ -294,6 +294,25 @@ describe('process stage against Kafka, DynamoDB Local and OpenSearch', () => {
     expect((await budget(u, roomy, fixed)).events).toBe(1_000_000 - 1 - 2 * n * perCharge);
   });
 
+  it('concurrent first charges on a roomy bucket, round trips slower than the charges: none refused', async () => {
+    // A high-rate plan refills a small charge before a slow round trip is back. Retries that read the
+    // clock again found the bucket full again and raced each other's SETs until they gave up (whole
+    // batches deferred at a pipeline's start); charged at their first attempt's time, they ADD.
+    const t = tenant(`roomy-${randomUUID().slice(0, 4)}`);
+    const plan = resolvePlan('enterprise');
+    const t0 = Date.now();
+    // Each invocation's clock: its first reading at t0 (they start together), every later one 300 ms on.
+    const slowClock = () => {
+      let c = t0 - 300;
+      return () => (c += 300);
+    };
+    const stores = Array.from({ length: 8 }, () => new DynamoBudgetStore());
+    const grants = await Promise.all(stores.map((s, i) => s.take(t, plan, Array(7_500).fill(450), `it|roomy:${i}`, slowClock())));
+    expect(grants.map((g) => g.admitted)).toEqual(Array(8).fill(7_500));
+    expect(Math.max(...grants.map((g) => g.roundTrips!))).toBeLessThanOrEqual(3);
+    expect((await budget(t, plan, t0)).ver).toBe(8);
+  });
+
   it('a budget grant is remembered by batch key across stores: a replay pays nothing', async () => {
     const t = tenant(`replay-${randomUUID().slice(0, 4)}`);
     const plan = resolvePlan('standard', { eventsBurst: 10, eventsPerSecond: 1 });
