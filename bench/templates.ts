@@ -12,7 +12,8 @@ import { messageOf } from '../shared/templates/message.ts';
 import { LOGHUB_DIR } from '../test/support/loghub.ts';
 const SYSTEMS = ['Apache', 'HDFS', 'Hadoop', 'Linux', 'OpenSSH', 'Spark', 'Zookeeper', 'HealthApp'];
 
-function loadLines(): string[] {
+/** The lines the bench mines: the eight systems' Loghub-2k logs, in turn. */
+export function loadTemplateBenchLines(): string[] {
   const lines: string[] = [];
   for (const s of SYSTEMS) {
     const f = join(LOGHUB_DIR, s, `${s}_2k.log`);
@@ -25,7 +26,7 @@ function loadLines(): string[] {
 const bench: Bench = {
   name: 'templates',
   async run(ctx) {
-    const lines = loadLines();
+    const lines = loadTemplateBenchLines();
     const minMs = ctx.quick ? 300 : 2000;
     const now = new Date();
     const messages = lines.map((l) => messageOf(l, now));

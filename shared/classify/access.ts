@@ -50,14 +50,15 @@ export function parseAccess(cur: Cursor, line: string, ref: number, d: Draft): b
   const c0 = line.charCodeAt(0);
   // host: starts with a letter, digit or ':' (IPv6).
   if (!((c0 >= 0x30 && c0 <= 0x3a) || ((c0 | 0x20) >= 0x61 && (c0 | 0x20) <= 0x7a))) return false;
-  const br = line.indexOf(' [');
-  if (br < 0 || br > 300) return false;
+  // `host ident user [`: the first ` [` of the line ends the third space-free field, within 300
+  // characters (the user field may contain spaces in broken logs; only the standard shape is accepted).
   const e1 = token(line, 0);
+  if (e1 > 300 || line.charCodeAt(e1 + 1) === 0x5b) return false;
   const e2 = token(line, e1 + 1);
-  if (e2 >= br) return false;
+  if (e2 > 300 || line.charCodeAt(e2 + 1) === 0x5b) return false;
   const e3 = token(line, e2 + 1);
-  // The user field may contain spaces in broken logs; only the standard shape is accepted.
-  if (e3 !== br) return false;
+  if (e3 > 300 || line.charCodeAt(e3) !== 0x20 || line.charCodeAt(e3 + 1) !== 0x5b) return false;
+  const br = e3;
   const t = parseTimestampAt(cur, line, br + 1, ref);
   if (Number.isNaN(t)) return false;
   let i = cur.end;

@@ -66,6 +66,9 @@ function parseJdk8(cur: Cursor, line: string, rest: string, ref: number, d: Draf
   if (c0 !== 0x5b) {
     const k = line.indexOf('[');
     if (k < 0 || k > 64) return false;
+    // The first `[` opens the record (neither a leading date nor the uptime holds one): not `[GC`
+    // or `[Full GC`, no GC line, and no timestamp read for nothing.
+    if (!line.startsWith('[GC', k) && !line.startsWith('[Full GC', k)) return false;
     // Optional date stamp "...: ", then optional uptime "441.482: ".
     const ts = parseTimestampAt(cur, line, 0, ref);
     if (!Number.isNaN(ts) && line.charCodeAt(cur.end) === 0x3a && line.charCodeAt(cur.end + 1) === 0x20) {

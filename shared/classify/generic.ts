@@ -79,7 +79,7 @@ function bracketLevel(s: string, start: number, end: number): Level | undefined 
   while (end > start && s.charCodeAt(end - 1) === SPACE) end--;
   const lv = levelAt(s, start, end);
   if (lv !== undefined) return lv;
-  const colon = s.lastIndexOf(':', end - 1);
+  const colon = lastIn(s, COLON, end - 1, start);
   if (colon > start && colon < end - 2) return levelAt(s, colon + 1, end);
   return undefined;
 }
@@ -116,7 +116,7 @@ function isComponent(s: string, q: number, e: number, strict: boolean): boolean 
 function applyComponent(s: string, q: number, e: number, d: Draft): void {
   const end = e - 1; // before ':'
   if (s.charCodeAt(end - 1) === RBRACK) {
-    const open = s.lastIndexOf('[', end - 1);
+    const open = lastIn(s, LBRACK, end - 1, q);
     if (open > q && isAllDigits(s, open + 1, end - 1)) {
       d.service = s.slice(q, open);
       d.fields.pid = Number(s.slice(open + 1, end - 1));
@@ -161,7 +161,7 @@ function letterLevel(c: number): Level | undefined {
 /** A `name[pid]:` token at [q, e) (e after the colon): the syslog-style tag, a strong header end. */
 function isPidTag(s: string, q: number, e: number): boolean {
   if (e - q < 5 || s.charCodeAt(e - 1) !== COLON || s.charCodeAt(e - 2) !== RBRACK) return false;
-  const open = s.lastIndexOf('[', e - 3);
+  const open = lastIn(s, LBRACK, e - 3, q);
   return open > q && isAllDigits(s, open + 1, e - 2) && isComponent(s, q, e, false);
 }
 
@@ -171,7 +171,7 @@ function isPidTag(s: string, q: number, e: number): boolean {
  */
 function pidTagNote(s: string, q: number, e: number): number {
   if (e - q < 4 || s.charCodeAt(e - 1) !== RBRACK || s.charCodeAt(e) !== SPACE || s.charCodeAt(e + 1) !== 0x28) return -1;
-  const open = s.lastIndexOf('[', e - 2);
+  const open = lastIn(s, LBRACK, e - 2, q);
   if (open <= q || !isAllDigits(s, open + 1, e - 1)) return -1;
   const ne = tokenEnd(s, e + 1);
   if (ne - e > 40 || s.charCodeAt(ne - 1) !== COLON || s.charCodeAt(ne - 2) !== 0x29) return -1;
@@ -611,7 +611,7 @@ function numberToken(g: HeaderState, line: string, q: number, e: number): number
     return GO_ON;
   }
   if (g.pendingPid !== undefined || g.pid !== undefined || e - q > 15) return STOP;
-  g.pendingPid = Number(line.slice(q, e));
+  g.pendingPid = digitsValue(line, q, e);
   g.p = e;
   return GO_ON;
 }
@@ -633,7 +633,7 @@ function hostToken(g: HeaderState, line: string, q: number, e: number, d: Draft)
   const noteEnd = pidTagNote(line, q2, e2);
   if (noteEnd <= 0 || e - q > 64) return NEXT;
   d.host = line.slice(q, e);
-  const open = line.lastIndexOf('[', e2 - 2);
+  const open = lastIn(line, LBRACK, e2 - 2, q2);
   d.service = line.slice(q2, open);
   d.fields.pid = Number(line.slice(open + 1, e2 - 1));
   g.componentTaken = true;
@@ -691,6 +691,22 @@ function headerRunToken(cur: Cursor, g: HeaderState, line: string, q: number, re
   commit(g, r);
   g.p = r;
   return GO_ON;
+}
+
+/** The value of the decimal digits s[from, to) (at most 15: exact), as `Number(s.slice(from, to))` with no string made. */
+function digitsValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (s.charCodeAt(i) - 0x30);
+  return v;
+}
+
+/**
+ * Index of the last char code c in s(lo, from], or -1: what `lastIndexOf` answers when only an index
+ * past `lo` counts, searching the token only (lastIndexOf, a runtime call, searches to the line's start).
+ */
+function lastIn(s: string, c: number, from: number, lo: number): number {
+  for (let i = from; i > lo; i--) if (s.charCodeAt(i) === c) return i;
+  return -1;
 }
 
 /** Index of char code c in s[from, to), or -1. */

@@ -104,8 +104,11 @@ function cefBehindHeader(cur: Cursor, ref: number, d: Draft): void {
 
 /** "host CEF:<digit>": index of "CEF:", else -1. */
 function hostThenCef(m: string): number {
-  const sp = m.indexOf(' ');
-  if (sp <= 0 || sp > 255 || !m.startsWith('CEF:', sp + 1)) return -1;
+  // The first space, looked for in the first 256 characters only (a host name is shorter).
+  let sp = 0;
+  const lim = Math.min(m.length, 256);
+  while (sp < lim && m.charCodeAt(sp) !== 0x20) sp++;
+  if (sp === lim || sp === 0 || m.charCodeAt(sp + 1) !== 0x43 /* C */ || !m.startsWith('CEF:', sp + 1)) return -1;
   const c = m.charCodeAt(sp + 5);
   return c >= 0x30 && c <= 0x39 ? sp + 1 : -1;
 }

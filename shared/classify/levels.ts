@@ -58,7 +58,28 @@ export function levelAt(s: string, start: number, end: number): Level | undefine
   const c = s.charCodeAt(start) | 0x20;
   // Every word starts with one of: a c d e f i n p s t v w.
   if (c < 0x61 || c > 0x77) return undefined;
-  return MAP.get(s.slice(start, end).toLowerCase());
+  // The words of this length and first letter, compared letter by letter lower-cased: the answer of
+  // `MAP.get(s.slice(start, end).toLowerCase())` with no string made (no non-ASCII character
+  // lower-cases to one of these words' letters: the Kelvin sign gives `k`, which none holds).
+  const list = BY_SHAPE[n * 32 + (c - 0x61)];
+  if (list === undefined) return undefined;
+  outer: for (let j = 0; j < list.length; j++) {
+    const w = list[j]![0];
+    for (let i = 0; i < n; i++) {
+      const x = s.charCodeAt(start + i);
+      if ((x >= 0x41 && x <= 0x5a ? x | 0x20 : x) !== w.charCodeAt(i)) continue outer;
+    }
+    return list[j]![1];
+  }
+  return undefined;
+}
+
+/** The vocabulary by length and first letter (index length * 32 + letter). */
+const BY_SHAPE: Array<Array<readonly [string, Level]> | undefined> = [];
+for (let k = 0; k <= (MAX_LEN + 1) * 32; k++) BY_SHAPE.push(undefined);
+for (const entry of WORDS) {
+  const k = entry[0].length * 32 + (entry[0].charCodeAt(0) - 0x61);
+  (BY_SHAPE[k] ??= []).push(entry);
 }
 
 /** True when s[start, end) is all upper-case ASCII letters. */

@@ -43,6 +43,9 @@ export class TimeCursor {
   /** `isoOf`'s memo: the second last formatted and its `YYYY-MM-DDTHH:MM:SS.`. */
   lastSec = NaN;
   lastPrefix = '';
+  /** `isoOf`'s memo of the day: the last day formatted (days since the epoch) and its `YYYY-MM-DDT`. */
+  lastDay = NaN;
+  lastDayPrefix = '';
   /** `toIso`'s memo: the last few results, by second and millisecond. */
   readonly isoT: number[] = new Array<number>(16).fill(NaN);
   readonly isoS: string[] = new Array<string>(16).fill('');
@@ -585,6 +588,39 @@ export function plausible(t: number, ref: number): boolean {
 }
 
 
+/** `00` to `99`. */
+const TWO_DIGITS: string[] = [];
+for (let i = 0; i < 100; i++) TWO_DIGITS.push(i < 10 ? `0${i}` : String(i));
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.` of an epoch second: `new Date(sec * 1000).toISOString().slice(0, 20)`
+ * without a Date (whose formatting is a C printf): the day's part memoized, the civil date from the
+ * day number by H. Hinnant's `civil_from_days` (exact for the proleptic Gregorian calendar).
+ * Years outside 0-9999 (a sign and six digits in ISO) are left to Date, cut as before.
+ */
+function secondPrefix(cur: TimeCursor, sec: number): string {
+  const day = Math.floor(sec / 86400);
+  let rem = sec - day * 86400;
+  if (day !== cur.lastDay) {
+    const z = day + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    if (y < 0 || y > 9999) return new Date(sec * 1000).toISOString().slice(0, 20);
+    cur.lastDayPrefix = `${TWO_DIGITS[Math.floor(y / 100)]!}${TWO_DIGITS[y % 100]!}-${TWO_DIGITS[m]!}-${TWO_DIGITS[d]!}T`;
+    cur.lastDay = day;
+  }
+  const h = Math.floor(rem / 3600);
+  rem -= h * 3600;
+  const mi = Math.floor(rem / 60);
+  return `${cur.lastDayPrefix}${TWO_DIGITS[h]!}:${TWO_DIGITS[mi]!}:${TWO_DIGITS[rem - mi * 60]!}.`;
+}
+
 /** ISO 8601 with milliseconds, UTC; memoized (above). */
 export function toIso(cur: TimeCursor, t: number): string {
   const sec = Math.floor(t / 1000);
@@ -600,8 +636,7 @@ function isoOf(cur: TimeCursor, t: number): string {
   const sec = Math.floor(t / 1000);
   const ms = t - sec * 1000;
   if (sec !== cur.lastSec) {
-    const iso = new Date(sec * 1000).toISOString();
-    cur.lastPrefix = iso.slice(0, 20);
+    cur.lastPrefix = secondPrefix(cur, sec);
     cur.lastSec = sec;
   }
   return cur.lastPrefix + (ms < 10 ? '00' + ms : ms < 100 ? '0' + ms : ms) + 'Z';

@@ -1,4 +1,4 @@
-import { KIND_PUNCT, KIND_VAR, WILDCARD, dottedParts, sepOf, tokenize, valueOf } from './tokenize.ts';
+import { KIND_PUNCT, KIND_VAR, WILDCARD, dottedParts, sepOf, stringArray, tokenize, valueOf } from './tokenize.ts';
 import type { Tokens } from './tokenize.ts';
 import { MIN_CONSTANTS, isInstance } from './subsume.ts';
 
@@ -85,8 +85,29 @@ interface Cluster {
   seq: number;
   /** Bytes this cluster adds to the state (its rendered template plus CLUSTER_OVERHEAD). */
   bytes: number;
-  key: string;
+  /**
+   * What the last `similarity` with a message found: how many constant positions differ from it, and
+   * the first of them (-1 when none). `add` reads them for the cluster `find` chose (so its
+   * closed-set and generalise steps compare no token again).
+   */
+  diffs: number;
+  firstDiff: number;
+  /** The leaf (token count and first words) the cluster is a candidate in. */
+  leaf: Leaf;
   template: string | null;
+}
+
+/**
+ * The clusters sharing a token count and first `depth` words (Drain's fixed-depth tree, flattened):
+ * the candidates for a message. Found by a number hashed from those (no key string built per
+ * message); leaves whose hashes collide are chained.
+ */
+interface Leaf {
+  size: number;
+  words: string[];
+  hash: number;
+  clusters: Cluster[];
+  next: Leaf | null;
 }
 
 const DEFAULTS = {
@@ -160,6 +181,15 @@ export function hashId(s: string): string {
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
+/**
+ * A copy of s that holds its own characters. A word sliced from a message is, from 13 characters
+ * on, a view into the whole text it came from (V8's sliced strings): kept in a template, it would
+ * keep that text (the event, or the batch it was read from) alive as long as the cluster.
+ */
+function ownString(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 /** Separators are kept for display only; a long run of whitespace is shortened to bound the state. */
 function capSep(sep: string): string {
   return sep.length <= 8 ? sep : sep.slice(0, 8);
@@ -189,7 +219,9 @@ class DrainMiner implements Miner {
   /** Tokens read from a message at most: enough that collapsing runs rarely reaches it, bounded per message. */
   private readonly tokenLimit: number;
 
-  private readonly leaves = new Map<string, Cluster[]>();
+  private readonly leaves = new Map<number, Leaf>();
+  /** The leaf words of the message being looked up (`leafHash` fills it). */
+  private readonly keyWords: string[] = stringArray();
   private readonly byId = new Map<string, Cluster>();
   private readonly aliases = new Map<string, string>();
   private tick = 0;
@@ -253,18 +285,70 @@ class DrainMiner implements Miner {
     return n > this.maxTokens ? this.maxTokens - 1 : n;
   }
 
-  private leafKey(t: { tokens: string[]; kinds: number[] }): string {
-    let key = String(t.tokens.length);
-    let taken = 0;
-    for (let i = 0; i < t.tokens.length && taken < this.depth; i++) {
+  /**
+   * The leaf words of t (its first `depth` non-punctuation tokens) into this.keyWords, and their hash
+   * with the token count.
+   */
+  private leafHash(t: { tokens: string[]; kinds: number[] }): number {
+    const tokens = t.tokens;
+    const words = this.keyWords;
+    while (words.length > 0) words.pop(); // (setting `length` is a runtime call)
+    let h = Math.imul(0x811c9dc5 ^ tokens.length, 0x01000193);
+    for (let i = 0; i < tokens.length && words.length < this.depth; i++) {
       if (t.kinds[i] === KIND_PUNCT) continue;
-      const w = t.tokens[i]!;
+      let w = tokens[i]!;
       // A dotted name of 3+ parts (host, package, property) does not select the leaf: it is often a
       // value (a source, a host), and the similarity still compares it.
-      key += '\u0001' + (dottedParts(w, 0, w.length) >= 3 ? WILDCARD : w);
-      taken++;
+      if (dottedParts(w, 0, w.length) >= 3) w = WILDCARD;
+      words.push(w);
+      h = Math.imul(h ^ 0x10001, 0x01000193);
+      for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 0x01000193);
     }
-    return key;
+    // A small integer: a Map key V8 hashes without a heap number.
+    return h & 0x3fffffff;
+  }
+
+  /** The leaf of t's token count and words (as `leafHash` left them), or null. */
+  private leafOf(t: { tokens: string[] }, hash: number): Leaf | null {
+    const words = this.keyWords;
+    for (let leaf = this.leaves.get(hash) ?? null; leaf !== null; leaf = leaf.next) {
+      if (leaf.size !== t.tokens.length || leaf.words.length !== words.length) continue;
+      let same = true;
+      for (let j = 0; j < words.length; j++) {
+        if (leaf.words[j] !== words[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return leaf;
+    }
+    return null;
+  }
+
+  /** The leaf of t, made (empty) when there is none. */
+  private leafFor(t: { tokens: string[]; kinds: number[] }): Leaf {
+    const hash = this.leafHash(t);
+    const found = this.leafOf(t, hash);
+    if (found) return found;
+    const leaf: Leaf = { size: t.tokens.length, words: this.keyWords.map(ownString), hash, clusters: [], next: this.leaves.get(hash) ?? null };
+    this.leaves.set(hash, leaf);
+    return leaf;
+  }
+
+  /** Takes an emptied leaf out of its chain. */
+  private dropLeaf(leaf: Leaf): void {
+    const head = this.leaves.get(leaf.hash);
+    if (head === leaf) {
+      if (leaf.next === null) this.leaves.delete(leaf.hash);
+      else this.leaves.set(leaf.hash, leaf.next);
+      return;
+    }
+    for (let p = head ?? null; p !== null; p = p.next) {
+      if (p.next === leaf) {
+        p.next = leaf.next;
+        return;
+      }
+    }
   }
 
   private threshold(c: Cluster): number {
@@ -280,6 +364,7 @@ class DrainMiner implements Miner {
     // Adjacent constant words (no punctuation or variable between) that the message does not repeat.
     let run = 0;
     let lastDiff = -2;
+    let firstDiff = -1;
     const ck = c.kinds;
     for (let i = 0; i < ct.length; i++) {
       const a = ct[i]!;
@@ -294,9 +379,12 @@ class DrainMiner implements Miner {
       else {
         run = i === lastDiff + 1 ? run + 1 : 1;
         lastDiff = i;
+        if (firstDiff < 0) firstDiff = i;
         if (run >= MAX_DIFF_RUN) return -1;
       }
     }
+    c.diffs = total - same;
+    c.firstDiff = firstDiff;
     return total === 0 ? 1 : same / total;
   }
 
@@ -329,20 +417,22 @@ class DrainMiner implements Miner {
     return r;
   }
 
-  private newCluster(t: Tokens, id: string | null, count: number, lastSeen: number, key?: string): Cluster {
+  private newCluster(t: Tokens, id: string | null, count: number, lastSeen: number): Cluster {
     let constants = 0;
     for (const tok of t.tokens) if (tok !== WILDCARD) constants++;
     const c: Cluster = {
       id: '',
-      tokens: t.tokens.slice(),
+      tokens: t.tokens.map(ownString),
       seps: t.tokens.map((_, i) => capSep(sepOf(t, i))),
       kinds: t.kinds.slice(),
       tail: capSep(sepOf(t, t.tokens.length)),
       constants,
+      diffs: 0,
+      firstDiff: -1,
       count,
       lastSeen,
       seq: this.seq++,
-      key: key ?? this.leafKey(t),
+      leaf: this.leafFor(t),
       template: null,
       bytes: 0,
     };
@@ -354,8 +444,7 @@ class DrainMiner implements Miner {
       for (let n = 2; this.byId.has(id) || this.aliases.has(id); n++) id = `${base}-${n}`;
     }
     c.id = id;
-    let list = this.leaves.get(c.key);
-    if (!list) this.leaves.set(c.key, (list = []));
+    const list = c.leaf.clusters;
     // A full leaf gives up its least recently seen cluster: the candidates scanned per message stay bounded.
     // (Aliases to it stay until this.evict() or the alias cap drops them; `get` of one answers undefined.)
     if (list.length >= this.maxCandidates) this.removeCluster(this.leastRecent(list));
@@ -389,11 +478,11 @@ class DrainMiner implements Miner {
   private removeCluster(c: Cluster): void {
     this.bytes -= c.bytes;
     this.byId.delete(c.id);
-    const list = this.leaves.get(c.key);
-    if (list) {
-      const i = list.indexOf(c);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.leaves.delete(c.key);
+    const list = c.leaf.clusters;
+    const i = list.indexOf(c);
+    if (i >= 0) {
+      list.splice(i, 1);
+      if (list.length === 0) this.dropLeaf(c.leaf);
     }
   }
 
@@ -417,8 +506,7 @@ class DrainMiner implements Miner {
 
   /** After c generalised: merge any cluster in its leaf whose template is now identical into the older one. */
   private mergeConverged(c: Cluster): Cluster {
-    const list = this.leaves.get(c.key);
-    if (!list) return c;
+    const list = c.leaf.clusters;
     const tpl = this.templateOf(c);
     for (const o of list) {
       if (o === c || this.templateOf(o) !== tpl) continue;
@@ -462,8 +550,7 @@ class DrainMiner implements Miner {
    */
   private absorbInstances(g: Cluster): Cluster {
     if (g.constants < MIN_CONSTANTS) return g;
-    const list = this.leaves.get(g.key);
-    if (!list) return g;
+    const list = g.leaf.clusters;
     for (let k = list.length - 1; k >= 0; k--) {
       const o = list[k]!;
       if (o === g || o.tokens.length !== g.tokens.length || !isInstance(o.tokens, g.tokens)) continue;
@@ -486,7 +573,7 @@ class DrainMiner implements Miner {
 
   private hasTwin(c: Cluster): boolean {
     const tpl = this.templateOf(c);
-    for (const o of this.leaves.get(c.key) ?? []) if (o !== c && this.templateOf(o) === tpl) return true;
+    for (const o of c.leaf.clusters) if (o !== c && this.templateOf(o) === tpl) return true;
     return false;
   }
 
@@ -502,7 +589,8 @@ class DrainMiner implements Miner {
   }
 
   private find(t: Tokens): Cluster | null {
-    return this.bestIn(this.leaves.get(this.leafKey(t)), t);
+    const leaf = this.leafOf(t, this.leafHash(t));
+    return leaf === null ? null : this.bestIn(leaf.clusters, t);
   }
 
   /**
@@ -510,23 +598,18 @@ class DrainMiner implements Miner {
    * short plain words (`Started`/`Paused`, `true`/`false`, `GET`/`POST`): that position; else -1.
    */
   private wordDiff(c: Cluster, t: Tokens): number {
-    const ct = c.tokens;
-    const mt = t.tokens;
-    let at = -1;
-    for (let i = 0; i < ct.length; i++) {
-      const a = ct[i]!;
-      if (a === WILDCARD || a === mt[i]) continue;
-      if (at >= 0) return -1;
-      at = i;
-    }
-    if (at < 0 || t.kinds[at] === KIND_VAR || !isPlainWord(ct[at]!) || !isPlainWord(mt[at]!)) return -1;
+    // `find` chose c by `similarity`, which counted the differing constant positions (punctuation
+    // all matched: it must) and kept the first.
+    if (c.diffs !== 1) return -1;
+    const at = c.firstDiff;
+    if (t.kinds[at] === KIND_VAR || !isPlainWord(c.tokens[at]!) || !isPlainWord(t.tokens[at]!)) return -1;
     return at;
   }
 
   /** Clusters of c's leaf whose template equals c's except for a plain word at position p (c included). */
   private siblings(c: Cluster, p: number): Cluster[] {
     const out: Cluster[] = [];
-    for (const o of this.leaves.get(c.key) ?? []) {
+    for (const o of c.leaf.clusters) {
       if (o !== c && !sameBut(o.tokens, c.tokens, p)) continue;
       if (o.tokens[p] !== WILDCARD && isPlainWord(o.tokens[p]!)) out.push(o);
     }
@@ -558,7 +641,8 @@ class DrainMiner implements Miner {
       }
       c.count++;
       c.lastSeen = this.tick;
-      if (this.generalise(c, t)) c = this.absorbInstances(this.rekey(this.mergeConverged(c)));
+      // The message repeats every constant of c (most do, once the templates are learnt): nothing to generalise.
+      if (c.diffs > 0 && this.generalise(c, t)) c = this.absorbInstances(this.rekey(this.mergeConverged(c)));
     } else {
       c = this.newCluster(t, null, 1, this.tick);
       this.evict();

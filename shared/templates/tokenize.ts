@@ -65,6 +65,22 @@ function charClass(code: number): number {
   return 0;
 }
 
+/**
+ * What the chunk scan needs of a UTF-16 code unit, in one table look-up (no branch per class):
+ * split punctuation, whitespace, a digit, a word character that is no hex digit, `/`, `:`.
+ */
+const F_PUNCT = 1;
+const F_SPACE = 2;
+const F_DIGIT = 4;
+const F_NONHEX = 8;
+const F_SLASH = 16;
+const F_COLON = 32;
+const FLAGS = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const k = charClass(c);
+  FLAGS[c] = k === 2 ? F_SPACE : k === 1 ? F_PUNCT | (c === 58 ? F_COLON : 0) : isDigit(c) ? F_DIGIT : (isHex(c) ? 0 : F_NONHEX) | (c === 47 ? F_SLASH : 0);
+}
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -160,16 +176,17 @@ const DATE_WORDS = new Set(
  * characters that lower-case to ASCII are U+212A KELVIN SIGN (`k`) and U+0130 (`i` + U+0307, which
  * no word holds).
  */
-function wordTable(words: Iterable<string>): Map<number, string[]> {
-  const t = new Map<number, string[]>();
+function wordTable(words: Iterable<string>): Array<string[] | undefined> {
+  const t: Array<string[] | undefined> = [];
   for (const w of words) {
     for (let i = 0; i < w.length; i++) {
       const c = w.charCodeAt(i);
       if (c < 97 || c > 122) throw new Error(`word table: ${w}`);
     }
     const k = w.length * 128 + w.charCodeAt(0);
-    let list = t.get(k);
-    if (!list) t.set(k, (list = []));
+    for (let j = t.length; j <= k; j++) t.push(undefined);
+    let list = t[k];
+    if (!list) t[k] = list = [];
     list.push(w);
   }
   return t;
@@ -181,10 +198,12 @@ function lowerAscii(c: number): number {
   return c === 0x212a ? 107 : -1;
 }
 
-function inWordSet(table: Map<number, string[]>, text: string, s: number, e: number): boolean {
+function inWordSet(table: Array<string[] | undefined>, text: string, s: number, e: number): boolean {
   const c0 = lowerAscii(text.charCodeAt(s));
   if (c0 < 0) return false;
-  const list = table.get((e - s) * 128 + c0);
+  const k = (e - s) * 128 + c0;
+  if (k >= table.length) return false;
+  const list = table[k];
   if (list === undefined) return false;
   outer: for (let j = 0; j < list.length; j++) {
     const w = list[j]!;
@@ -204,13 +223,17 @@ function isAllDigits(text: string, s: number, e: number): boolean {
 
 /** Parts of a dotted name (`a.b.c` -> 3), 0 when the word is not one. */
 export function dottedParts(text: string, s: number, e: number): number {
-  return isDottedName(text, s, e) ? countDots(text, s, e) + 1 : 0;
-}
-
-function countDots(text: string, s: number, e: number): number {
-  let n = 0;
-  for (let i = s; i < e; i++) if (text.charCodeAt(i) === 46) n++;
-  return n;
+  // isDottedName's test and the count of dots in one pass.
+  if (e - s < 3) return 0;
+  let dots = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (i === s || i === e - 1 || text.charCodeAt(i - 1) === 46) return 0;
+      dots++;
+    } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 45 || c === 95)) return 0;
+  }
+  return dots === 0 ? 0 : dots + 1;
 }
 
 /** `a.b`, `www.example.com`, `org.example.Main`: letters, digits, `-` `_`, with an inner dot. */
@@ -306,13 +329,24 @@ function collapsible(p: string): boolean {
 class TokenCursor implements Tokens {
   text = '';
   collapse = true;
-  tokens: string[] = [];
+  tokens: string[] = stringArray();
   kinds: number[] = [];
   starts: number[] = [];
   ends: number[] = [];
   cut = false;
   /** Token index of the last VAR (-1 = none). */
   lastVar = -1;
+}
+
+/**
+ * An empty array whose elements kind is already "any value": an empty `[]` starts as a small-integer
+ * array and changes kind at its first string, and a push that saw both kinds is compiled as a call
+ * to the generic builtin instead of inline code.
+ */
+export function stringArray(): string[] {
+  const a = [''];
+  a.pop();
+  return a;
 }
 
 function truncateTo(st: TokenCursor, k: number): void {
@@ -402,7 +436,10 @@ function emit(st: TokenCursor, kind: number, start: number, end: number): void {
       }
     }
   }
-  st.tokens.push(kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[text.charCodeAt(start)]! : text.slice(start, end));
+  // An indexed append (len is the length), not tokens.push: the compiler could not see this array's
+  // kind where it is loaded, and compiled a push here as a call to the generic builtin.
+  const tokens = st.tokens;
+  tokens[len] = kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[text.charCodeAt(start)]! : text.slice(start, end);
   kinds.push(kind);
   st.starts.push(start);
   st.ends.push(end);
@@ -495,7 +532,7 @@ export function tokenize(text: string, options?: TokenizeOptions, reuse = false,
   const n = text.length;
   let i = 0;
   while (i < n && st.tokens.length < limit) {
-    if (charClass(text.charCodeAt(i)) === 2) {
+    if (FLAGS[text.charCodeAt(i)]! & F_SPACE) {
       i++;
       continue;
     }
@@ -522,38 +559,29 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
   const text = st.text;
   const n = text.length;
   let chunkEnd = chunkStart;
-  let hasPunct = false;
-  // For a chunk without punctuation (one word): whether it looks like a variable (as in `tokenizeWord`).
-  let digit = false;
-  let hexOnly = true;
+  // The chunk's characters' flags, or-ed; for a chunk without punctuation (one word) they say
+  // whether it looks like a variable (as in `tokenizeWord`).
+  let seen = 0;
   let slashes = 0;
-  let colon = false;
   for (; chunkEnd < n; chunkEnd++) {
-    const w = text.charCodeAt(chunkEnd);
-    const k = charClass(w);
-    if (k === 2) break;
-    if (k === 1) {
-      hasPunct = true;
-      if (w === 58) colon = true;
-    }
-    else if (isDigit(w)) digit = true;
-    else {
-      if (!isHex(w)) hexOnly = false;
-      if (w === 47) slashes++;
-    }
+    const f = FLAGS[text.charCodeAt(chunkEnd)]!;
+    if (f & F_SPACE) break;
+    seen |= f;
+    if (f & F_SLASH) slashes++;
   }
-  if (!hasPunct) {
+  const colon = (seen & F_COLON) !== 0;
+  if ((seen & F_PUNCT) === 0) {
     // The whole chunk is one word: what the split below would emit.
     const len = chunkEnd - chunkStart;
-    const variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
+    const variable = len > MAX_WORD || (seen & F_DIGIT) !== 0 || ((seen & F_NONHEX) === 0 && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
     emitWord(st, variable, chunkStart, chunkEnd);
     return chunkEnd;
   }
   // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
   let cs = chunkStart;
   let ce = chunkEnd;
-  while (cs < ce && charClass(text.charCodeAt(cs)) === 1) cs++;
-  while (ce > cs && charClass(text.charCodeAt(ce - 1)) === 1) ce--;
+  while (cs < ce && FLAGS[text.charCodeAt(cs)]! & F_PUNCT) cs++;
+  while (ce > cs && FLAGS[text.charCodeAt(ce - 1)]! & F_PUNCT) ce--;
   // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
   if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
   // Every atomic variable holds a ':' (URL, IPv6, MAC), starts with '/' (a path with a query) or ends
@@ -637,19 +665,18 @@ function calledName(text: string, open: number): boolean {
 function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
   const text = st.text;
   let i = ws;
-  let digit = false;
-  let hexOnly = true;
+  let seen = 0;
   let slashes = 0;
   while (i < chunkEnd) {
-    const w = text.charCodeAt(i);
-    if (charClass(w) !== 0) break;
-    if (isDigit(w)) digit = true;
-    else if (!isHex(w)) hexOnly = false;
-    if (w === 47) slashes++;
+    const f = FLAGS[text.charCodeAt(i)]!;
+    if (f & (F_SPACE | F_PUNCT)) break;
+    seen |= f;
+    if (f & F_SLASH) slashes++;
     i++;
   }
   const len = i - ws;
-  let variable = len > MAX_WORD || digit || (hexOnly && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
+  const digit = (seen & F_DIGIT) !== 0;
+  let variable = len > MAX_WORD || digit || ((seen & F_NONHEX) === 0 && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
   if (variable && digit && len <= MAX_PLAIN_NAME && text.charCodeAt(i) === 40 && isCodeName(text, ws, i)) variable = false;
   emitWord(st, variable, ws, i);
   return i;
