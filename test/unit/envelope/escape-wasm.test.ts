@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { expectUtf8String, literalOf } from '../../support/literal.ts';
 import { escapeModuleBytes } from '../../../shared/envelope/escape-wasm-asm.ts';
 import { ESCAPE_MODULE, WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
 import { LiteralWriter } from '../../../shared/envelope/literal.ts';
 
 /** What the value holds between the raw's quotes for a raw text: JSON.stringify's escape of it. */
-const literalOf = (raw: string): string => JSON.stringify(raw).slice(1, -1);
 
 /** A seeded generator of strings dense in what needs care: quotes, backslashes, control characters, non-ASCII, DEL. */
 function strings(count: number, seed: number): string[] {
@@ -81,13 +81,7 @@ describe('WebAssembly double escape', () => {
     const inputs = strings(400, 11).map((s) => Buffer.from(s));
     inputs.push(...bad.map((b, i) => Buffer.concat([Buffer.from('x"'.repeat(30 + i)), b, Buffer.from('tail')])));
     for (const b of inputs) {
-      w.begin();
-      const valid = w.utf8String(b, 0, b.length);
-      const l = w.end();
-      const text = JSON.stringify(b.toString('utf8'));
-      expect(l.lit.toString('utf8')).toBe(literalOf(text));
-      expect(l.rawBytes).toBe(Buffer.byteLength(text));
-      expect(valid).toBe(Buffer.from(b.toString('utf8')).equals(b));
+      expectUtf8String(w, b);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectUtf8String, literalOf } from '../../support/literal.ts';
 import { envelopeValue, metadataPart, requestParts } from '../../../shared/envelope/encode.ts';
 import { envelopeValueOf, literalParts, LiteralWriter } from '../../../shared/envelope/literal.ts';
 import { decodeOtlp } from '../../../shared/ingest/protocols/otlp.ts';
@@ -7,7 +8,6 @@ import { decodeLogsRequest } from '../../../shared/ingest/protocols/otlp-proto.t
 import { Writer } from '../../../shared/ingest/protocols/wire.ts';
 
 /** What the value holds between the raw's quotes. */
-const literalOf = (raw: string): string => JSON.stringify(raw).slice(1, -1);
 
 /** A deterministic generator (no flaky seeds). */
 function rng(seed: number): () => number {
@@ -131,13 +131,7 @@ describe('OTLP records written straight as envelope literals', () => {
     const w = new LiteralWriter();
     const longBad = BAD_UTF8.map((b) => Buffer.concat([Buffer.from('l'.repeat(40)), b]));
     for (const b of [...STRINGS.map((s) => Buffer.from(s)), ...LONG.map((s) => Buffer.from(s)), ...BAD_UTF8, ...longBad]) {
-      w.begin();
-      const valid = w.utf8String(b, 0, b.length);
-      const l = w.end();
-      const text = JSON.stringify(b.toString('utf8'));
-      expect(l.lit.toString('utf8')).toBe(literalOf(text));
-      expect(l.rawBytes).toBe(Buffer.byteLength(text));
-      expect(valid).toBe(Buffer.from(b.toString('utf8')).equals(b));
+      expectUtf8String(w, b);
     }
   });
 
