@@ -20,6 +20,7 @@ import { type LiteralWriter, piece, type Piece, wasmEscaper } from '../../envelo
 import type { WasmEscaper } from '../../envelope/escape-wasm.ts';
 import { levelOfSeverity, type Attrs, type OtlpScope } from './otlp-model.ts';
 import { arr, attributes, obj, scopeOf } from './otlp-json.ts';
+import { RECORD_PIECES } from './otlp-write.ts';
 
 /** Thrown (one instance, no stack) when the scanner leaves the request to the decoded path. */
 const BAIL = { bail: true };
@@ -551,25 +552,13 @@ function plainSafeInt(s: number, e: number): boolean {
   return true;
 }
 
+/** The JSON encoding's own pieces: ids and times arrive as JSON strings, so their opening quote comes with the key. */
 const P = {
-  timestamp: piece('{"timestamp":"'),
-  message: piece('","message":'),
+  ...RECORD_PIECES,
   time: piece(',"time_unix_nano":"'),
   observed: piece(',"observed_time_unix_nano":"'),
   traceId: piece(',"trace_id":"'),
   spanId: piece(',"span_id":"'),
-  quote: piece('"'),
-  flags: piece(',"flags":'),
-  eventName: piece(',"event_name":'),
-  dropped: piece(',"dropped_attributes_count":'),
-  attributes: piece(',"attributes":{'),
-  colon: piece(':'),
-  comma: piece(','),
-  close: piece('}'),
-  emptyString: piece('""'),
-  null: piece('null'),
-  true: piece('true'),
-  false: piece('false'),
 };
 
 /** How the last string is written: STR_PLAIN (copied), STR_CANON (escaped once more), STR_DECODE (decoded, then written). */

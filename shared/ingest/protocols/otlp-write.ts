@@ -21,17 +21,10 @@ export function scopeTail(resJson: string | undefined, scJson: string | undefine
   return piece((resJson !== undefined ? `,"resource":${resJson}` : '') + (scJson !== undefined ? `,"scope":${scJson}` : ''));
 }
 
-const P = {
+/** The pieces of a record's raw JSON that the protobuf and the JSON writers (./otlp-json-scan.ts) both write. */
+export const RECORD_PIECES = {
   timestamp: piece('{"timestamp":"'),
   message: piece('","message":'),
-  level: piece(',"level":'),
-  body: piece(',"body":'),
-  severityNumber: piece(',"severity_number":'),
-  severityText: piece(',"severity_text":'),
-  time: piece(',"time_unix_nano":'),
-  observed: piece(',"observed_time_unix_nano":'),
-  traceId: piece(',"trace_id":'),
-  spanId: piece(',"span_id":'),
   quote: piece('"'),
   flags: piece(',"flags":'),
   eventName: piece(',"event_name":'),
@@ -44,6 +37,18 @@ const P = {
   null: piece('null'),
   true: piece('true'),
   false: piece('false'),
+};
+
+const P = {
+  ...RECORD_PIECES,
+  level: piece(',"level":'),
+  body: piece(',"body":'),
+  severityNumber: piece(',"severity_number":'),
+  severityText: piece(',"severity_text":'),
+  time: piece(',"time_unix_nano":'),
+  observed: piece(',"observed_time_unix_nano":'),
+  traceId: piece(',"trace_id":'),
+  spanId: piece(',"span_id":'),
 };
 const LEVELS = new Map<string, Piece>(['trace', 'debug', 'info', 'warn', 'error', 'critical'].map((l) => [l, piece(JSON.stringify(l))]));
 
