@@ -4,7 +4,7 @@
  * count does not depend on what else runs. Not a `npm run bench` module (no default export): a tool
  * for before/after figures of a hot-path change.
  *
- *   nice -n 19 npx tsx bench/protocols-instr.ts [--kinds 'OTLP protobuf,OTLP JSON'] [--kb 1024] [--n 4] [--warm 20] [--top 25]
+ *   nice -n 19 npx tsx bench/protocols-instr.ts [--kinds 'OTLP protobuf,OTLP JSON'] [--kb 1024] [--n 4] [--warm 20] [--top 25] [--node-flags=--no-turbo-inlining]
  *
  * For each kind the bundled driver (plain JS, no tsx loader) runs under callgrind with V8 on one
  * thread (`--single-threaded`: JIT and GC work counted where it happens): `warm` warm-up requests,
@@ -35,10 +35,10 @@ function child(kind: Kind, n: number, warm: number, kb: number): void {
 }
 
 /** Total instructions (Ir) of one callgrind run of the bundled driver. */
-function irOf(bundle: string, kind: Kind, n: number, warm: number, kb: number, out: string): { ir: number; events: number } {
+function irOf(bundle: string, kind: Kind, n: number, warm: number, kb: number, out: string, nodeFlags: string[]): { ir: number; events: number } {
   const node = process.execPath;
   const args = ['--tool=callgrind', '--collect-atstart=no', '--toggle-collect=v8::internal::JsonParseInternalizer::Internalize*', `--callgrind-out-file=${out}`,
-    node, '--single-threaded', '--perf-basic-prof', bundle, '--child', kind, String(n), String(warm), String(kb)];
+    node, '--single-threaded', '--perf-basic-prof', ...nodeFlags, bundle, '--child', kind, String(n), String(warm), String(kb)];
   const stdout = execFileSync('nice', ['-n', '19', 'valgrind', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 24 });
   const events = (JSON.parse(stdout.trim().split('\n').pop()!) as { events: number }).events;
   const m = /^summary:\s+(\d+)/m.exec(readFileSync(out, 'utf8'));
@@ -72,8 +72,9 @@ function topFunctions(out: string, top: number, perRecord: number): string[] {
     if (!m || m[3]!.startsWith('PROGRAM TOTALS')) continue;
     const ir = Number(m[1]!.replace(/,/g, ''));
     let fn = m[3]!;
-    const jit = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]/.exec(fn);
-    if (jit) fn = name(parseInt(jit[1]!, 16));
+    // JIT code has no symbol: named from the perf map (`'2` marks a recursive call's own entry).
+    const jit = /^(?:\?\?\?:)?0x([0-9a-f]+)('\d+)? \[\?\?\?\]/.exec(fn);
+    if (jit) fn = name(parseInt(jit[1]!, 16)) + (jit[2] ?? '');
     else fn = fn.replace(/^[^:]*:/, '').replace(/\s*\[[^\]]*\]$/, '').replace(/\(.*$/, '');
     rows.push(`  ${m[2]!.padStart(5)}%  ${String(Math.round((perRecord * Number(m[2])) / 100)).padStart(6)}/record  ${fn.slice(0, 110)}`);
     if (rows.length >= top) break;
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
       n: { type: 'string', default: '4' },
       warm: { type: 'string', default: '20' },
       top: { type: 'string', default: '0' },
+      // e.g. --node-flags=--no-turbo-inlining: each function's own cost, for finding where it goes (not for figures)
+      'node-flags': { type: 'string', default: '' },
     },
   });
   const self = fileURLToPath(import.meta.url);
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
   const per = new Map<string, number>();
   for (const kind of values.kinds.split(',') as Kind[]) {
     const tag = kind.replace(/\W+/g, '-');
-    const a = irOf(bundle, kind, n, warm, kb, join(dir, `callgrind.${tag}.out`));
+    const a = irOf(bundle, kind, n, warm, kb, join(dir, `callgrind.${tag}.out`), values['node-flags'].split(' ').filter((f) => f !== ''));
     const perRecord = a.ir / (n * a.events);
     per.set(kind, perRecord);
     const ratio = per.has('native NDJSON') && kind !== 'native NDJSON' ? `  (${(per.get('native NDJSON')! / perRecord).toFixed(2)} of native by instructions)` : '';

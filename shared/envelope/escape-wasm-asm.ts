@@ -156,6 +156,73 @@ const stopBody: number[] = (() => {
   ];
 })();
 
+// match: params p=0, e=1, t=2, o=3; locals k=4, g=5, len=6, j=7, c=8, flag=9, out=10, n=11, base=12.
+// The template at t: n, then per gap k (0..n) its start, its length and (k < n) the kind of the slot after
+// it (0 string, 1 number); per slot k, at o + 12k: the token's start, end and (strings) escape flags.
+const I32_LOAD = (offset: number) => [0x28, 2, ...uleb(offset)];
+const I32_STORE = (offset: number) => [0x36, 2, ...uleb(offset)];
+const load8At = (offset: number) => [0x2d, 0, ...uleb(offset)];
+const [MUL, NE, CALL] = [0x6c, 0x47, 0x10];
+const vAllTrue8 = [V128_OPS, ...uleb(0x63)];
+const STOP_FN = 2;
+const matchBody: number[] = (() => {
+  const [p, e, t, o, k, g, len, j, c, flag, out, n, base] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const fail = [...c32(-1), RETURN];
+  const isChar = (ch: number) => [...get(c), ...c32(ch), EQ];
+  return [
+    ...get(t), ...I32_LOAD(0), ...set(n),
+    LOOP, VOID, // $slots
+    ...get(t), ...c32(4), ADD, ...get(k), ...c32(12), MUL, ADD, ...set(base),
+    ...get(base), ...I32_LOAD(0), ...set(g), ...get(base), ...I32_LOAD(4), ...set(len),
+    ...get(p), ...get(len), ADD, ...get(e), GT_U, IF, VOID, ...fail, END,
+    // The gap, 16 bytes at a time, then byte by byte.
+    ...c32(0), ...set(j),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(j), ...c32(16), ADD, ...get(len), GT_U, BR_IF, 1,
+    ...get(p), ...get(j), ADD, ...vload, ...get(g), ...get(j), ADD, ...vload, ...veq8, ...vAllTrue8, EQZ, IF, VOID, ...fail, END,
+    ...bump(j, 16), BR, 0,
+    END, END,
+    BLOCK, VOID, LOOP, VOID,
+    ...get(j), ...get(len), GE_U, BR_IF, 1,
+    ...get(p), ...get(j), ADD, ...load8, ...get(g), ...get(j), ADD, ...load8, NE, IF, VOID, ...fail, END,
+    ...bump(j, 1), BR, 0,
+    END, END,
+    ...get(p), ...get(len), ADD, ...set(p),
+    ...get(k), ...get(n), EQ, IF, VOID, ...get(p), RETURN, END,
+    ...get(o), ...get(k), ...c32(12), MUL, ADD, ...tee(out), ...get(p), ...I32_STORE(0),
+    ...c32(0), ...set(flag),
+    ...get(base), ...I32_LOAD(8), IF, VOID,
+    // A number: the bytes a JSON number is made of (its grammar is checked by the caller).
+    LOOP, VOID,
+    ...get(p), ...get(e), LT_U, IF, VOID,
+    ...get(p), ...load8, ...set(c),
+    ...get(c), ...c32(0x30), SUB, ...c32(10), LT_U, ...isChar(0x2d), OR, ...isChar(0x2b), OR, ...isChar(0x2e), OR,
+    ...get(c), ...c32(0x20), OR, ...c32(0x65), EQ, OR,
+    IF, VOID, ...bump(p, 1), BR, 2, END,
+    END,
+    END,
+    ELSE,
+    // A string: up to its closing quote; flag 1: escapes seen, all short ones JSON.stringify writes; 2: another escape.
+    LOOP, VOID,
+    ...get(p), ...get(e), CALL, ...uleb(STOP_FN), ...set(p),
+    ...get(p), ...get(e), GE_U, IF, VOID, ...fail, END,
+    ...get(p), ...load8, ...set(c),
+    ...isChar(0x5c), IF, VOID,
+    ...get(p), ...load8At(1), ...set(c),
+    ...isChar(0x22), ...isChar(0x5c), OR, ...isChar(0x62), OR, ...isChar(0x66), OR, ...isChar(0x6e), OR, ...isChar(0x72), OR, ...isChar(0x74), OR,
+    IF, I32, ...c32(1), ELSE, ...c32(2), END, ...get(flag), OR, ...set(flag),
+    ...bump(p, 2), BR, 1,
+    END,
+    ...isChar(0x22), EQZ, IF, VOID, ...fail, END,
+    END,
+    END,
+    ...get(out), ...get(p), ...I32_STORE(4), ...get(out), ...get(flag), ...I32_STORE(8),
+    ...bump(k, 1), BR, 0,
+    END, // $slots
+    ...c32(-1),
+  ];
+})();
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
@@ -168,21 +235,22 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 }
 
-/** The module's bytes: imports memory `m.memory`, exports `esc`, `esc1`, `stop` and the global `extra`. */
+/** The module's bytes: imports memory `m.memory`, exports `esc`, `esc1`, `stop`, `match` and the global `extra`. */
 export function escapeModuleBytes(): Uint8Array {
   const fn = (body: number[]) => {
     const code = [...vec([[2, I32], [1, 0x7b]]), ...body, END]; // two i32 locals, one v128
     return [...uleb(code.length), ...code];
   };
   const i32s = (n: number) => vec(Array.from({ length: n }, () => [I32]));
+  const matchCode = [...vec([[9, I32]]), ...matchBody, END];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...i32s(4), ...i32s(1)], [0x60, ...i32s(3), ...i32s(1)], [0x60, ...i32s(2), ...i32s(1)]])),
     ...section(2, vec([[...name('m'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [1], [2]])),
+    ...section(3, vec([[0], [1], [2], [0]])),
     ...section(6, vec([[I32, 0x01, ...c32(0), END]])),
-    ...section(7, vec([[...name('esc'), 0x00, 0], [...name('esc1'), 0x00, 1], [...name('stop'), 0x00, 2], [...name('extra'), 0x03, 0]])),
-    ...section(10, vec([fn(escBody), fn(esc1Body), fn(stopBody)])),
+    ...section(7, vec([[...name('esc'), 0x00, 0], [...name('esc1'), 0x00, 1], [...name('stop'), 0x00, 2], [...name('match'), 0x00, 3], [...name('extra'), 0x03, 0]])),
+    ...section(10, vec([fn(escBody), fn(esc1Body), fn(stopBody), [...uleb(matchCode.length), ...matchCode]])),
   ]);
 }
 

@@ -17,7 +17,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { type LiteralWriter, piece, type Piece, wasmEscaper } from '../../envelope/literal.ts';
-import type { WasmEscaper } from '../../envelope/escape-wasm.ts';
+import { INPUT_AT, type WasmEscaper } from '../../envelope/escape-wasm.ts';
 import { levelOfSeverity, type Attrs, type OtlpScope } from './otlp-model.ts';
 import { arr, attributes, obj, scopeOf } from './otlp-json.ts';
 import { RECORD_PIECES } from './otlp-write.ts';
@@ -58,9 +58,12 @@ export function scanJsonLogsRequest(body: Buffer, w: LiteralWriter, sink: JsonSc
   b = body;
   p = 0;
   n = body.length;
+  T_SLOTS = -1;
   // The body in WebAssembly memory: long strings are scanned and escaped there (shared/envelope/escape-wasm.ts).
   X = wasmEscaper();
   X.load(body);
+  T_AT_WASM = X.reserve(TEMPLATE_WORDS);
+  T_WORDS = X.words(T_AT_WASM, TEMPLATE_WORDS);
   try {
     root(w, sink, receivedAt);
     ws();
@@ -367,15 +370,22 @@ function scopeLogs(): void {
 const R = {
   tS: -1, tE: -1, oS: -1, oE: -1, sev: 0, stS: -1, stE: -1, stEsc: 0, bS: -1, bE: -1, bEsc: 0,
   trS: -1, spS: -1, flags: 0, dropped: 0, evS: -1, evE: -1, evEsc: 0, attrs: 0,
+  /** Where the numbers were (-1: absent or null), for the record's template. */
+  sevS: -1, sevE: -1, flS: -1, flE: -1, drS: -1, drE: -1,
 };
 /** Per attribute: key start, key end, value kind, value start, value end. */
 const A: number[] = [];
 const V_NULL = 0, V_STR = 1, V_ESC = 2, V_INT = 3, V_TRUE = 4, V_FALSE = 5, V_DOUBLE = 6, V_CANON = 7;
 
 function logRecord(): void {
-  R.tS = R.oS = R.stS = R.bS = R.trS = R.spS = R.evS = -1;
-  R.sev = R.flags = R.dropped = R.attrs = 0;
-  eachKey(onRecordKey);
+  ws();
+  if (T_SLOTS < 0 || !fromTemplate()) {
+    const start = p;
+    R.tS = R.oS = R.stS = R.bS = R.trS = R.spS = R.evS = R.sevS = R.flS = R.drS = -1;
+    R.sev = R.flags = R.dropped = R.attrs = 0;
+    eachKey(onRecordKey);
+    makeTemplate(start, p);
+  }
   if ((R.bS < 0 || R.bE === R.bS) && R.evS < 0 && R.attrs === 0) {
     SINK.empty();
     return;
@@ -389,9 +399,19 @@ function onRecordKey(id: number): void {
   if (id === K.attributes) eachItem(attribute);
   else if (id === K.body) body();
   else if (id === K.time || id === K.observed) uint64(id);
-  else if (id === K.sevNum) R.sev = smallUint();
-  else if (id === K.flags) R.flags = smallUint();
-  else if (id === K.dropped) R.dropped = smallUint();
+  else if (id === K.sevNum) {
+    R.sev = smallUint();
+    R.sevS = NUM_AT;
+    R.sevE = E;
+  } else if (id === K.flags) {
+    R.flags = smallUint();
+    R.flS = NUM_AT;
+    R.flE = E;
+  } else if (id === K.dropped) {
+    R.dropped = smallUint();
+    R.drS = NUM_AT;
+    R.drE = E;
+  }
   else if (id === K.traceId || id === K.spanId) hexId(id);
   else if (id === K.sevText || id === K.eventName) {
     if (isNull()) return;
@@ -429,9 +449,12 @@ function uint64(id: number): void {
 }
 
 /** A plain JSON integer in 0..2^32-1 (a string form, a fraction or an exponent goes the decoded path); null is 0. */
+let NUM_AT = -1;
 function smallUint(): number {
+  NUM_AT = -1;
   if (isNull()) return 0;
   num();
+  NUM_AT = S;
   if (E - S > 10) throw BAIL;
   let v = 0;
   for (let i = S; i < E; i++) {
@@ -549,6 +572,263 @@ function plainSafeInt(s: number, e: number): boolean {
   if (e - s < 1 || e - s > 15) return false;
   if (b[s] === 0x30) return e - s === 1 && b[s - 1] !== 0x2d;
   for (let i = s; i < e; i++) if (!isDigit(b[i]!)) return false;
+  return true;
+}
+
+/*
+ * The record template. Records of one request mostly differ only in their values: the same keys in
+ * the same order, the same punctuation and whitespace, the same attribute keys. So each record
+ * scanned key by key becomes the template for the next: its bytes between the values it keeps
+ * (gaps, compared byte for byte) and those values (slots, each scanned as the token it was: a
+ * string or a number, then checked as its field requires). A record whose gaps are the template's
+ * and whose slots are tokens of the same kinds is the same JSON structure as the template record,
+ * so it gives the same fields, only with its own values. Anything else (a gap that differs, a slot
+ * that fails its field's check) leaves the record to the key-by-key scan, which then makes it the
+ * template. Each byte is compared at most once per record before that, so the cost stays linear.
+ */
+const MAX_SLOTS = 32;
+/** Slots in the template (-1: none yet). */
+let T_SLOTS = -1;
+/** Per slot: what it holds (a ROLE_), its attribute's offset in A. */
+const T_ROLE = new Uint8Array(MAX_SLOTS);
+const T_AT = new Int32Array(MAX_SLOTS);
+/** The template record's R and A (what its gaps hold stays as it was: attribute keys, nulls, booleans, counts). */
+const TR = { ...R };
+const TA: number[] = [];
+
+const ROLE_TIME = 0, ROLE_OBS = 1, ROLE_SEV = 2, ROLE_FLAGS = 3, ROLE_DROPPED = 4, ROLE_SEVTEXT = 5, ROLE_EVENT = 6, ROLE_BODY = 7,
+  ROLE_TRACE = 8, ROLE_SPAN = 9, ROLE_ATTR_STR = 10, ROLE_ATTR_INT_STR = 11, ROLE_ATTR_INT = 12, ROLE_ATTR_DOUBLE = 13;
+/** Roles whose token is a number (the others are strings). */
+const NUMBER_ROLE = new Uint8Array(16);
+for (const r of [ROLE_SEV, ROLE_FLAGS, ROLE_DROPPED, ROLE_ATTR_INT, ROLE_ATTR_DOUBLE]) NUMBER_ROLE[r] = 1;
+
+/** The template in the escaper's memory (escape-wasm.ts `match`): its address (reserved per scan), its words and their view. */
+let T_AT_WASM = 0;
+const OUT_WORD = 1 + 3 * (MAX_SLOTS + 1);
+const TEMPLATE_WORDS = OUT_WORD + 3 * MAX_SLOTS;
+let T_WORDS: Int32Array = new Int32Array(0);
+
+/** Slots being collected by makeTemplate: start, end, role, attribute offset (sorted by start once collected). */
+const C: number[] = [];
+function slot(s: number, e: number, role: number, at: number): void {
+  if (s >= 0) C.push(s, e, role, at);
+}
+
+/** The record just scanned key by key (`[start, end)` of the body, its fields in R and A) as the template. */
+function makeTemplate(start: number, end: number): void {
+  C.length = 0;
+  slot(R.tS, R.tE, ROLE_TIME, 0);
+  slot(R.oS, R.oE, ROLE_OBS, 0);
+  slot(R.sevS, R.sevE, ROLE_SEV, 0);
+  slot(R.flS, R.flE, ROLE_FLAGS, 0);
+  slot(R.drS, R.drE, ROLE_DROPPED, 0);
+  slot(R.stS, R.stE, ROLE_SEVTEXT, 0);
+  slot(R.evS, R.evE, ROLE_EVENT, 0);
+  slot(R.bS, R.bE, ROLE_BODY, 0);
+  slot(R.trS, R.trS + 32, ROLE_TRACE, 0);
+  slot(R.spS, R.spS + 16, ROLE_SPAN, 0);
+  for (let at = 0; at < R.attrs * 5; at += 5) {
+    const kind = A[at + 2]!;
+    const s = A[at + 3]!;
+    if (kind === V_STR || kind === V_ESC || kind === V_CANON) slot(s, A[at + 4]!, ROLE_ATTR_STR, at);
+    else if (kind === V_INT) slot(s, A[at + 4]!, b[s - 1] === 0x22 ? ROLE_ATTR_INT_STR : ROLE_ATTR_INT, at);
+    else if (kind === V_DOUBLE) slot(s, A[at + 4]!, ROLE_ATTR_DOUBLE, at);
+  }
+  const slots = C.length / 4;
+  if (slots > MAX_SLOTS) {
+    T_SLOTS = -1;
+    return;
+  }
+  // By start (insertion sort: a handful of slots).
+  for (let i = 4; i < C.length; i += 4) {
+    for (let j = i; j > 0 && C[j]! < C[j - 4]!; j -= 4) {
+      for (let k = 0; k < 4; k++) {
+        const x = C[j + k]!;
+        C[j + k] = C[j - 4 + k]!;
+        C[j - 4 + k] = x;
+      }
+    }
+  }
+  let v = T_WORDS;
+  if (v.length === 0) v = T_WORDS = X.words(T_AT_WASM, TEMPLATE_WORDS);
+  v[0] = slots;
+  let from = start;
+  for (let k = 0; k < slots; k++) {
+    v[1 + 3 * k] = INPUT_AT + from;
+    v[2 + 3 * k] = C[4 * k]! - from;
+    const role = C[4 * k + 2]!;
+    v[3 + 3 * k] = NUMBER_ROLE[role]!;
+    from = C[4 * k + 1]!;
+    T_ROLE[k] = role;
+    T_AT[k] = C[4 * k + 3]!;
+  }
+  v[1 + 3 * slots] = INPUT_AT + from;
+  v[2 + 3 * slots] = end - from;
+  copyFields(TR, R);
+  TA.length = R.attrs * 5;
+  for (let k = 0; k < TA.length; k++) TA[k] = A[k]!;
+  T_SLOTS = slots;
+}
+
+/** `from`'s fields into `to` (R and its template copy; Object.assign costs ten times more per record). */
+function copyFields(to: typeof R, from: typeof R): void {
+  to.tS = from.tS;
+  to.tE = from.tE;
+  to.oS = from.oS;
+  to.oE = from.oE;
+  to.sev = from.sev;
+  to.stS = from.stS;
+  to.stE = from.stE;
+  to.stEsc = from.stEsc;
+  to.bS = from.bS;
+  to.bE = from.bE;
+  to.bEsc = from.bEsc;
+  to.trS = from.trS;
+  to.spS = from.spS;
+  to.flags = from.flags;
+  to.dropped = from.dropped;
+  to.evS = from.evS;
+  to.evE = from.evE;
+  to.evEsc = from.evEsc;
+  to.attrs = from.attrs;
+  to.sevS = from.sevS;
+  to.sevE = from.sevE;
+  to.flS = from.flS;
+  to.flE = from.flE;
+  to.drS = from.drS;
+  to.drE = from.drE;
+}
+
+/** The record at `p` matched against the template: true (R and A filled, `p` past it) or false (nothing changed but R and A). */
+function fromTemplate(): boolean {
+  let v = T_WORDS;
+  if (v.length === 0) v = T_WORDS = X.words(T_AT_WASM, TEMPLATE_WORDS); // the memory grew
+  const at = X.match(p, n, T_AT_WASM, T_AT_WASM + 4 * OUT_WORD);
+  if (at < 0) return false;
+  copyFields(R, TR);
+  for (let k = 0; k < TA.length; k++) A[k] = TA[k]!;
+  for (let k = 0, o = OUT_WORD; k < T_SLOTS; k++, o += 3) {
+    const s = v[o]! - INPUT_AT;
+    const e = v[o + 1]! - INPUT_AT;
+    const flag = v[o + 2]!;
+    let kind = flag === 0 ? STR_PLAIN : STR_CANON;
+    // Another escape than the short ones: checked (and its kind found) as `str` does.
+    if (flag > 1) {
+      if (stringAt(b, s) !== e) return false;
+      kind = strKind();
+    }
+    const role = T_ROLE[k]!;
+    if (role >= ROLE_ATTR_STR) {
+      if (!attrSlot(role, T_AT[k]!, s, e, kind)) return false;
+    } else if (!recordSlot(role, s, e, kind)) return false;
+  }
+  p = at;
+  return true;
+}
+
+/** The end of the JSON number at `i` (as `num` reads it), or -1. */
+function numberAt(buf: Buffer, i: number): number {
+  if (buf[i] === 0x2d) i++;
+  if (buf[i] === 0x30) i++;
+  else if (isDigit(buf[i] ?? 0)) while (isDigit(buf[i] ?? 0)) i++;
+  else return -1;
+  if (buf[i] === 0x2e) {
+    if (!isDigit(buf[++i] ?? 0)) return -1;
+    while (isDigit(buf[i] ?? 0)) i++;
+  }
+  if (buf[i] === 0x65 || buf[i] === 0x45) {
+    i++;
+    if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
+    if (!isDigit(buf[i] ?? 0)) return -1;
+    while (isDigit(buf[i] ?? 0)) i++;
+  }
+  return i;
+}
+
+/** The end (its closing quote) of the JSON string content at `i`, escapes validated into ESC/CANON as `str` does (throws BAIL as it does); -1 for a raw control character or the body's end. */
+function stringAt(buf: Buffer, i: number): number {
+  const end = n;
+  ESC = false;
+  CANON = true;
+  for (;;) {
+    i = X.stop(i, end);
+    if (i >= end) return -1;
+    const c = buf[i]!;
+    if (c === 0x22) return i;
+    if (c !== 0x5c) return -1;
+    i = escape(buf, i);
+  }
+}
+
+/** A record field's slot, checked as uint64 / smallUint / hexId / the strings do (anything they would not take: false). */
+function recordSlot(role: number, s: number, e: number, kind: number): boolean {
+  switch (role) {
+    case ROLE_TIME:
+    case ROLE_OBS:
+      if (kind !== STR_PLAIN || e - s > 20 || e === s || b[s] === 0x30) return false;
+      for (let i = s; i < e; i++) if (!isDigit(b[i]!)) return false;
+      if (role === ROLE_TIME) {
+        R.tS = s;
+        R.tE = e;
+      } else {
+        R.oS = s;
+        R.oE = e;
+      }
+      return true;
+    case ROLE_SEV:
+    case ROLE_FLAGS:
+    case ROLE_DROPPED: {
+      // A JSON integer as `num` reads it (no leading zero), as `smallUint` takes it.
+      if (e === s || e - s > 10 || (b[s] === 0x30 && e - s > 1)) return false;
+      let v = 0;
+      for (let i = s; i < e; i++) {
+        const c = b[i]!;
+        if (!isDigit(c)) return false;
+        v = v * 10 + (c - 0x30);
+      }
+      if (v > 0xffffffff) return false;
+      if (role === ROLE_SEV) R.sev = v;
+      else if (role === ROLE_FLAGS) R.flags = v;
+      else R.dropped = v;
+      return true;
+    }
+    case ROLE_TRACE:
+    case ROLE_SPAN:
+      if (kind !== STR_PLAIN || e - s !== (role === ROLE_TRACE ? 32 : 16)) return false;
+      for (let i = s; i < e; i++) if (HEXV[b[i]!]! < 0) return false;
+      if (role === ROLE_TRACE) R.trS = s;
+      else R.spS = s;
+      return true;
+    case ROLE_SEVTEXT:
+    case ROLE_EVENT:
+      if (e === s) return false; // '' is absent: the template had a text
+      if (role === ROLE_SEVTEXT) {
+        R.stS = s;
+        R.stE = e;
+        R.stEsc = kind;
+      } else {
+        R.evS = s;
+        R.evE = e;
+        R.evEsc = kind;
+      }
+      return true;
+    default:
+      R.bS = s;
+      R.bE = e;
+      R.bEsc = kind;
+      return true;
+  }
+}
+
+/** An attribute value's slot, checked as `onScalarKey` does. */
+function attrSlot(role: number, at: number, s: number, e: number, kind: number): boolean {
+  if (role === ROLE_ATTR_STR) A[at + 2] = kind === STR_PLAIN ? V_STR : kind === STR_CANON ? V_CANON : V_ESC;
+  else if (role === ROLE_ATTR_DOUBLE) {
+    // The slot holds the bytes numbers are made of: a JSON number exactly, and finite.
+    if (numberAt(b, s) !== e || !Number.isFinite(Number(b.toString('latin1', s, e)))) return false;
+  } else if ((role === ROLE_ATTR_INT_STR && kind !== STR_PLAIN) || !plainSafeInt(s, e)) return false;
+  A[at + 3] = s;
+  A[at + 4] = e;
   return true;
 }
 

@@ -107,6 +107,65 @@ describe('OTLP/JSON records scanned from the body', () => {
     expect(scanned).toBeLessThan(total * 0.9);
   }, 60_000);
 
+  it('records of one shape (the template path) give the decoded path\'s literals, whatever their values', () => {
+    const next = rng(5);
+    // Values per field, the usual first: each record draws its own, so most records fit the previous one's template
+    // and some break it (a value its field refuses, a string with other escapes, a number for a string...).
+    const V = {
+      time: ['"1796117400123456789"', '"1796117400000000000"', '"999"', '"0"', '"01"', '""', '"12a"', '1796117400000000000', '"99999999999999999999"'],
+      sev: ['9', '17', '0', '01', '-1', '9.5', '1e3', '99999999999', '"9"'],
+      text: ['"INFO"', '"WARN"', '""', '"x\\"y"', '"\\u0041"', '"a\\/b"'],
+      body: [JSON.stringify('{"k":"v"}'), '"plain"', '""', JSON.stringify('tab\t"q"\\'), '"\\u00e9t\\u00E9"', '"\\u001f"', '"bad \\x"', '"\\ud83d\\ude80"', JSON.stringify('x'.repeat(100))],
+      int: ['5', '-5', '0', '-0', '"42"', '"4\\u0032"', '9007199254740993', '1.5', '05'],
+      dbl: ['0.5', '-0', '1e21', '2.50', '1E-7', '1e999', '"NaN"', '.5'],
+      str: ['"/api"', '"a\\"b"', '""', '"\\/x"', '"\\u0000"'],
+      trace: ['"5b8efff798038103d269b633813fc60c"', '"5B8EFFF798038103D269B633813FC60C"', '""', '"W47/95gDgQPSabYzgT/GDA=="', '"5b8efff798038103d269b633813fc60"'],
+      flags: ['1', '0', '"1"', '4294967296'],
+    };
+    const draw = (xs: readonly string[]): string => (next() < 0.93 ? xs[0]! : pick(next, xs));
+    const record = (): string =>
+      `{"timeUnixNano":${draw(V.time)},"severityNumber":${draw(V.sev)},"severityText":${draw(V.text)},"body":{"stringValue":${draw(V.body)}},` +
+      `"traceId":${draw(V.trace)},"flags":${draw(V.flags)},"attributes":[{"key":"n","value":{"intValue":${draw(V.int)}}},{"key":"d","value":{"doubleValue":${draw(V.dbl)}}},` +
+      `{"key":"s","value":{"stringValue":${draw(V.str)}}},{"key":"b","value":{"boolValue":${next() < 0.8}}},{"key":"z","value":null}]}`;
+    let scanned = 0;
+    for (let q = 0; q < 400; q++) {
+      const body = request(next, Array.from({ length: 2 + Math.floor(next() * 6) }, record));
+      const buf = Buffer.from(body);
+      let want: string[] | undefined;
+      try {
+        want = expected(body);
+      } catch {
+        // the decoded path refuses it: so must the request
+      }
+      if (want === undefined) expect(() => decodeOtlp(buf, 'json', 'R')).toThrow(IngestError);
+      else {
+        const d = decodeOtlp(buf, 'json', 'R');
+        expect(d.events.map((e) => e.lit!.toString('utf8'))).toEqual(want);
+        expect(d.events.map((e) => e.bytes)).toEqual(want.map((l) => Buffer.byteLength(JSON.parse(`"${l}"`) as string)));
+        if (scans(buf)) scanned++;
+      }
+    }
+    expect(scanned).toBeGreaterThan(40);
+  }, 60_000);
+
+  it('the template path stays linear: records of one shape with 8x the records cost about 8x', () => {
+    const rec = (i: number): string => `{"timeUnixNano":"17961174000000${String(i % 100000).padStart(5, '0')}","severityNumber":9,"body":{"stringValue":"order ${i} \\"ok\\""},"attributes":[{"key":"k","value":{"intValue":${i}}}]}`;
+    const make = (count: number): Buffer => Buffer.from(request(rng(2), Array.from({ length: count }, (_, i) => rec(i))));
+    const time = (b: Buffer, count: number): number => {
+      let best = Infinity;
+      for (let k = 0; k < 5; k++) {
+        const t = process.cpuUsage();
+        expect(decodeOtlp(b, 'json', 'R').events).toHaveLength(count);
+        const u = process.cpuUsage(t);
+        best = Math.min(best, u.user + u.system);
+      }
+      return best;
+    };
+    const small = time(make(2_000), 2_000);
+    const large = time(make(16_000), 16_000);
+    expect(large / Math.max(small, 1)).toBeLessThan(30);
+  });
+
   it('a request as SDKs send it is scanned, with its JSON-text body escaped once more', () => {
     const body = request(rng(1), ['{"timeUnixNano":"1796117400000000000","severityNumber":9,"body":{"stringValue":"{\\"a\\":\\"b\\\\n\\"}"},"attributes":[{"key":"n","value":{"intValue":"3"}}]}']);
     expect(scans(Buffer.from(body))).toBe(true);
