@@ -201,7 +201,28 @@ function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: str
 /** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
 const severities = new Map<string, Piece>();
 
+/** The last severity piece, kept while a record's number and text bytes repeat (no string, concatenation or hash per record). */
+let lastSev = -1;
+let lastText: Buffer | undefined;
+let lastPiece: Piece | undefined;
+
 function severityPiece(sev: number, buf: Buffer, s: number, e: number): Piece {
+  if (lastPiece !== undefined && sev === lastSev && sameText(buf, s, e)) return lastPiece;
+  const p = severityPieceOf(sev, buf, s, e);
+  lastSev = sev;
+  lastText = s >= 0 ? Buffer.from(buf.subarray(s, e)) : undefined;
+  lastPiece = p;
+  return p;
+}
+
+function sameText(buf: Buffer, s: number, e: number): boolean {
+  if (s < 0 || lastText === undefined) return s < 0 && lastText === undefined;
+  if (e - s !== lastText.length) return false;
+  for (let i = 0; i < e - s; i++) if (buf[s + i] !== lastText[i]) return false;
+  return true;
+}
+
+function severityPieceOf(sev: number, buf: Buffer, s: number, e: number): Piece {
   const text = s >= 0 ? buf.toString('utf8', s, e) : undefined;
   const key = text === undefined ? String(sev) : `${sev}:${text}`;
   let p = severities.get(key);
@@ -279,9 +300,12 @@ function hexField(w: LiteralWriter, p: Piece, buf: Buffer, s: number, e: number)
 }
 
 /** `,"attributes":{…}` from the record's KeyValue fields, or false (nothing more written) for the decoded path. */
+/** The keys' offsets of the record being written (module state: no array per record). */
+const keys: number[] = [];
+
 function writeAttributes(w: LiteralWriter, r: Reader, start: number, end: number): boolean {
   const buf = r.buf;
-  const keys: number[] = [];
+  keys.length = 0;
   w.piece(P.attributes);
   r.pos = start;
   r.end = end;
