@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectUtf8String, literalOf } from '../../support/literal.ts';
 import { escapeModuleBytes } from '../../../shared/envelope/escape-wasm-asm.ts';
-import { ESCAPE_MODULE, WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
+import { ESCAPE_MODULE, INPUT_AT, WasmEscaper } from '../../../shared/envelope/escape-wasm.ts';
 import { LiteralWriter } from '../../../shared/envelope/literal.ts';
 
 /** What the value holds between the raw's quotes for a raw text: JSON.stringify's escape of it. */
@@ -73,6 +73,43 @@ describe('WebAssembly double escape', () => {
     expect(x.mem.toString('latin1', x.outAt, x.once(60))).toBe(content.replace(/["\\]/g, '\\$&'));
     x.unload();
     expect(x.loaded).toBeUndefined();
+  });
+
+  it('match: a template\'s gaps compared byte for byte (every length around 16), its string and number slots scanned', () => {
+    const x = new WasmEscaper();
+    for (let len = 0; len < 40; len++) {
+      const gap = 'g'.repeat(len);
+      // The template record, then records that fit it or break it at one place.
+      const tpl = `${gap}"` + 'abc' + `"${gap}:` + '12' + `,${gap}`;
+      const cases: Array<[string, boolean]> = [
+        [`${gap}"x\\"y\\n"${gap}:-1.5e+3,${gap}`, true],
+        [`${gap}"${'z'.repeat(50)}"${gap}:0,${gap}`, true],
+        [`${gap}"a\\u0041"${gap}:7,${gap}`, true],
+        ...(len > 0 ? ([[`${gap.slice(1)}h"a"${gap}:7,${gap}`, false], [`${gap}"a"${gap}:7,${gap.slice(1)}h`, false]] as Array<[string, boolean]>) : []),
+        [`${gap}"a\u0001"${gap}:7,${gap}`, false],
+        [`${gap}"a"${gap}:7x,${gap}`, false],
+        [`${gap}"unterminated`, false],
+      ];
+      const body = Buffer.from(tpl + cases.map(([c]) => c).join(''));
+      x.load(body);
+      const t = x.reserve(64);
+      const v = x.words(t, 64);
+      // gaps: [0, len + 1) before the string, [len + 4, 2 len + 6) before the number, [2 len + 8, 3 len + 9) last
+      v.set([2, INPUT_AT + 0, len + 1, 0, INPUT_AT + len + 4, len + 2, 1, INPUT_AT + 2 * len + 8, len + 1]);
+      let at = tpl.length;
+      for (const [c, fits] of cases) {
+        const end = x.match(at, body.length, t, t + 4 * 16);
+        expect(end, `len ${len}: ${c}`).toBe(fits ? at + c.length : -1);
+        if (fits) {
+          const str = body.toString('latin1', v[16]! - INPUT_AT, v[17]! - INPUT_AT);
+          const num = body.toString('latin1', v[19]! - INPUT_AT, v[20]! - INPUT_AT);
+          expect(`${gap}"${str}"${gap}:${num},${gap}`).toBe(c);
+          expect(v[18]).toBe(str.includes('\\u') ? 2 : str.includes('\\') ? 1 : 0);
+        }
+        at += c.length;
+      }
+      x.unload();
+    }
   });
 
   it('LiteralWriter.utf8String through it: valid text as JSON.stringify gives, invalid UTF-8 as Buffer#toString decodes it (and false)', () => {
