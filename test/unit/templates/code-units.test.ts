@@ -17,6 +17,10 @@ describe('the tokeniser reads each message as it is', () => {
     const t = tokenize(text);
     expect(t.tokens).toEqual(['open', '\ud800x\udc00', 'caf\u00e9', '\u4e2d\u6587', 'end']);
     expect(t.kinds).toEqual([0, 0, 0, 0, 0]);
+    // A word of 13+ code units is copied out of the buffer: every code unit as it was.
+    const long = 'Handler\ud800Connection\udfffWorker\u00e9';
+    expect(tokenize(`x ${long} y`).tokens).toEqual(['x', long, 'y']);
+    expect(tokenize(`z ${long}`).tokens[1]).toBe(long);
   });
 
   it('reads nothing of a longer message tokenised before: its end is the end', () => {
