@@ -75,6 +75,8 @@ export function functionMemoryMb(name: 'ingest' | 'process' | 'archive'): number
 }
 
 export const EVENTS_PER_TB = 1e12 / ASSUMED.eventBytes;
+/** Issue 19's goal for compute (ingest + process + archive), USD per TB. */
+export const COMPUTE_GOAL_USD_PER_TB = 0.5;
 
 /** Lambda duration cost per TB for `cpuSecondsPerEvent` at `memoryMb`. */
 export function lambdaComputePerTb(cpuSecondsPerEvent: number, memoryMb: number): number {
@@ -82,15 +84,32 @@ export function lambdaComputePerTb(cpuSecondsPerEvent: number, memoryMb: number)
   return EVENTS_PER_TB * seconds * (memoryMb / 1024) * PRICES.lambdaArm64PerGbSecond;
 }
 
+/**
+ * CPU seconds per event that `usdPerTb` buys at the cheapest CPU second Lambda sells: at or below
+ * 1,769 MB a function gets that share of one vCPU, so its CPU second costs the same at any size;
+ * above it, more. No memory setting makes events cheaper than this.
+ */
+export function cpuSecondsAllowedPerEvent(usdPerTb: number): number {
+  return usdPerTb / (EVENTS_PER_TB * (LAMBDA_FULL_VCPU_MB / 1024) * PRICES.lambdaArm64PerGbSecond);
+}
+
 export interface CpuPerEvent {
   ingest?: number;
   process?: number;
   archive?: number;
+  /** The process stage's essential work alone (bench/process.ts): the floor under its CPU path. */
+  processEssential?: number;
 }
 
 export interface CostReport {
   prices: string;
   compute_usd_per_tb: { ingest: number | null; process: number | null; archive: number | null; total: number | null; goal: number };
+  /**
+   * What the goal allows: CPU microseconds per event for ingest, process and archive together at
+   * the cheapest Lambda CPU second, and what the process stage's essential work alone costs (null
+   * when not measured in the run).
+   */
+  goal_floor: { cpu_us_per_event_allowed: number; process_essential_usd_per_tb: number | null };
   other_usd_per_tb: Record<string, number>;
   basis: Record<string, string>;
 }
@@ -98,7 +117,7 @@ export interface CostReport {
 const cents = (x: number) => Math.round(x * 1000) / 1000;
 
 export function costPerTb(cpu: CpuPerEvent, basis: Record<string, string>): CostReport {
-  const fn = (name: keyof CpuPerEvent) => (cpu[name] === undefined ? null : cents(lambdaComputePerTb(cpu[name]!, functionMemoryMb(name))));
+  const fn = (name: 'ingest' | 'process' | 'archive') => (cpu[name] === undefined ? null : cents(lambdaComputePerTb(cpu[name]!, functionMemoryMb(name))));
   const parts = { ingest: fn('ingest'), process: fn('process'), archive: fn('archive') };
   const known = Object.values(parts);
   const total = known.every((x) => x !== null) ? cents((known as number[]).reduce((a, b) => a + b, 0)) : null;
@@ -109,7 +128,11 @@ export function costPerTb(cpu: CpuPerEvent, basis: Record<string, string>): Cost
   const gbMonthsPerTb = (days: number, copies: number, factor: number) => 1000 * factor * copies * (days / 30);
   return {
     prices: PRICES.source,
-    compute_usd_per_tb: { ...parts, total, goal: 0.5 },
+    compute_usd_per_tb: { ...parts, total, goal: COMPUTE_GOAL_USD_PER_TB },
+    goal_floor: {
+      cpu_us_per_event_allowed: Math.round(cpuSecondsAllowedPerEvent(COMPUTE_GOAL_USD_PER_TB) * 1e7) / 10,
+      process_essential_usd_per_tb: cpu.processEssential === undefined ? null : cents(lambdaComputePerTb(cpu.processEssential, functionMemoryMb('process'))),
+    },
     other_usd_per_tb: {
       api_gateway_requests: cents((requests * meteredPerRequest * PRICES.apiGatewayHttpPerMillionRequests) / 1e6),
       lambda_requests: cents(((requests + EVENTS_PER_TB / eventSources.process.batchSize) * PRICES.lambdaPerMillionRequests) / 1e6),

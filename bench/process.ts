@@ -70,15 +70,14 @@ const noTemplates: TemplateMiners = { prepare: async () => undefined, add: () =>
 
 async function cpuThroughput(quick: boolean, mine = true): Promise<BenchFigure> {
   const n = 10_000;
-  const event = eventOf(envelopes(n, 50));
-  const deps = mine ? memDeps() : { ...memDeps(), templates: noTemplates };
+  const pass = stagePass(benchEvent(n), mine);
   const minMs = quick ? 500 : 4000;
-  for (let i = 0; i < (quick ? 1 : 3); i++) await runStage(event, ctx, deps, 'process');
+  for (let i = 0; i < (quick ? 1 : 3); i++) await pass();
   let iterations = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < minMs) {
-    await runStage(event, ctx, deps, 'process');
+    await pass();
     iterations++;
   }
   const cpu = process.cpuUsage(cpu0);
@@ -95,6 +94,35 @@ async function cpuThroughput(quick: boolean, mine = true): Promise<BenchFigure> 
   };
 }
 
+/** The CPU path's batch: `n` mixed events of 50 tenants (the same for every figure of this file). */
+export function benchEvent(n = 10_000): MSKEvent {
+  return eventOf(envelopes(n, 50));
+}
+
+/** One pass of the stage over `event` with in-memory ports (`mine`: with template mining). */
+export function stagePass(event: MSKEvent, mine = true): () => Promise<unknown> {
+  const deps = mine ? memDeps() : { ...memDeps(), templates: noTemplates };
+  return () => runStage(event, ctx, deps, 'process');
+}
+
+/** One pass of the essential work over `event` (see `essentialWork`; `mine`: with template mining). */
+export function essentialPass(event: MSKEvent, mine = true): () => void {
+  const miners = new TenantMiners(new MemoryTemplateStore());
+  const out = Buffer.allocUnsafe(64 * 1024 * 1024);
+  return () => {
+    let at = 0;
+    for (const m of decodeMskEvent(event)) {
+      const env = JSON.parse(m.valueText()) as RawEnvelope;
+      const doc = toDocument(env);
+      if (mine) doc.template_id = miners.add(env.tenant, doc.message);
+      at += out.write('{"index":{"_index":"i","_id":"' + env.id + '"}}\n', at);
+      at += out.write(JSON.stringify(doc), at);
+      out[at++] = 0x0a;
+      if (at > out.length - 4 * 1024 * 1024) at = 0;
+    }
+  };
+}
+
 /**
  * The same batch through only the work no design of the stage can skip: base64 to text, JSON.parse
  * of the envelope, classification, template mining, JSON.stringify of the document and its UTF-8
@@ -103,22 +131,9 @@ async function cpuThroughput(quick: boolean, mine = true): Promise<BenchFigure> 
  */
 function essentialWork(quick: boolean): BenchFigure {
   const n = 10_000;
-  const event = eventOf(envelopes(n, 50));
-  const miners = new TenantMiners(new MemoryTemplateStore());
-  const out = Buffer.allocUnsafe(64 * 1024 * 1024);
+  const pass = essentialPass(benchEvent(n));
   // Per second of CPU time, as cpuThroughput measures the CPU path: the two figures are compared.
-  const { perSecond, iterations } = throughput(() => {
-    let at = 0;
-    for (const m of decodeMskEvent(event)) {
-      const env = JSON.parse(m.valueText()) as RawEnvelope;
-      const doc = toDocument(env);
-      doc.template_id = miners.add(env.tenant, doc.message);
-      at += out.write('{"index":{"_index":"i","_id":"' + env.id + '"}}\n', at);
-      at += out.write(JSON.stringify(doc), at);
-      out[at++] = 0x0a;
-      if (at > out.length - 4 * 1024 * 1024) at = 0;
-    }
-  }, n, quick ? 500 : 3000, 'cpu');
+  const { perSecond, iterations } = throughput(pass, n, quick ? 500 : 3000, 'cpu');
   return {
     name: 'process, essential work only (the ceiling for the CPU path)',
     value: Math.round(perSecond),

@@ -137,6 +137,8 @@ function cpuFromFigures(results: Results): { cpu: CpuPerEvent; basis: Record<str
     cpu.process = 1 / proc.value;
     basis.process = `process CPU path: ${fmt(proc.value)} events/s/core (bulk answers not parsed: a lower bound)`;
   }
+  const essential = find('process, essential work only');
+  if (essential) cpu.processEssential = 1 / essential.value;
   const arch = find('archive, events');
   if (arch) {
     cpu.archive = 1 / arch.value;
@@ -157,6 +159,7 @@ function costTable(c: CostReport): string {
     '',
     `Cost per TB of ${300}-byte events (${c.prices})`,
     `  compute (Lambda arm64)  ingest ${money(k.ingest)}  process ${money(k.process)}  archive ${money(k.archive)}  total ${money(k.total)}  (goal <= $${k.goal.toFixed(2)}: ${k.total === null ? 'n/a' : k.total <= k.goal ? 'meets goal' : 'ABOVE goal'})`,
+    `  the goal allows ${c.goal_floor.cpu_us_per_event_allowed} us of CPU per event for all three functions; the process stage's essential work alone costs ${money(c.goal_floor.process_essential_usd_per_tb)}`,
     ...Object.entries(c.other_usd_per_tb).map(([name, v]) => `  ${name.padEnd(22)} ${money(v)}`),
     ...Object.entries(c.basis).map(([name, v]) => `  (${name}: ${v})`),
     '',

@@ -99,8 +99,9 @@ export function parkRecord(topic: string, m: KafkaMessage, tenant: string, parks
   return { topic, key: keyOf(m, tenant), value: m.value, headers: { ...m.headers, [HEADER_PARKS]: Buffer.from(String(parks)) } };
 }
 
-export function summaryRecord(topic: string, c: Contribution): OutRecord {
-  return { topic, key: c.id, value: Buffer.from(JSON.stringify(c.doc)) };
+/** `json`: the document's JSON text when already made (as for its bulk item). */
+export function summaryRecord(topic: string, c: Contribution, json = JSON.stringify(c.doc)): OutRecord {
+  return { topic, key: c.id, value: Buffer.from(json) };
 }
 
 /** Reads the deferral headers (absent or malformed -> attempts 0, due now). */

@@ -15,7 +15,9 @@ export async function writeSummaries(b: Batch): Promise<void> {
   const contributions = b.summary.contributions();
   const summaryRecords: OutRecord[] = [];
   if (contributions.length > 0) {
-    const items = contributions.map((c, ref) => ({ index: summaryIndex(c.doc.minute, deps.indexPrefix), id: c.id, doc: c.doc, ref }));
+    // One JSON text per contribution, for both its document and its `logs.summary` record.
+    const texts = contributions.map((c) => JSON.stringify(c.doc));
+    const items = contributions.map((c, ref) => ({ index: summaryIndex(c.doc.minute, deps.indexPrefix), id: c.id, doc: texts[ref]!, ref }));
     const out = await bulkWithRetry(deps.search, items, { maxBytes: deps.maxBulkBytes, deadline: until, now: deps.now, sleep: deps.sleep, random: deps.random });
     tally.result.bulkRequests += out.requests;
     tally.result.bulkMs.push(...out.latencyMs);
@@ -23,7 +25,7 @@ export async function writeSummaries(b: Batch): Promise<void> {
       b.dlq.push(summaryDlqRecord(deps.topics.dlq, contributions[ref]!.doc, b.stage, error));
       tally.record(undefined, 'dlq', undefined);
     }
-    for (const c of contributions) summaryRecords.push(summaryRecord(deps.topics.summary, c));
+    contributions.forEach((c, ref) => summaryRecords.push(summaryRecord(deps.topics.summary, c, texts[ref])));
     tally.result.summaries = contributions.length;
   }
   const last = [...b.dlq, ...summaryRecords];
