@@ -98,8 +98,11 @@ function isHex(c: number): boolean {
  * one past the end: `(` after a word, `*` after a `<`).
  */
 const SENTINEL = 0xffff;
-/** Messages up to this many code units share one buffer (128 KB at most, kept); longer ones get their own. */
-const MAX_SHARED_CODES = 65536;
+/**
+ * Messages shorter than this many code units share one buffer (at most 256 KB, kept); longer ones
+ * get their own (a 64 KB message allocating 128 KB per call made its cost grow faster than its length).
+ */
+const MAX_SHARED_CODES = 1 << 17;
 /** UTF-16LE is the typed array's own byte order (else the copy is a loop). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 let sharedCodes = new Uint16Array(1024);
