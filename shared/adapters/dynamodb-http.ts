@@ -1,7 +1,7 @@
 /**
  * A small DynamoDB client for the functions whose cold start tenants pay (ingest first): the
- * JSON-over-HTTPS protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`) signed with SigV4 by
- * `aws4fetch`, instead of the AWS SDK's DynamoDB client stack (about 250 KiB of bundled code,
+ * JSON-over-HTTPS protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`) signed with SigV4
+ * (./signed-fetch.ts), instead of the AWS SDK's DynamoDB client stack (about 250 KiB of bundled code,
  * most of ingest's bundle). It speaks only the few operations the adapters call, in DynamoDB's own
  * request shapes, with plain JavaScript values marshalled to and from attribute values.
  *

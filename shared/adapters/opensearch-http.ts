@@ -1,6 +1,6 @@
 /**
  * A small OpenSearch client for the Lambdas (process, deferred, retention, setup): the REST calls
- * Sluice makes and nothing else, over fetch, signed with SigV4 (`es`) by `aws4fetch` on Amazon
+ * Sluice makes and nothing else, over fetch, signed with SigV4 (`es`, ./signed-fetch.ts) on Amazon
  * OpenSearch Service (OPENSEARCH_AUTH=sigv4), plain HTTP against the local node. It stands in for
  * @opensearch-project/opensearch (about 170 KiB of bundled code with its JSON and signing helpers,
  * which require() all 40 API namespaces at load). The CLI and the tests keep the official client
