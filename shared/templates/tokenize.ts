@@ -88,6 +88,62 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
+/**
+ * The code units of the message being tokenised. Every scan reads them from here, not with
+ * `charCodeAt`: a message is a slice of its line (V8's sliced string), and each `charCodeAt` on one
+ * finds its parent string again (a loop over its representations), where a typed array is one load.
+ * They are copied in one native call (`Buffer.write` as UTF-16LE: every code unit as it is, lone
+ * surrogates included), a sixth of the cost of a `charCodeAt` loop. One index past the text holds
+ * SENTINEL, which no test compares against, as `charCodeAt` gives NaN there (the scans read at most
+ * one past the end: `(` after a word, `*` after a `<`).
+ */
+const SENTINEL = 0xffff;
+/**
+ * Messages shorter than this many code units share one buffer (at most 256 KB, kept); longer ones
+ * get their own (a 64 KB message allocating 128 KB per call made its cost grow faster than its length).
+ */
+const MAX_SHARED_CODES = 1 << 17;
+/** UTF-16LE is the typed array's own byte order (else the copy is a loop). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let sharedCodes = new Uint16Array(1024);
+let sharedBytes = bytesOf(sharedCodes);
+
+function bytesOf(codes: Uint16Array): Buffer {
+  return Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength);
+}
+
+/** `text`'s code units then SENTINEL, in the shared buffer (grown to fit) or, for a huge text, a buffer of its own. */
+function codesOf(text: string): Uint16Array {
+  const n = text.length;
+  let codes = sharedCodes;
+  let bytes = sharedBytes;
+  if (n >= codes.length) {
+    let size = codes.length;
+    while (size <= n) size *= 2;
+    codes = new Uint16Array(n >= MAX_SHARED_CODES ? n + 1 : size);
+    bytes = bytesOf(codes);
+    if (n < MAX_SHARED_CODES) {
+      sharedCodes = codes;
+      sharedBytes = bytes;
+    }
+  }
+  if (LITTLE_ENDIAN) bytes.write(text, 0, 2 * n, 'utf16le');
+  else for (let i = 0; i < n; i++) codes[i] = text.charCodeAt(i);
+  codes[n] = SENTINEL;
+  return codes;
+}
+
+/** Index of code unit c in codes[from, to), or -1. */
+function indexIn(codes: Uint16Array, c: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (codes[i]! === c) return i;
+  return -1;
+}
+
+/** A literal `<*>` at i (a rendered template read back). */
+function isWildcardAt(codes: Uint16Array, i: number): boolean {
+  return codes[i]! === 60 && codes[i + 1]! === 42 && codes[i + 2]! === 62;
+}
+
 /** Longest word kept as a constant; longer words are variables. */
 const MAX_WORD = 80;
 
@@ -95,28 +151,28 @@ const MAX_WORD = 80;
  * A whitespace-delimited chunk [s, e) that as a whole is one variable even though it holds split
  * punctuation: a URL, an IPv6 address, a UUID-like or MAC-like token of hex groups.
  */
-function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
+function chunkIsAtomicVariable(codes: Uint16Array, s: number, e: number): boolean {
   // URL: letters then "://".
   let i = s;
   while (i < e) {
-    const c = text.charCodeAt(i);
+    const c = codes[i]!;
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) i++;
     else break;
   }
-  if (i > s && i + 2 < e && text.charCodeAt(i) === 58 && text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) {
+  if (i > s && i + 2 < e && codes[i]! === 58 && codes[i + 1]! === 47 && codes[i + 2]! === 47) {
     return true;
   }
   // An absolute path with a query string (`/a/b?k=v&k2=v2`): the request target of a URL, one value.
-  if (text.charCodeAt(s) === 47 && isPathWithQuery(text, s, e)) return true;
+  if (codes[s]! === 47 && isPathWithQuery(codes, s, e)) return true;
   // A short label glued to a parenthesised number or address (`LOCAL(127.0.0.1)`, `eth0(10.0.0.1)`).
-  if (isLabelledValue(text, s, e)) return true;
+  if (isLabelledValue(codes, s, e)) return true;
   // Groups of hex digits joined by ':' (IPv6, MAC), at least 3 groups, with a digit somewhere.
   let groups = 1;
   let digit = false;
   let ok = true;
   let run = 0;
   for (let j = s; j < e; j++) {
-    const c = text.charCodeAt(j);
+    const c = codes[j]!;
     if (c === 58) {
       groups++;
       if (run > 4) ok = false;
@@ -134,18 +190,18 @@ function chunkIsAtomicVariable(text: string, s: number, e: number): boolean {
 }
 
 /** `label(value)`: 1-16 letters/digits, `(`, a value of digits, dots and colons with a digit, `)` ending the chunk. */
-function isLabelledValue(text: string, s: number, e: number): boolean {
-  if (text.charCodeAt(e - 1) !== 41) return false;
+function isLabelledValue(codes: Uint16Array, s: number, e: number): boolean {
+  if (codes[e - 1]! !== 41) return false;
   let j = s;
   while (j < e && j - s <= 16) {
-    const c = text.charCodeAt(j);
+    const c = codes[j]!;
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c)) j++;
     else break;
   }
-  if (j === s || j - s > 16 || text.charCodeAt(j) !== 40 || e - j < 3) return false;
+  if (j === s || j - s > 16 || codes[j]! !== 40 || e - j < 3) return false;
   let digit = false;
   for (let k = j + 1; k < e - 1; k++) {
-    const c = text.charCodeAt(k);
+    const c = codes[k]!;
     if (isDigit(c)) digit = true;
     else if (c !== 46 && c !== 58) return false;
   }
@@ -153,12 +209,12 @@ function isLabelledValue(text: string, s: number, e: number): boolean {
 }
 
 /** `/seg/seg?query`: a `/` start, another `/` before a `?`, and the `?` followed by a `=`. */
-function isPathWithQuery(text: string, s: number, e: number): boolean {
+function isPathWithQuery(codes: Uint16Array, s: number, e: number): boolean {
   let slashes = 0;
   for (let j = s; j < e; j++) {
-    const c = text.charCodeAt(j);
+    const c = codes[j]!;
     if (c === 47) slashes++;
-    else if (c === 63) return slashes >= 2 && text.indexOf('=', j) > j && text.indexOf('=', j) < e;
+    else if (c === 63) return slashes >= 2 && indexIn(codes, 61, j + 1, e) >= 0;
     else if (c === 32 || c === 34 || c === 39) return false;
   }
   return false;
@@ -198,8 +254,8 @@ function lowerAscii(c: number): number {
   return c === 0x212a ? 107 : -1;
 }
 
-function inWordSet(table: Array<string[] | undefined>, text: string, s: number, e: number): boolean {
-  const c0 = lowerAscii(text.charCodeAt(s));
+function inWordSet(table: Array<string[] | undefined>, codes: Uint16Array, s: number, e: number): boolean {
+  const c0 = lowerAscii(codes[s]!);
   if (c0 < 0) return false;
   const k = (e - s) * 128 + c0;
   if (k >= table.length) return false;
@@ -208,16 +264,16 @@ function inWordSet(table: Array<string[] | undefined>, text: string, s: number, 
   outer: for (let j = 0; j < list.length; j++) {
     const w = list[j]!;
     for (let i = 1; i < w.length; i++) {
-      if (lowerAscii(text.charCodeAt(s + i)) !== w.charCodeAt(i)) continue outer;
+      if (lowerAscii(codes[s + i]!) !== w.charCodeAt(i)) continue outer;
     }
     return true;
   }
   return false;
 }
 
-function isAllDigits(text: string, s: number, e: number): boolean {
+function isAllDigits(codes: Uint16Array, s: number, e: number): boolean {
   if (s >= e) return false;
-  for (let i = s; i < e; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  for (let i = s; i < e; i++) if (!isDigit(codes[i]!)) return false;
   return true;
 }
 
@@ -237,13 +293,13 @@ export function dottedParts(text: string, s: number, e: number): number {
 }
 
 /** `a.b`, `www.example.com`, `org.example.Main`: letters, digits, `-` `_`, with an inner dot. */
-export function isDottedName(text: string, s: number, e: number): boolean {
+function isDottedName(codes: Uint16Array, s: number, e: number): boolean {
   if (e - s < 3) return false;
   let dot = false;
   for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
+    const c = codes[i]!;
     if (c === 46) {
-      if (i === s || i === e - 1 || text.charCodeAt(i - 1) === 46) return false;
+      if (i === s || i === e - 1 || codes[i - 1]! === 46) return false;
       dot = true;
     } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 45 || c === 95)) return false;
   }
@@ -251,13 +307,13 @@ export function isDottedName(text: string, s: number, e: number): boolean {
 }
 
 /** Month or weekday name (English, any case). */
-function isDateWord(text: string, s: number, e: number): boolean {
+function isDateWord(codes: Uint16Array, s: number, e: number): boolean {
   const len = e - s;
   if (len < 3 || len > 9) return false;
-  const c = text.charCodeAt(s) | 32;
+  const c = codes[s]! | 32;
   // First letters of month and weekday names: a d f j m n o s t w.
   if (c !== 97 && c !== 100 && c !== 102 && c !== 106 && c !== 109 && c !== 110 && c !== 111 && c !== 115 && c !== 116 && c !== 119) return false;
-  return inWordSet(DATE_TABLE, text, s, e);
+  return inWordSet(DATE_TABLE, codes, s, e);
 }
 
 /**
@@ -273,28 +329,28 @@ const DATE_TABLE = wordTable(DATE_WORDS);
 const UNIT_TABLE = wordTable(UNITS);
 
 function endsInDigit(st: TokenCursor, v: number): boolean {
-  return isDigit(st.text.charCodeAt(st.ends[v]! - 1));
+  return isDigit(st.codes[st.ends[v]! - 1]!);
 }
 
 /** Byte sizes: b kb mb gb tb pb, kib mib gib tib. */
-function isSizeUnit(text: string, s: number, e: number): boolean {
-  const last = text.charCodeAt(e - 1) | 32;
+function isSizeUnit(codes: Uint16Array, s: number, e: number): boolean {
+  const last = codes[e - 1]! | 32;
   if (last !== 98) return false;
-  return e - s === 1 || isUnit(text, s, e);
+  return e - s === 1 || isUnit(codes, s, e);
 }
 
 /** Is VAR token v a number that is a bound (`<1`) or opens a parenthesised group (`(18.4`)? */
 function boundedOrGrouped(st: TokenCursor, v: number): boolean {
-  if (!isDigit(st.text.charCodeAt(st.ends[v]! - 1))) return false;
-  const first = st.text.charCodeAt(st.starts[v]!);
+  if (!isDigit(st.codes[st.ends[v]! - 1]!)) return false;
+  const first = st.codes[st.starts[v]!]!;
   if (first === 60 || first === 62) return true;
   return v > 0 && st.kinds[v - 1] === KIND_PUNCT && st.tokens[v - 1] === '(' && st.ends[v - 1] === st.starts[v];
 }
 
-function isUnit(text: string, s: number, e: number): boolean {
+function isUnit(codes: Uint16Array, s: number, e: number): boolean {
   const len = e - s;
   if (len < 1 || len > 4) return false;
-  return inWordSet(UNIT_TABLE, text, s, e);
+  return inWordSet(UNIT_TABLE, codes, s, e);
 }
 
 export interface TokenizeOptions {
@@ -328,6 +384,8 @@ function collapsible(p: string): boolean {
  */
 class TokenCursor implements Tokens {
   text = '';
+  /** The text's UTF-16 code units, then SENTINEL (`codesOf`): what the scans read. */
+  codes: Uint16Array = sharedCodes;
   collapse = true;
   tokens: string[] = stringArray();
   kinds: number[] = [];
@@ -365,14 +423,14 @@ function truncateTo(st: TokenCursor, k: number): void {
 }
 
 /** `user`, `User`, `USER`: the word before an account name. */
-function isUserWord(text: string, s: number, e: number): boolean {
-  return e - s === 4 && (text.charCodeAt(s) | 0x20) === 0x75 && text.slice(s + 1, e).toLowerCase() === 'ser';
+function isUserWord(codes: Uint16Array, s: number, e: number): boolean {
+  return e - s === 4 && (codes[s]! | 0x20) === 0x75 && lowerAscii(codes[s + 1]!) === 0x73 && lowerAscii(codes[s + 2]!) === 0x65 && lowerAscii(codes[s + 3]!) === 0x72;
 }
 
 /** `for`, `by` (any case): the words that introduce whom an action was for or by. */
-function isForOrBy(text: string, s: number, e: number): boolean {
-  const w = text.slice(s, e).toLowerCase();
-  return w === 'for' || w === 'by';
+function isForOrBy(codes: Uint16Array, s: number, e: number): boolean {
+  if (e - s === 2) return lowerAscii(codes[s]!) === 0x62 && lowerAscii(codes[s + 1]!) === 0x79;
+  return e - s === 3 && lowerAscii(codes[s]!) === 0x66 && lowerAscii(codes[s + 1]!) === 0x6f && lowerAscii(codes[s + 2]!) === 0x72;
 }
 
 /**
@@ -385,26 +443,26 @@ function isUserName(st: TokenCursor, start: number): boolean {
   if (len < 2 || st.kinds[len - 1] !== KIND_WORD || st.kinds[len - 2] !== KIND_WORD) return false;
   const ps = st.starts[len - 1]!;
   const pe = st.ends[len - 1]!;
-  return pe < start && isUserWord(st.text, ps, pe) && st.ends[len - 2]! < ps && isForOrBy(st.text, st.starts[len - 2]!, st.ends[len - 2]!);
+  return pe < start && isUserWord(st.codes, ps, pe) && st.ends[len - 2]! < ps && isForOrBy(st.codes, st.starts[len - 2]!, st.ends[len - 2]!);
 }
 
 function emit(st: TokenCursor, kind: number, start: number, end: number): void {
   if (kind === KIND_WORD && isUserName(st, start)) kind = KIND_VAR;
-  const text = st.text;
+  const codes = st.codes;
   const kinds = st.kinds;
   let len = st.tokens.length;
   if (st.collapse && kind === KIND_WORD && st.lastVar >= 0 && st.lastVar === len - 1) {
     // "17 Jun", "2005 Fri": a month or weekday name next to a number is part of a date;
     // "384.0 B", "12.3 MB": a size unit after a number is part of the value (it varies with the
     // magnitude); "<1 sec", "(5 ms)": so is any unit after a bound or a number in parentheses.
-    if (isDateWord(text, start, end) || (isUnit(text, start, end) && (isSizeUnit(text, start, end) ? endsInDigit(st, len - 1) : boundedOrGrouped(st, len - 1)))) {
+    if (isDateWord(codes, start, end) || (isUnit(codes, start, end) && (isSizeUnit(codes, start, end) ? endsInDigit(st, len - 1) : boundedOrGrouped(st, len - 1)))) {
       kind = KIND_VAR;
     }
   }
   if (kind === KIND_VAR && st.collapse && len >= 2 && st.kinds[len - 1] === KIND_PUNCT && st.tokens[len - 1] === ':') {
     // "www.example.com:443": a dotted host name with a port is one address.
     const h = len - 2;
-    if (st.kinds[h] === KIND_WORD && st.ends[h] === st.starts[len - 1] && st.ends[len - 1] === start && isAllDigits(text, start, end) && isDottedName(text, st.starts[h]!, st.ends[h]!)) {
+    if (st.kinds[h] === KIND_WORD && st.ends[h] === st.starts[len - 1] && st.ends[len - 1] === start && isAllDigits(codes, start, end) && isDottedName(codes, st.starts[h]!, st.ends[h]!)) {
       start = st.starts[h]!;
       truncateTo(st, h);
       len = h;
@@ -413,7 +471,7 @@ function emit(st: TokenCursor, kind: number, start: number, end: number): void {
   if (kind === KIND_VAR && st.collapse) {
     // "Fri Jun 17": month and weekday names just before a number are part of the date too.
     let k = len;
-    while (k > 0 && kinds[k - 1] === KIND_WORD && isDateWord(text, st.starts[k - 1]!, st.ends[k - 1]!)) k--;
+    while (k > 0 && kinds[k - 1] === KIND_WORD && isDateWord(codes, st.starts[k - 1]!, st.ends[k - 1]!)) k--;
     if (k < len) {
       start = st.starts[k]!;
       truncateTo(st, k);
@@ -439,7 +497,7 @@ function emit(st: TokenCursor, kind: number, start: number, end: number): void {
   // An indexed append (len is the length), not tokens.push: the compiler could not see this array's
   // kind where it is loaded, and compiled a push here as a call to the generic builtin.
   const tokens = st.tokens;
-  tokens[len] = kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[text.charCodeAt(start)]! : text.slice(start, end);
+  tokens[len] = kind === KIND_VAR ? WILDCARD : kind === KIND_PUNCT ? PUNCT_STR[codes[start]!]! : st.text.slice(start, end);
   kinds.push(kind);
   st.starts.push(start);
   st.ends.push(end);
@@ -447,20 +505,20 @@ function emit(st: TokenCursor, kind: number, start: number, end: number): void {
 }
 
 /** A number (digits and `. , : + -`), optionally followed by whitespace and a unit: `18.4 KB`, `00:01`. */
-function isQuantity(text: string, s: number, e: number): boolean {
+function isQuantity(codes: Uint16Array, s: number, e: number): boolean {
   let i = s;
   let digit = false;
   for (; i < e; i++) {
-    const c = text.charCodeAt(i);
+    const c = codes[i]!;
     if (isDigit(c)) digit = true;
     else if (c !== 46 && c !== 44 && c !== 58 && c !== 43 && c !== 45) break;
   }
   if (!digit) return false;
   if (i === e) return true;
   const u = i;
-  while (i < e && charClass(text.charCodeAt(i)) === 2) i++;
-  if (i === u) return isUnit(text, u, e);
-  return isUnit(text, i, e);
+  while (i < e && charClass(codes[i]!) === 2) i++;
+  if (i === u) return isUnit(codes, u, e);
+  return isUnit(codes, i, e);
 }
 
 /**
@@ -476,7 +534,7 @@ function foldGroup(st: TokenCursor, end: number): boolean {
   if (st.kinds[v] !== KIND_VAR || st.starts[v] === st.ends[v] || st.kinds[open] !== KIND_PUNCT || st.tokens[open] !== '(') return false;
   // The group must start a whitespace-separated chunk, after a token that is not punctuation.
   if (st.kinds[open - 1] === KIND_PUNCT || st.starts[open]! <= st.ends[open - 1]!) return false;
-  if (!isQuantity(st.text, st.starts[v]!, st.ends[v]!)) return false;
+  if (!isQuantity(st.codes, st.starts[v]!, st.ends[v]!)) return false;
   truncateTo(st, open);
   st.ends[open - 1] = end;
   st.lastVar = st.kinds[open - 1] === KIND_VAR ? open - 1 : -1;
@@ -487,11 +545,11 @@ function foldGroup(st: TokenCursor, end: number): boolean {
 const MAX_QUOTED = 200;
 
 /** Index of the `"` closing a quoted value starting at `from` that holds whitespace; -1 when none. */
-function quotedWithSpace(text: string, from: number): number {
+function quotedWithSpace(codes: Uint16Array, n: number, from: number): number {
   let space = false;
-  const end = Math.min(text.length, from + MAX_QUOTED);
+  const end = Math.min(n, from + MAX_QUOTED);
   for (let j = from; j < end; j++) {
-    const c = text.charCodeAt(j);
+    const c = codes[j]!;
     if (c === 34) return space ? j : -1;
     if (c === 10 || c === 13) return -1;
     if (c === 32 || c === 9) space = true;
@@ -526,27 +584,29 @@ const scratch = new TokenCursor();
 export function tokenize(text: string, options?: TokenizeOptions, reuse = false, limit = Number.POSITIVE_INFINITY): Tokens {
   const st = reuse ? scratch : new TokenCursor();
   st.text = text;
+  const codes = codesOf(text);
+  st.codes = codes;
   st.collapse = options?.collapse ?? true;
   if (reuse) truncateTo(st, 0);
   st.lastVar = -1;
   const n = text.length;
   let i = 0;
   while (i < n && st.tokens.length < limit) {
-    if (FLAGS[text.charCodeAt(i)]! & F_SPACE) {
+    if (FLAGS[codes[i]!]! & F_SPACE) {
       i++;
       continue;
     }
     i = tokenizeChunk(st, i, limit);
   }
   // Stopped at the limit: cut only if non-whitespace text is left.
-  st.cut = i < n && hasTextFrom(text, i);
+  st.cut = i < n && hasTextFrom(codes, n, i);
   return st;
 }
 
 /** Whether a non-whitespace character lies at or after `from`. */
-function hasTextFrom(text: string, from: number): boolean {
-  for (let j = from; j < text.length; j++) {
-    if (charClass(text.charCodeAt(j)) !== 2) return true;
+function hasTextFrom(codes: Uint16Array, n: number, from: number): boolean {
+  for (let j = from; j < n; j++) {
+    if (charClass(codes[j]!) !== 2) return true;
   }
   return false;
 }
@@ -556,15 +616,15 @@ function hasTextFrom(text: string, from: number): boolean {
  * variable with its surrounding punctuation, or else split on punctuation. Returns where it stopped.
  */
 function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): number {
-  const text = st.text;
-  const n = text.length;
+  const codes = st.codes;
+  const n = st.text.length;
   let chunkEnd = chunkStart;
   // The chunk's characters' flags, or-ed; for a chunk without punctuation (one word) they say
   // whether it looks like a variable (as in `tokenizeWord`).
   let seen = 0;
   let slashes = 0;
   for (; chunkEnd < n; chunkEnd++) {
-    const f = FLAGS[text.charCodeAt(chunkEnd)]!;
+    const f = FLAGS[codes[chunkEnd]!]!;
     if (f & F_SPACE) break;
     seen |= f;
     if (f & F_SLASH) slashes++;
@@ -573,20 +633,20 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
   if ((seen & F_PUNCT) === 0) {
     // The whole chunk is one word: what the split below would emit.
     const len = chunkEnd - chunkStart;
-    const variable = len > MAX_WORD || (seen & F_DIGIT) !== 0 || ((seen & F_NONHEX) === 0 && len >= 8) || (slashes >= 2 && text.charCodeAt(chunkStart) === 47 && len > 2);
+    const variable = len > MAX_WORD || (seen & F_DIGIT) !== 0 || ((seen & F_NONHEX) === 0 && len >= 8) || (slashes >= 2 && codes[chunkStart]! === 47 && len > 2);
     emitWord(st, variable, chunkStart, chunkEnd);
     return chunkEnd;
   }
   // Trim split punctuation for the atomic-variable test (e.g. "[fe80::1]," -> fe80::1).
   let cs = chunkStart;
   let ce = chunkEnd;
-  while (cs < ce && FLAGS[text.charCodeAt(cs)]! & F_PUNCT) cs++;
-  while (ce > cs && FLAGS[text.charCodeAt(ce - 1)]! & F_PUNCT) ce--;
+  while (cs < ce && FLAGS[codes[cs]!]! & F_PUNCT) cs++;
+  while (ce > cs && FLAGS[codes[ce - 1]!]! & F_PUNCT) ce--;
   // `LOCAL(127.0.0.1),`: the closing parenthesis belongs to a labelled value.
-  if (ce < chunkEnd && text.charCodeAt(ce) === 41 && isLabelledValue(text, cs, ce + 1)) ce++;
+  if (ce < chunkEnd && codes[ce]! === 41 && isLabelledValue(codes, cs, ce + 1)) ce++;
   // Every atomic variable holds a ':' (URL, IPv6, MAC), starts with '/' (a path with a query) or ends
   // with ')' (a labelled value): other chunks skip the test.
-  if (ce > cs && (colon || text.charCodeAt(cs) === 47 || text.charCodeAt(ce - 1) === 41) && chunkIsAtomicVariable(text, cs, ce)) {
+  if (ce > cs && (colon || codes[cs]! === 47 || codes[ce - 1]! === 41) && chunkIsAtomicVariable(codes, cs, ce)) {
     for (let j = chunkStart; j < cs; j++) emit(st, KIND_PUNCT, j, j + 1);
     emit(st, KIND_VAR, cs, ce);
     for (let j = ce; j < chunkEnd; j++) emit(st, KIND_PUNCT, j, j + 1);
@@ -597,19 +657,19 @@ function tokenizeChunk(st: TokenCursor, chunkStart: number, limit: number): numb
 
 /** Splits the chunk `[chunkStart, chunkEnd)` on punctuation. Returns where it stopped. */
 function splitChunk(st: TokenCursor, chunkStart: number, chunkEnd: number, limit: number): number {
-  const text = st.text;
+  const codes = st.codes;
   let i = chunkStart;
   while (i < chunkEnd && st.tokens.length < limit) {
-    const c = text.charCodeAt(i);
+    const c = codes[i]!;
     // A literal "<*>" (a rendered template read back) is a variable.
-    if (c === 60 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) === 62) {
+    if (c === 60 && codes[i + 1]! === 42 && codes[i + 2]! === 62) {
       emit(st, KIND_VAR, i, i + 3);
       i += 3;
       continue;
     }
-    if (c === 34 && st.collapse && i > 0 && text.charCodeAt(i - 1) === 61) {
+    if (c === 34 && st.collapse && i > 0 && codes[i - 1]! === 61) {
       // key="a value with spaces": the quoted value is one variable (a free-text value).
-      const close = quotedWithSpace(text, i + 1);
+      const close = quotedWithSpace(codes, st.text.length, i + 1);
       if (close > 0) {
         emit(st, KIND_PUNCT, i, i + 1);
         emit(st, KIND_VAR, i + 1, close);
@@ -617,11 +677,11 @@ function splitChunk(st: TokenCursor, chunkStart: number, chunkEnd: number, limit
         return close + 1;
       }
     }
-    if ((c === 60 || c === 62) && i === chunkStart && i + 1 < chunkEnd && isDigit(text.charCodeAt(i + 1))) {
+    if ((c === 60 || c === 62) && i === chunkStart && i + 1 < chunkEnd && isDigit(codes[i + 1]!)) {
       // "<1 sec", ">100": a bound on a number is part of the value.
       const ws = i;
       i++;
-      while (i < chunkEnd && charClass(text.charCodeAt(i)) === 0) i++;
+      while (i < chunkEnd && charClass(codes[i]!) === 0) i++;
       emit(st, KIND_VAR, ws, i);
       continue;
     }
@@ -636,13 +696,13 @@ function splitChunk(st: TokenCursor, chunkStart: number, chunkEnd: number, limit
 
 /** One punctuation character at `i`, and the empty value in a free-standing `()` or in `[]`/`{}`. Returns i + 1. */
 function tokenizePunct(st: TokenCursor, c: number, i: number): number {
-  const text = st.text;
-  const n = text.length;
+  const codes = st.codes;
+  const n = st.text.length;
   emit(st, KIND_PUNCT, i, i + 1);
   i++;
   // `key=` with nothing after it stays `key=`: the field is written without a value (`ruser= rhost=h`),
   // a constant shape of the line, not a value that happens to be empty.
-  if (i < n && ((c === 40 && text.charCodeAt(i) === 41 && !calledName(text, i - 1)) || (c === 91 && text.charCodeAt(i) === 93) || (c === 123 && text.charCodeAt(i) === 125))) {
+  if (i < n && ((c === 40 && codes[i]! === 41 && !calledName(codes, i - 1)) || (c === 91 && codes[i]! === 93) || (c === 123 && codes[i]! === 125))) {
     emptyVar(st, i);
   }
   return i;
@@ -653,8 +713,8 @@ function tokenizePunct(st: TokenCursor, c: number, i: number): number {
  * arguments, part of the code's text, whereas a free-standing `()` (`from 10.0.0.1 () at`) is a value
  * that happens to be empty, where other lines hold one (`(host.example.org)`).
  */
-function calledName(text: string, open: number): boolean {
-  return open > 0 && charClass(text.charCodeAt(open - 1)) === 0;
+function calledName(codes: Uint16Array, open: number): boolean {
+  return open > 0 && charClass(codes[open - 1]!) === 0;
 }
 
 /**
@@ -663,12 +723,12 @@ function calledName(text: string, open: number): boolean {
  * than MAX_WORD (data: base64, a token, a blob; it would bloat the template). Returns its end.
  */
 function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
-  const text = st.text;
+  const codes = st.codes;
   let i = ws;
   let seen = 0;
   let slashes = 0;
   while (i < chunkEnd) {
-    const f = FLAGS[text.charCodeAt(i)]!;
+    const f = FLAGS[codes[i]!]!;
     if (f & (F_SPACE | F_PUNCT)) break;
     seen |= f;
     if (f & F_SLASH) slashes++;
@@ -676,8 +736,8 @@ function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
   }
   const len = i - ws;
   const digit = (seen & F_DIGIT) !== 0;
-  let variable = len > MAX_WORD || digit || ((seen & F_NONHEX) === 0 && len >= 8) || (slashes >= 2 && text.charCodeAt(ws) === 47 && len > 2);
-  if (variable && digit && len <= MAX_PLAIN_NAME && text.charCodeAt(i) === 40 && isCodeName(text, ws, i)) variable = false;
+  let variable = len > MAX_WORD || digit || ((seen & F_NONHEX) === 0 && len >= 8) || (slashes >= 2 && codes[ws]! === 47 && len > 2);
+  if (variable && digit && len <= MAX_PLAIN_NAME && codes[i]! === 40 && isCodeName(codes, ws, i)) variable = false;
   emitWord(st, variable, ws, i);
   return i;
 }
@@ -688,13 +748,13 @@ function tokenizeWord(st: TokenCursor, ws: number, chunkEnd: number): number {
  * before it: the slash is how the line writes it, the value is what follows.
  */
 function emitWord(st: TokenCursor, variable: boolean, ws: number, e: number): void {
-  const text = st.text;
-  if (text.charCodeAt(ws) === 47) {
-    if (variable && e - ws > 1 && isDigit(text.charCodeAt(ws + 1))) {
+  const codes = st.codes;
+  if (codes[ws]! === 47) {
+    if (variable && e - ws > 1 && isDigit(codes[ws + 1]!)) {
       // Punctuation, like `:` in `host:port`: part of the line's skeleton, not a word it shares.
       emit(st, KIND_PUNCT, ws, ws + 1);
       ws++;
-    } else if (e - ws === 1 && text.startsWith(WILDCARD, e)) {
+    } else if (e - ws === 1 && isWildcardAt(codes, e)) {
       // The same `/` in a rendered template read back (`at /<*>`).
       emit(st, KIND_PUNCT, ws, e);
       return;
@@ -712,14 +772,14 @@ const MAX_PLAIN_NAME = 40;
  * then letters, digits and `_`, with at least two letters and a letter or `_` after its first digit
  * (`cpu0(` or `x1(` may be a numbered value with an argument; `jk2_init(` is not).
  */
-function isCodeName(text: string, s: number, e: number): boolean {
-  const c0 = text.charCodeAt(s) | 32;
+function isCodeName(codes: Uint16Array, s: number, e: number): boolean {
+  const c0 = codes[s]! | 32;
   if (c0 < 97 || c0 > 122) return false;
   let letters = 0;
   let digitSeen = false;
   let letterAfterDigit = false;
   for (let j = s; j < e; j++) {
-    const c = text.charCodeAt(j);
+    const c = codes[j]!;
     const l = c | 32;
     if (l >= 97 && l <= 122) {
       letters++;
