@@ -8,7 +8,7 @@
  * `aws4fetch` (a dependency until now) spent about 420 µs of CPU per request in Node 22: each
  * `crypto.subtle` call is a job and a promise, an HMAC imports its key first, and its canonical
  * request goes through WHATWG `URL`, `Headers` and `Request` objects (about 80 µs alone). That was
- * 5 % of the process part's CPU in a load run, whose every batch signs budget, plan and
+ * about 10 % of the process part's CPU in a load run, whose every batch signs budget, plan and
  * template-state requests. The AWS SDK's `@smithy/signature-v4` costs about 100 µs and 140 KiB of
  * bundle. This one takes 20 to 40 µs on the shared bench box; a unit test holds its signatures
  * equal to aws4fetch's, request for request (aws4fetch stays as the tests' reference).
