@@ -455,15 +455,21 @@ function smallUint(): number {
   if (isNull()) return 0;
   num();
   NUM_AT = S;
-  if (E - S > 10) throw BAIL;
+  const v = uint32Of(b, S, E);
+  if (v < 0) throw BAIL;
+  return v;
+}
+
+/** The value of the decimal digits `buf[s, e)`, or -1 when one is not a digit or it passes 2^32 - 1. */
+function uint32Of(buf: Uint8Array, s: number, e: number): number {
+  if (e - s > 10) return -1;
   let v = 0;
-  for (let i = S; i < E; i++) {
-    const c = b[i]!;
-    if (!isDigit(c)) throw BAIL;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (!isDigit(c)) return -1;
     v = v * 10 + (c - 0x30);
   }
-  if (v > 0xffffffff) throw BAIL;
-  return v;
+  return v > 0xffffffff ? -1 : v;
 }
 
 /** trace_id / span_id as hex of the right length (base64 goes the decoded path); '' is absent. */
@@ -779,14 +785,9 @@ function recordSlot(role: number, s: number, e: number, kind: number): boolean {
     case ROLE_FLAGS:
     case ROLE_DROPPED: {
       // A JSON integer as `num` reads it (no leading zero), as `smallUint` takes it.
-      if (e === s || e - s > 10 || (b[s] === 0x30 && e - s > 1)) return false;
-      let v = 0;
-      for (let i = s; i < e; i++) {
-        const c = b[i]!;
-        if (!isDigit(c)) return false;
-        v = v * 10 + (c - 0x30);
-      }
-      if (v > 0xffffffff) return false;
+      if (e === s || (b[s] === 0x30 && e - s > 1)) return false;
+      const v = uint32Of(b, s, e);
+      if (v < 0) return false;
       if (role === ROLE_SEV) R.sev = v;
       else if (role === ROLE_FLAGS) R.flags = v;
       else R.dropped = v;
