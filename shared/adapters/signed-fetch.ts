@@ -114,7 +114,8 @@ const amzDate = (d: Date): string => d.toISOString().replace(/[:-]|\.\d{3}/g, ''
 function lowerCased(h: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (h === undefined) return out;
-  if (typeof (h as unknown as Headers).forEach === 'function' || Array.isArray(h)) throw new TypeError('signed fetch: headers must be a plain record of strings');
+  // A Headers object or an array of pairs (both have forEach) would lose its entries here.
+  if (typeof (h as unknown as Headers).forEach === 'function') throw new TypeError('signed fetch: headers must be a plain record of strings');
   for (const k of Object.keys(h)) if (k.toLowerCase() !== 'host') out[k.toLowerCase()] = String(h[k]);
   return out;
 }
