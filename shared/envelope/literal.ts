@@ -131,6 +131,19 @@ export class LiteralWriter {
     this.rawBytes = 0;
   }
 
+  /** Where the literal being written is now, counted from its start (a chunk move keeps it valid): for `since`. */
+  mark(): number {
+    return this.pos - this.start;
+  }
+
+  /**
+   * What was written from `mark` on, copied out as a Piece (its raw size `rawBytes - rawFrom`): a
+   * caller that writes the same input again later writes the Piece instead.
+   */
+  since(mark: number, rawFrom: number): Piece {
+    return { lit: Buffer.from(this.buf.subarray(this.start + mark, this.pos)), rawBytes: this.rawBytes - rawFrom };
+  }
+
   /** Room for `n` more bytes; a literal never spans two chunks (the started one moves whole). */
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;

@@ -103,12 +103,13 @@ export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, recei
   if ((F.bodyS < 0 || F.bodyE === F.bodyS) && F.evS < 0 && F.attrs === 0) return 'empty';
   w.begin();
   writeFields(w, r.buf, tail, receivedAt);
-  if (F.attrs > 0 && !writeAttributes(w, r, start, recordEnd)) {
+  if (F.attrs > 0 && !writeAttributes(w, r)) {
     w.abandon();
     return restart(r, start, end);
   }
   w.piece(P.close);
   r.pos = recordEnd;
+  r.end = end;
   return true;
 }
 
@@ -159,7 +160,11 @@ function scanRecord(r: Reader): boolean {
       F.bodyE = kind === 1 ? found.e : -2;
     } else if (f === 6) {
       expectWire('LogRecord', f, wire, WIRE_LEN);
-      r.open();
+      const s = r.open();
+      if (F.attrs < MAX_FAST_ATTRS) {
+        kvAt[2 * F.attrs] = s;
+        kvAt[2 * F.attrs + 1] = r.openEnd;
+      }
       F.attrs++;
     } else if (f === 8) {
       expectWire('LogRecord', f, wire, WIRE_I32);
@@ -299,59 +304,121 @@ function hexField(w: LiteralWriter, p: Piece, buf: Buffer, s: number, e: number)
   w.piece(P.quote);
 }
 
-/** `,"attributes":{…}` from the record's KeyValue fields, or false (nothing more written) for the decoded path. */
-/** The keys' offsets of the record being written (module state: no array per record). */
-const keys: number[] = [];
+/** The record's KeyValue payloads as [start, end) pairs, and their keys', in order (module state: no array per record). */
+const kvAt: number[] = new Array<number>(2 * MAX_FAST_ATTRS).fill(0);
+const keyAt: number[] = new Array<number>(2 * MAX_FAST_ATTRS).fill(0);
 
-function writeAttributes(w: LiteralWriter, r: Reader, start: number, end: number): boolean {
-  const buf = r.buf;
-  keys.length = 0;
+/**
+ * What the attribute at index k of the last records wrote, by its bytes: a request's records mostly
+ * carry the same keys in the same order, many with the same value (a route, a pod name). `kv` is a
+ * copy of the KeyValue's bytes, `kvPiece` what they gave (`,` before all but the first, key, `:`,
+ * value), `keyPiece` its part up to the value. Output is a function of the bytes alone, so equal
+ * bytes write the piece; `whole` goes false once the key repeated with another value (then only the
+ * key is compared).
+ */
+interface AttrEntry {
+  kv: Buffer;
+  keyOff: number;
+  keyLen: number;
+  kvPiece: Piece;
+  keyPiece: Piece;
+  whole: boolean;
+}
+const attrCache: Array<AttrEntry | undefined> = [];
+/** A KeyValue longer than this is not kept (its copy would hold memory for a rare repeat). */
+const MAX_CACHED_KV = 256;
+
+/** `,"attributes":{…}` from the KeyValues `scanRecord` found, or false (the caller abandons) for the decoded path. */
+function writeAttributes(w: LiteralWriter, r: Reader): boolean {
   w.piece(P.attributes);
-  r.pos = start;
-  r.end = end;
-  let first = true;
-  while (r.pos < end) {
-    const f = r.field();
-    if (f !== 6) {
-      r.skipField(r.wire);
-      continue;
-    }
-    const kvStart = r.open();
-    const kvEnd = r.openEnd;
-    const next = r.pos;
-    // KeyValue { key = 1; value = 2 }, the last of each winning.
-    let kS = kvStart, kE = kvStart, vS = -1, vE = -1;
-    r.pos = kvStart;
-    r.end = kvEnd;
-    while (!r.done()) {
-      const kf = r.field();
-      if (kf === 1) {
-        expectWire('KeyValue', kf, r.wire, WIRE_LEN);
-        kS = r.open();
-        kE = r.openEnd;
-      } else if (kf === 2) {
-        expectWire('KeyValue', kf, r.wire, WIRE_LEN);
-        vS = r.open();
-        vE = r.openEnd;
-      } else r.skipField(r.wire);
-    }
-    // An integer-like key sorts first in a JS object, a repeated one keeps its first place: decoded path.
-    if (kE > kS && buf[kS]! >= 0x30 && buf[kS]! <= 0x39) return false;
-    for (let k = 0; k < keys.length; k += 2) if (sameBytes(buf, kS, kE, keys[k]!, keys[k + 1]!)) return false;
-    keys.push(kS, kE);
-    if (!first) w.piece(P.comma);
-    first = false;
+  for (let k = 0; k < F.attrs; k++) if (!writeAttribute(w, r, k)) return false;
+  // A repeated key keeps its first place in a JS object: decoded path.
+  const buf = r.buf;
+  for (let k = 2; k < 2 * F.attrs; k += 2) {
+    for (let j = 0; j < k; j += 2) if (sameBytes(buf, keyAt[k]!, keyAt[k + 1]!, keyAt[j]!, keyAt[j + 1]!)) return false;
+  }
+  w.piece(P.close);
+  return true;
+}
+
+/** The attribute at index k (its key's offsets into keyAt), from the cache when its bytes repeat; false for the decoded path. */
+function writeAttribute(w: LiteralWriter, r: Reader, k: number): boolean {
+  const buf = r.buf;
+  const s = kvAt[2 * k]!;
+  const e = kvAt[2 * k + 1]!;
+  const c = attrCache[k];
+  if (c !== undefined && c.whole && e - s === c.kv.length && equalBytes(buf, s, e, c.kv, 0)) {
+    keyAt[2 * k] = s + c.keyOff;
+    keyAt[2 * k + 1] = s + c.keyOff + c.keyLen;
+    w.piece(c.kvPiece);
+    return true;
+  }
+  if (!keyValueAt(r, s, e)) return false;
+  const { kS, kE, vS, vE } = kv;
+  keyAt[2 * k] = kS;
+  keyAt[2 * k + 1] = kE;
+  const mark = w.mark();
+  const raw = w.rawBytes;
+  const keyHit = c !== undefined && kE - kS === c.keyLen && equalBytes(buf, kS, kE, c.kv, c.keyOff);
+  if (keyHit) {
+    c.whole = false;
+    w.piece(c.keyPiece);
+  } else {
+    if (k > 0) w.piece(P.comma);
     // A key that is not valid UTF-8 may equal another once decoded: decoded path.
     if (!w.utf8String(buf, kS, kE)) return false;
     w.piece(P.colon);
-    if (vS < 0 || !writeScalar(w, r, vS, vE)) {
-      if (vS >= 0) return false;
-      w.piece(P.null);
-    }
-    r.pos = next;
-    r.end = end;
   }
-  w.piece(P.close);
+  const keyMark = w.mark();
+  const keyRaw = w.rawBytes;
+  if (vS < 0) w.piece(P.null);
+  else if (!writeScalar(w, r, vS, vE)) return false;
+  if (!keyHit) attrCache[k] = e - s <= MAX_CACHED_KV ? entryOf(w, buf, s, e, mark, raw, keyMark - mark, keyRaw - raw) : undefined;
+  return true;
+}
+
+/** The cache entry for the KeyValue `buf[s, e)` just written from `mark` (its key part `keyBytes` long). */
+function entryOf(w: LiteralWriter, buf: Buffer, s: number, e: number, mark: number, raw: number, keyBytes: number, keyRaw: number): AttrEntry {
+  const kvPiece = w.since(mark, raw);
+  return {
+    kv: Buffer.from(buf.subarray(s, e)),
+    keyOff: kv.kS - s,
+    keyLen: kv.kE - kv.kS,
+    kvPiece,
+    keyPiece: { lit: kvPiece.lit.subarray(0, keyBytes), rawBytes: keyRaw },
+    whole: true,
+  };
+}
+
+/** Where `keyValueAt` found the key and the value (-1: none) (module state). */
+const kv = { kS: 0, kE: 0, vS: -1, vE: -1 };
+
+/** KeyValue { key = 1; value = 2 } at `buf[s, e)`, the last of each winning, into `kv`; false for an integer-like key (it sorts first in a JS object: decoded path). */
+function keyValueAt(r: Reader, s: number, e: number): boolean {
+  kv.kS = kv.kE = s;
+  kv.vS = kv.vE = -1;
+  r.pos = s;
+  r.end = e;
+  while (!r.done()) {
+    const f = r.field();
+    if (f === 1) {
+      expectWire('KeyValue', f, r.wire, WIRE_LEN);
+      kv.kS = r.open();
+      kv.kE = r.openEnd;
+    } else if (f === 2) {
+      expectWire('KeyValue', f, r.wire, WIRE_LEN);
+      kv.vS = r.open();
+      kv.vE = r.openEnd;
+    } else r.skipField(r.wire);
+  }
+  const b = r.buf[kv.kS]!;
+  return !(kv.kE > kv.kS && b >= 0x30 && b <= 0x39);
+}
+
+/** `buf[s, e)` equals `other` from `at` (the caller checked the lengths fit): a JS loop for short runs, a native compare above. */
+function equalBytes(buf: Buffer, s: number, e: number, other: Buffer, at: number): boolean {
+  if (e - s >= 24) return buf.compare(other, at, at + e - s, s, e) === 0;
+  for (let i = s, j = at; i < e; i++, j++) if (buf[i] !== other[j]) return false;
   return true;
 }
 
@@ -410,7 +477,8 @@ function writeScalar(w: LiteralWriter, r: Reader, s: number, e: number): boolean
     case 3: {
       r.pos = a;
       const v = r.varint();
-      if (Number.isSafeInteger(v)) w.ascii(String(v));
+      // A varint below 2^53 is a non-negative int64 (a negative one takes ten bytes): its digits, no string.
+      if (Number.isSafeInteger(v)) w.digits(v);
       else {
         r.pos = a;
         const str = r.int64String();
