@@ -103,7 +103,7 @@ export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, recei
   if ((F.bodyS < 0 || F.bodyE === F.bodyS) && F.evS < 0 && F.attrs === 0) return 'empty';
   w.begin();
   writeFields(w, r.buf, tail, receivedAt);
-  if (F.attrs > 0 && !writeAttributes(w, r)) {
+  if (F.attrs > 0 && !writeAttributes(w, r, tail)) {
     w.abandon();
     return restart(r, start, end);
   }
@@ -125,8 +125,8 @@ function scanRecord(r: Reader): boolean {
     if (f === 1 || f === 11) {
       expectWire('LogRecord', f, wire, WIRE_I64);
       if (r.pos + 8 > r.end) r.fixed64(); // throws: truncated
-      const lo = buf.readUInt32LE(r.pos);
-      const hi = buf.readUInt32LE(r.pos + 4);
+      const lo = u32(buf, r.pos);
+      const hi = u32(buf, r.pos + 4);
       r.pos += 8;
       if (lo === 0 && hi === 0) continue;
       if (f === 1) {
@@ -174,6 +174,11 @@ function scanRecord(r: Reader): boolean {
   return true;
 }
 
+/** The little-endian uint32 at `buf[p]` (in bounds): Buffer#readUInt32LE is a call with its own checks. */
+function u32(buf: Buffer, p: number): number {
+  return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16)) + buf[p + 3]! * 0x1000000;
+}
+
 /** The document from F, in `recordRaw`'s order, up to the attributes. */
 function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: string): void {
   const time = F.hasTime ? nanos(F.timeLo, F.timeHi) : undefined;
@@ -182,9 +187,17 @@ function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: str
   if (F.bodyS >= 0) w.utf8String(buf, F.bodyS, F.bodyE);
   else if (F.evS >= 0) w.utf8String(buf, F.evS, F.evE);
   else w.piece(P.emptyString);
-  if (F.sev !== 0 || F.sevS >= 0) w.piece(severityPiece(F.sev, buf, F.sevS, F.sevE));
-  if (time !== undefined) timeField(w, 0, time);
-  if (observed !== undefined) timeField(w, 1, observed);
+  // The severity goes out joined to the time field after it (one copy for both).
+  let sev = F.sev !== 0 || F.sevS >= 0 ? severityPiece(F.sev, buf, F.sevS, F.sevE) : undefined;
+  if (time !== undefined) {
+    timeField(w, 0, time, sev);
+    sev = undefined;
+  }
+  if (observed !== undefined) {
+    timeField(w, 1, observed, sev);
+    sev = undefined;
+  }
+  if (sev !== undefined) w.piece(sev);
   if (F.trS >= 0) hexField(w, P.traceId, buf, F.trS, F.trE);
   if (F.spS >= 0) hexField(w, P.spanId, buf, F.spS, F.spE);
   if (F.flags > 0) {
@@ -200,18 +213,40 @@ function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: str
     if (Number.isSafeInteger(F.dropped)) w.digits(F.dropped);
     else w.ascii(String(F.dropped));
   }
-  w.piece(tail);
+  // With attributes, the tail goes out joined to their opening (writeAttributes).
+  if (F.attrs === 0) w.piece(tail);
+}
+
+/** Two pieces as one: one copy per record instead of two. The last pair's is kept (what follows a record's body mostly repeats). */
+interface Joined {
+  a: Piece | undefined;
+  b: Piece | undefined;
+  ab: Piece | undefined;
+}
+function joined(j: Joined, a: Piece, b: Piece): Piece {
+  if (j.ab === undefined || j.a !== a || j.b !== b) {
+    j.a = a;
+    j.b = b;
+    j.ab = { lit: Buffer.concat([a.lit, b.lit]), rawBytes: a.rawBytes + b.rawBytes };
+  }
+  return j.ab;
+}
+const TAIL_OPEN: Joined = { a: undefined, b: undefined, ab: undefined };
+
+/** A severity's piece, with its last join to a time field's (per severity: a request mixes a handful). */
+interface SevPiece extends Piece {
+  readonly time: Joined;
 }
 
 /** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
-const severities = new Map<string, Piece>();
+const severities = new Map<string, SevPiece>();
 
 /** The last severity piece, kept while a record's number and text bytes repeat (no string, concatenation or hash per record). */
 let lastSev = -1;
 let lastText: Buffer | undefined;
-let lastPiece: Piece | undefined;
+let lastPiece: SevPiece | undefined;
 
-function severityPiece(sev: number, buf: Buffer, s: number, e: number): Piece {
+function severityPiece(sev: number, buf: Buffer, s: number, e: number): SevPiece {
   if (lastPiece !== undefined && sev === lastSev && sameText(buf, s, e)) return lastPiece;
   const p = severityPieceOf(sev, buf, s, e);
   lastSev = sev;
@@ -227,17 +262,18 @@ function sameText(buf: Buffer, s: number, e: number): boolean {
   return true;
 }
 
-function severityPieceOf(sev: number, buf: Buffer, s: number, e: number): Piece {
+function severityPieceOf(sev: number, buf: Buffer, s: number, e: number): SevPiece {
   const text = s >= 0 ? buf.toString('utf8', s, e) : undefined;
   const key = text === undefined ? String(sev) : `${sev}:${text}`;
   let p = severities.get(key);
   if (p === undefined) {
     const level = (sev !== 0 ? levelOfSeverity(sev) : undefined) ?? text;
-    p = piece(
+    const { lit, rawBytes } = piece(
       (level !== undefined ? `,"level":${JSON.stringify(level)}` : '') +
         (sev !== 0 ? `,"severity_number":${sev}` : '') +
         (text !== undefined ? `,"severity_text":${JSON.stringify(text)}` : ''),
     );
+    p = { lit, rawBytes, time: { a: undefined, b: undefined, ab: undefined } };
     if (severities.size >= 256) severities.clear();
     severities.set(key, p);
   }
@@ -286,12 +322,12 @@ const timePieces: Piece[] = [P.time, P.observed];
 const TIME_NAMES = ['time_unix_nano', 'observed_time_unix_nano'];
 
 /** The nanoseconds as their decimal string, `"<ms><rem, 6 digits>"` (or just the nanoseconds under a millisecond). */
-function timeField(w: LiteralWriter, k: number, t: { ms: number; rem: number }): void {
+function timeField(w: LiteralWriter, k: number, t: { ms: number; rem: number }, before: SevPiece | undefined): void {
   if (t.ms !== timeMs[k]) {
     timeMs[k] = t.ms;
     timePieces[k] = piece(`,"${TIME_NAMES[k]}":"${t.ms > 0 ? String(t.ms) : ''}`);
   }
-  w.piece(timePieces[k]!);
+  w.piece(before !== undefined ? joined(before.time, before, timePieces[k]!) : timePieces[k]!);
   if (t.ms > 0) w.digits(t.rem, 6);
   else w.digits(t.rem);
   w.piece(P.quote);
@@ -328,9 +364,9 @@ const attrCache: Array<AttrEntry | undefined> = [];
 /** A KeyValue longer than this is not kept (its copy would hold memory for a rare repeat). */
 const MAX_CACHED_KV = 256;
 
-/** `,"attributes":{…}` from the KeyValues `scanRecord` found, or false (the caller abandons) for the decoded path. */
-function writeAttributes(w: LiteralWriter, r: Reader): boolean {
-  w.piece(P.attributes);
+/** The scope's tail and `,"attributes":{…}` from the KeyValues `scanRecord` found, or false (the caller abandons) for the decoded path. */
+function writeAttributes(w: LiteralWriter, r: Reader, tail: Piece): boolean {
+  w.piece(joined(TAIL_OPEN, tail, P.attributes));
   for (let k = 0; k < F.attrs; k++) if (!writeAttribute(w, r, k)) return false;
   // A repeated key keeps its first place in a JS object: decoded path.
   const buf = r.buf;

@@ -66,6 +66,24 @@ export class Reader {
 
   /** A varint as a JS number (exact up to 2^53; larger values lose precision, which no field we read needs). */
   varint(): number {
+    // Tags and most lengths take one or two bytes: read them without the loop's float arithmetic.
+    const p = this.pos;
+    if (p + 1 < this.end) {
+      const b0 = this.buf[p]!;
+      if (b0 < 0x80) {
+        this.pos = p + 1;
+        return b0;
+      }
+      const b1 = this.buf[p + 1]!;
+      if (b1 < 0x80) {
+        this.pos = p + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
+    return this.varintLoop();
+  }
+
+  private varintLoop(): number {
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
