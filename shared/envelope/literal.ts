@@ -185,6 +185,16 @@ export class LiteralWriter {
   digits(n: number, width = 1): void {
     this.room(22);
     const out = this.buf;
+    if (n < 0x80000000) {
+      // Below 2^31: int32 division (a multiply) instead of Math.floor of a float's.
+      let len = 1;
+      for (let x = n; x >= 10; x = (x / 10) | 0) len++;
+      if (len < width) len = width;
+      for (let o = this.pos + len - 1, x = n, k = 0; k < len; k++, x = (x / 10) | 0) out[o--] = 0x30 + (x % 10);
+      this.pos += len;
+      this.rawBytes += len;
+      return;
+    }
     let len = 1;
     for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
     if (len < width) len = width;

@@ -147,10 +147,19 @@ function scanRecord(r: Reader): boolean {
       const s = r.open();
       const e = r.openEnd;
       if (e === s) continue;
-      if (f === 3) [F.sevS, F.sevE] = [s, e];
-      else if (f === 12) [F.evS, F.evE] = [s, e];
-      else if (f === 9) [F.trS, F.trE] = [s, e];
-      else [F.spS, F.spE] = [s, e];
+      if (f === 3) {
+        F.sevS = s;
+        F.sevE = e;
+      } else if (f === 12) {
+        F.evS = s;
+        F.evE = e;
+      } else if (f === 9) {
+        F.trS = s;
+        F.trE = e;
+      } else {
+        F.spS = s;
+        F.spE = e;
+      }
     } else if (f === 5) {
       expectWire('LogRecord', f, wire, WIRE_LEN);
       const s = r.open();
