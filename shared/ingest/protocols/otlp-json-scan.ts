@@ -20,7 +20,7 @@ import { type LiteralWriter, piece, type Piece, wasmEscaper } from '../../envelo
 import { INPUT_AT, type WasmEscaper } from '../../envelope/escape-wasm.ts';
 import { levelOfSeverity, type Attrs, type OtlpScope } from './otlp-model.ts';
 import { arr, attributes, obj, scopeOf } from './otlp-json.ts';
-import { RECORD_PIECES } from './otlp-write.ts';
+import { joined, type Joined, RECORD_PIECES } from './otlp-write.ts';
 
 /** Thrown (one instance, no stack) when the scanner leaves the request to the decoded path. */
 const BAIL = { bail: true };
@@ -856,14 +856,17 @@ function writeString(w: LiteralWriter, s: number, e: number, kind: number): void
 
 /** The record in `writeModelRecord`'s order (otlp-write.ts): the same bytes. */
 function writeRecord(w: LiteralWriter): void {
-  w.piece(P.timestamp);
-  w.ascii(R.tS >= 0 ? isoOfDigits(R.tS, R.tE) : R.oS >= 0 ? isoOfDigits(R.oS, R.oE) : RECEIVED);
-  w.piece(P.message);
+  w.piece(headOf(R.tS >= 0 ? isoOfDigits(R.tS, R.tE) : R.oS >= 0 ? isoOfDigits(R.oS, R.oE) : RECEIVED));
   if (R.bS >= 0) writeString(w, R.bS, R.bE, R.bEsc);
   else if (R.evS >= 0) writeString(w, R.evS, R.evE, R.evEsc);
   else w.piece(P.emptyString);
-  if (R.sev !== 0 || R.stS >= 0) w.piece(severityOfRecord());
-  if (R.tS >= 0) digitsField(w, P.time, R.tS, R.tE);
+  // The severity goes out joined to the time field's name after it (one copy for both).
+  const sev = R.sev !== 0 || R.stS >= 0 ? severityOfRecord() : undefined;
+  if (R.tS >= 0) {
+    w.piece(sev !== undefined ? sev.time : P.time);
+    w.plainAscii(b, R.tS, R.tE);
+    w.piece(P.quote);
+  } else if (sev !== undefined) w.piece(sev);
   if (R.oS >= 0) digitsField(w, P.observed, R.oS, R.oE);
   if (R.trS >= 0) hexField(w, P.traceId, R.trS, 32);
   if (R.spS >= 0) hexField(w, P.spanId, R.spS, 16);
@@ -879,9 +882,20 @@ function writeRecord(w: LiteralWriter): void {
     w.piece(P.dropped);
     w.digits(R.dropped);
   }
-  w.piece(SINK.tail());
-  if (R.attrs > 0) writeAttributes(w);
+  if (R.attrs > 0) writeAttributes(w, SINK.tail());
+  else w.piece(SINK.tail());
   w.piece(P.close);
+}
+
+/** `{"timestamp":"<iso>","message":` as one piece, kept while the time repeats (a request's records mostly share their millisecond). */
+let headIso = '';
+let head: Piece | undefined;
+function headOf(iso: string): Piece {
+  if (head === undefined || iso !== headIso) {
+    head = piece(`{"timestamp":"${iso}","message":`);
+    headIso = iso;
+  }
+  return head;
 }
 
 /**
@@ -903,8 +917,8 @@ function isoOfDigits(s: number, e: number): string {
 /** The severity piece of the record in R; the last one is reused while the number and the text's bytes repeat. */
 let lastSev = -1;
 let lastText: Buffer | undefined;
-let lastPiece: Piece | undefined;
-function severityOfRecord(): Piece {
+let lastPiece: SevPiece | undefined;
+function severityOfRecord(): SevPiece {
   const plain = R.stS < 0 || R.stEsc === STR_PLAIN;
   if (plain && lastPiece !== undefined && R.sev === lastSev && sameText(R.stS, R.stE)) return lastPiece;
   const text = R.stS < 0 ? undefined : R.stEsc !== STR_PLAIN ? (JSON.parse(b.toString('utf8', R.stS - 1, R.stE + 1)) as string) : b.toString('utf8', R.stS, R.stE);
@@ -936,12 +950,17 @@ function hexField(w: LiteralWriter, p0: Piece, s: number, len: number): void {
   w.piece(P.quote);
 }
 
-function writeAttributes(w: LiteralWriter): void {
-  w.piece(P.attributes);
+/** Per attribute index: the last key's bytes and what they gave (`,` but for the first, the key, `:`); a request's records mostly repeat their keys. */
+const keyCache: Array<{ key: Buffer; out: Piece } | undefined> = [];
+/** A longer key is not kept. */
+const MAX_CACHED_KEY = 128;
+const TAIL_OPEN: Joined = { a: undefined, b: undefined, ab: undefined };
+
+/** The scope's tail (joined to the attributes' opening: one copy) and the attributes. */
+function writeAttributes(w: LiteralWriter, tail: Piece): void {
+  w.piece(joined(TAIL_OPEN, tail, P.attributes));
   for (let at = 0; at < R.attrs * 5; at += 5) {
-    if (at > 0) w.piece(P.comma);
-    w.plainUtf8(b, A[at]!, A[at + 1]!);
-    w.piece(P.colon);
+    writeKey(w, at);
     const kind = A[at + 2]!;
     const s = A[at + 3]!;
     const e = A[at + 4]!;
@@ -957,19 +976,49 @@ function writeAttributes(w: LiteralWriter): void {
   w.piece(P.close);
 }
 
-/** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
-const severities = new Map<string, Piece>();
+/** The key of the attribute at `at` (in A), from the cache when its bytes repeat the last key's at that index. */
+function writeKey(w: LiteralWriter, at: number): void {
+  const s = A[at]!;
+  const e = A[at + 1]!;
+  const k = at / 5;
+  const c = keyCache[k];
+  if (c !== undefined && c.key.length === e - s && sameAs(c.key, s, e)) {
+    w.piece(c.out);
+    return;
+  }
+  const mark = w.mark();
+  const raw = w.rawBytes;
+  if (at > 0) w.piece(P.comma);
+  w.plainUtf8(b, s, e);
+  w.piece(P.colon);
+  keyCache[k] = e - s <= MAX_CACHED_KEY ? { key: Buffer.from(b.subarray(s, e)), out: w.since(mark, raw) } : undefined;
+}
 
-function severityPiece(sev: number, text: string | undefined): Piece {
+/** `b[s, e)` equals `x` (the caller checked the length). */
+function sameAs(x: Buffer, s: number, e: number): boolean {
+  for (let i = s, j = 0; i < e; i++, j++) if (b[i] !== x[j]) return false;
+  return true;
+}
+
+/** A severity's piece, and the same joined to the time field's name (`,"time_unix_nano":"`) that mostly follows it. */
+interface SevPiece extends Piece {
+  readonly time: Piece;
+}
+
+/** `,"level":…,"severity_number":…,"severity_text":…` per distinct severity (a request has a handful). */
+const severities = new Map<string, SevPiece>();
+
+function severityPiece(sev: number, text: string | undefined): SevPiece {
   const key = text === undefined ? String(sev) : `${sev}:${text}`;
   let pc = severities.get(key);
   if (pc === undefined) {
     const level = (sev !== 0 ? levelOfSeverity(sev) : undefined) ?? text;
-    pc = piece(
+    const { lit, rawBytes } = piece(
       (level !== undefined && level !== '' ? `,"level":${JSON.stringify(level)}` : '') +
         (sev !== 0 ? `,"severity_number":${sev}` : '') +
         (text !== undefined ? `,"severity_text":${JSON.stringify(text)}` : ''),
     );
+    pc = { lit, rawBytes, time: { lit: Buffer.concat([lit, P.time.lit]), rawBytes: rawBytes + P.time.rawBytes } };
     if (severities.size >= 256) severities.clear();
     severities.set(key, pc);
   }

@@ -227,12 +227,12 @@ function writeFields(w: LiteralWriter, buf: Buffer, tail: Piece, receivedAt: str
 }
 
 /** Two pieces as one: one copy per record instead of two. The last pair's is kept (what follows a record's body mostly repeats). */
-interface Joined {
+export interface Joined {
   a: Piece | undefined;
   b: Piece | undefined;
   ab: Piece | undefined;
 }
-function joined(j: Joined, a: Piece, b: Piece): Piece {
+export function joined(j: Joined, a: Piece, b: Piece): Piece {
   if (j.ab === undefined || j.a !== a || j.b !== b) {
     j.a = a;
     j.b = b;

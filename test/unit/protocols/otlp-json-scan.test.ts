@@ -148,6 +148,23 @@ describe('OTLP/JSON records scanned from the body', () => {
     expect(scanned).toBeGreaterThan(40);
   }, 60_000);
 
+  it('attribute keys that change between records (one byte off, same length, another count) are written as they are, not as the last ones', () => {
+    const next = rng(11);
+    const keys = [['order.id', 'order.ie', 'orDer.id'], ['a', 'b', 'é'], ['http.route', 'http.rout', 'xttp.route']];
+    const record = (): string => {
+      const attrs = keys.slice(0, 1 + Math.floor(next() * 3)).map((ks) => `{"key":${JSON.stringify(next() < 0.6 ? ks[0] : pick(next, ks))},"value":{"stringValue":"v"}}`);
+      return `{"timeUnixNano":"1796117400000000000","severityNumber":9,"body":{"stringValue":"x"},"attributes":[${attrs.join(',')}]}`;
+    };
+    let scanned = 0;
+    for (let q = 0; q < 200; q++) {
+      const body = request(next, Array.from({ length: 1 + Math.floor(next() * 8) }, record));
+      const buf = Buffer.from(body);
+      expect(decodeOtlp(buf, 'json', 'R').events.map((e) => e.lit!.toString('utf8'))).toEqual(expected(body));
+      if (scans(buf)) scanned++;
+    }
+    expect(scanned).toBeGreaterThan(150);
+  });
+
   it('the template path stays linear: records of one shape with 8x the records cost about 8x', () => {
     const rec = (i: number): string => `{"timeUnixNano":"17961174000000${String(i % 100000).padStart(5, '0')}","severityNumber":9,"body":{"stringValue":"order ${i} \\"ok\\""},"attributes":[{"key":"k","value":{"intValue":${i}}}]}`;
     const make = (count: number): Buffer => Buffer.from(request(rng(2), Array.from({ length: count }, (_, i) => rec(i))));
