@@ -368,6 +368,8 @@ interface AttrEntry {
   kvPiece: Piece;
   keyPiece: Piece;
   whole: boolean;
+  /** For index 0: the attributes' opening joined to the piece written. */
+  open: Joined;
 }
 const attrCache: Array<AttrEntry | undefined> = [];
 /** A KeyValue longer than this is not kept (its copy would hold memory for a rare repeat). */
@@ -375,8 +377,8 @@ const MAX_CACHED_KV = 256;
 
 /** The scope's tail and `,"attributes":{…}` from the KeyValues `scanRecord` found, or false (the caller abandons) for the decoded path. */
 function writeAttributes(w: LiteralWriter, r: Reader, tail: Piece): boolean {
-  w.piece(joined(TAIL_OPEN, tail, P.attributes));
-  for (let k = 0; k < F.attrs; k++) if (!writeAttribute(w, r, k)) return false;
+  const open = joined(TAIL_OPEN, tail, P.attributes);
+  for (let k = 0; k < F.attrs; k++) if (!writeAttribute(w, r, k, open)) return false;
   // A repeated key keeps its first place in a JS object: decoded path.
   const buf = r.buf;
   for (let k = 2; k < 2 * F.attrs; k += 2) {
@@ -386,8 +388,11 @@ function writeAttributes(w: LiteralWriter, r: Reader, tail: Piece): boolean {
   return true;
 }
 
-/** The attribute at index k (its key's offsets into keyAt), from the cache when its bytes repeat; false for the decoded path. */
-function writeAttribute(w: LiteralWriter, r: Reader, k: number): boolean {
+/**
+ * The attribute at index k (its key's offsets into keyAt), from the cache when its bytes repeat;
+ * false for the decoded path. The first is preceded by `open` (joined to its kept piece: one copy).
+ */
+function writeAttribute(w: LiteralWriter, r: Reader, k: number, open: Piece): boolean {
   const buf = r.buf;
   const s = kvAt[2 * k]!;
   const e = kvAt[2 * k + 1]!;
@@ -395,19 +400,20 @@ function writeAttribute(w: LiteralWriter, r: Reader, k: number): boolean {
   if (c !== undefined && c.whole && e - s === c.kv.length && equalBytes(buf, s, e, c.kv, 0)) {
     keyAt[2 * k] = s + c.keyOff;
     keyAt[2 * k + 1] = s + c.keyOff + c.keyLen;
-    w.piece(c.kvPiece);
+    w.piece(k === 0 ? joined(c.open, open, c.kvPiece) : c.kvPiece);
     return true;
   }
   if (!keyValueAt(r, s, e)) return false;
   const { kS, kE, vS, vE } = kv;
   keyAt[2 * k] = kS;
   keyAt[2 * k + 1] = kE;
+  const keyHit = c !== undefined && kE - kS === c.keyLen && equalBytes(buf, kS, kE, c.kv, c.keyOff);
+  if (k === 0 && !keyHit) w.piece(open);
   const mark = w.mark();
   const raw = w.rawBytes;
-  const keyHit = c !== undefined && kE - kS === c.keyLen && equalBytes(buf, kS, kE, c.kv, c.keyOff);
   if (keyHit) {
     c.whole = false;
-    w.piece(c.keyPiece);
+    w.piece(k === 0 ? joined(c.open, open, c.keyPiece) : c.keyPiece);
   } else {
     if (k > 0) w.piece(P.comma);
     // A key that is not valid UTF-8 may equal another once decoded: decoded path.
@@ -432,6 +438,7 @@ function entryOf(w: LiteralWriter, buf: Buffer, s: number, e: number, mark: numb
     kvPiece,
     keyPiece: { lit: kvPiece.lit.subarray(0, keyBytes), rawBytes: keyRaw },
     whole: true,
+    open: { a: undefined, b: undefined, ab: undefined },
   };
 }
 
