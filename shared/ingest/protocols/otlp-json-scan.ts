@@ -951,16 +951,16 @@ function hexField(w: LiteralWriter, p0: Piece, s: number, len: number): void {
 }
 
 /** Per attribute index: the last key's bytes and what they gave (`,` but for the first, the key, `:`); a request's records mostly repeat their keys. */
-const keyCache: Array<{ key: Buffer; out: Piece } | undefined> = [];
+const keyCache: Array<{ key: Buffer; out: Piece; open: Joined } | undefined> = [];
 /** A longer key is not kept. */
 const MAX_CACHED_KEY = 128;
 const TAIL_OPEN: Joined = { a: undefined, b: undefined, ab: undefined };
 
 /** The scope's tail (joined to the attributes' opening: one copy) and the attributes. */
 function writeAttributes(w: LiteralWriter, tail: Piece): void {
-  w.piece(joined(TAIL_OPEN, tail, P.attributes));
+  const open = joined(TAIL_OPEN, tail, P.attributes);
   for (let at = 0; at < R.attrs * 5; at += 5) {
-    writeKey(w, at);
+    writeKey(w, at, open);
     const kind = A[at + 2]!;
     const s = A[at + 3]!;
     const e = A[at + 4]!;
@@ -976,22 +976,23 @@ function writeAttributes(w: LiteralWriter, tail: Piece): void {
   w.piece(P.close);
 }
 
-/** The key of the attribute at `at` (in A), from the cache when its bytes repeat the last key's at that index. */
-function writeKey(w: LiteralWriter, at: number): void {
+/** The key of the attribute at `at` (in A), from the cache when its bytes repeat the last key's at that index; the first after `open` (joined to it: one copy). */
+function writeKey(w: LiteralWriter, at: number, open: Piece): void {
   const s = A[at]!;
   const e = A[at + 1]!;
   const k = at / 5;
   const c = keyCache[k];
   if (c !== undefined && c.key.length === e - s && sameAs(c.key, s, e)) {
-    w.piece(c.out);
+    w.piece(at === 0 ? joined(c.open, open, c.out) : c.out);
     return;
   }
+  if (at === 0) w.piece(open);
   const mark = w.mark();
   const raw = w.rawBytes;
   if (at > 0) w.piece(P.comma);
   w.plainUtf8(b, s, e);
   w.piece(P.colon);
-  keyCache[k] = e - s <= MAX_CACHED_KEY ? { key: Buffer.from(b.subarray(s, e)), out: w.since(mark, raw) } : undefined;
+  keyCache[k] = e - s <= MAX_CACHED_KEY ? { key: Buffer.from(b.subarray(s, e)), out: w.since(mark, raw), open: { a: undefined, b: undefined, ab: undefined } } : undefined;
 }
 
 /** `b[s, e)` equals `x` (the caller checked the length). */
