@@ -6,6 +6,8 @@
  * at `maxBytes` (a document larger than the cap travels alone).
  */
 
+import type { BufferPool } from './body-buffers.ts';
+
 export interface BulkItem {
   index: string;
   id: string;
@@ -42,7 +44,7 @@ export function actionLine(index: string, id: string, routing?: string): string 
 }
 
 /** First capacity of a body buffer (grown by doubling up to the cap when documents need it). */
-const FIRST_CAPACITY = 1024 * 1024;
+export const FIRST_CAPACITY = 1024 * 1024;
 
 /**
  * Writes `action + source + \n` pairs straight into UTF-8 body buffers of at most `maxBytes` (a pair
@@ -55,12 +57,16 @@ export class BulkChunker {
   private buf: Buffer<ArrayBuffer> | undefined;
   private used = 0;
   private refs: number[] = [];
+  /** The buffers taken from the pool (given back by `release`). */
+  private readonly taken: Buffer<ArrayBuffer>[] = [];
   /** Where the last pair added was written: `buf.subarray(start, end)`. */
   readonly last: { buf: Buffer; start: number; end: number } = { buf: Buffer.alloc(0), start: 0, end: 0 };
 
+  /** `pool`: where first buffers come from (and go back to with `release`); none: new buffers, left to the GC. */
   constructor(
     private readonly maxBytes: number,
     private readonly emit: (chunk: BulkChunk) => void,
+    private readonly pool?: BufferPool,
   ) {}
 
   /** Adds a serialized pair (`action` ends with a newline; `source` is one line of JSON). */
@@ -108,10 +114,25 @@ export class BulkChunker {
     if (buf !== undefined && buf.length - this.used >= need) return buf;
     let cap = buf === undefined ? Math.min(this.maxBytes, FIRST_CAPACITY) : buf.length * 2;
     while (cap - this.used < need) cap *= 2;
-    const grown = Buffer.allocUnsafe(cap);
+    const grown = this.allocate(cap);
     if (buf !== undefined && this.used > 0) buf.copy(grown, 0, 0, this.used);
     this.buf = grown;
     return grown;
+  }
+
+  /**
+   * Gives the pooled buffers back: only once no body or pair written here is read again (every
+   * request answered, nothing left to retry). The chunker is not used after.
+   */
+  release(): void {
+    this.pool?.give(this.taken.splice(0));
+  }
+
+  private allocate(cap: number): Buffer<ArrayBuffer> {
+    if (this.pool === undefined || cap !== this.pool.size) return Buffer.allocUnsafe(cap);
+    const b = this.pool.take();
+    this.taken.push(b);
+    return b;
   }
 
   private wrote(buf: Buffer, start: number, end: number, ref: number): void {

@@ -13,8 +13,15 @@
  * accounts for fewer (or more) items than were added is a bug, and throws too (never an
  * acknowledged batch with documents silently left out).
  */
-import { BulkChunker, describeItemError, itemOutcome, jitteredBackoff, serializeItem, type BulkChunk, type BulkItem, type ItemOutcome } from '../index/bulk.ts';
+import { BulkChunker, describeItemError, FIRST_CAPACITY, itemOutcome, jitteredBackoff, serializeItem, type BulkChunk, type BulkItem, type ItemOutcome } from '../index/bulk.ts';
 import type { BulkItemResult, SearchSink } from '../index/ports.ts';
+import { BufferPool } from '../index/body-buffers.ts';
+
+/**
+ * The body buffers of finished pipelines, for the next ones (shared/index/body-buffers.ts): at most
+ * 16 of 1 MiB, enough for the bodies of one 10,000-event batch.
+ */
+export const bodyBuffers = new BufferPool(FIRST_CAPACITY, 16);
 
 export class IndexingIncompleteError extends Error {
   override readonly name = 'IndexingIncompleteError';
@@ -72,10 +79,14 @@ export class BulkPipeline {
   ) {
     // (A bad value, e.g. NaN, sends nothing: `finish` then throws rather than report nothing done.)
     this.concurrency = Math.max(1, o.concurrency ?? 1);
-    this.chunker = new BulkChunker(o.maxBytes, (c) => {
-      this.queue.push(c);
-      this.dispatch();
-    });
+    this.chunker = new BulkChunker(
+      o.maxBytes,
+      (c) => {
+        this.queue.push(c);
+        this.dispatch();
+      },
+      bodyBuffers,
+    );
   }
 
   /** Adds one document (its pair is serialized now). */
@@ -190,6 +201,8 @@ export class BulkPipeline {
       await this.drain();
     }
     this.assertComplete();
+    // Every request answered and nothing left to retry: the bodies are not read again.
+    this.chunker.release();
     return this.out;
   }
 
