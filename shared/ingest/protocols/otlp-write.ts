@@ -115,7 +115,6 @@ export function writeProtoRecord(w: LiteralWriter, r: Reader, tail: Piece, recei
 
 /** The record's fields into F, checking wire types as `logRecord` does; false for a body that is not a string. */
 function scanRecord(r: Reader): boolean {
-  const buf = r.buf;
   F.hasTime = F.hasObs = false;
   F.sev = F.attrs = 0;
   F.sevS = F.evS = F.trS = F.spS = F.bodyS = F.dropped = F.flags = -1;
@@ -124,20 +123,7 @@ function scanRecord(r: Reader): boolean {
     const wire = r.wire;
     if (f === 1 || f === 11) {
       expectWire('LogRecord', f, wire, WIRE_I64);
-      if (r.pos + 8 > r.end) r.fixed64(); // throws: truncated
-      const lo = u32(buf, r.pos);
-      const hi = u32(buf, r.pos + 4);
-      r.pos += 8;
-      if (lo === 0 && hi === 0) continue;
-      if (f === 1) {
-        F.timeLo = lo;
-        F.timeHi = hi;
-        F.hasTime = true;
-      } else {
-        F.obsLo = lo;
-        F.obsHi = hi;
-        F.hasObs = true;
-      }
+      scanTime(r, f);
     } else if (f === 2 || f === 7) {
       expectWire('LogRecord', f, wire, WIRE_VARINT);
       if (f === 2) F.sev = r.varint();
@@ -145,21 +131,7 @@ function scanRecord(r: Reader): boolean {
     } else if (f === 3 || f === 12 || f === 9 || f === 10) {
       expectWire('LogRecord', f, wire, WIRE_LEN);
       const s = r.open();
-      const e = r.openEnd;
-      if (e === s) continue;
-      if (f === 3) {
-        F.sevS = s;
-        F.sevE = e;
-      } else if (f === 12) {
-        F.evS = s;
-        F.evE = e;
-      } else if (f === 9) {
-        F.trS = s;
-        F.trE = e;
-      } else {
-        F.spS = s;
-        F.spE = e;
-      }
+      if (r.openEnd > s) scanText(f, s, r.openEnd);
     } else if (f === 5) {
       expectWire('LogRecord', f, wire, WIRE_LEN);
       const s = r.open();
@@ -181,6 +153,41 @@ function scanRecord(r: Reader): boolean {
     } else r.skipField(wire);
   }
   return true;
+}
+
+/** A time field (1 or 11: fixed64 nanoseconds, as two halves) into F; 0 is absent. */
+function scanTime(r: Reader, f: number): void {
+  if (r.pos + 8 > r.end) r.fixed64(); // throws: truncated
+  const lo = u32(r.buf, r.pos);
+  const hi = u32(r.buf, r.pos + 4);
+  r.pos += 8;
+  if (lo === 0 && hi === 0) return;
+  if (f === 1) {
+    F.timeLo = lo;
+    F.timeHi = hi;
+    F.hasTime = true;
+  } else {
+    F.obsLo = lo;
+    F.obsHi = hi;
+    F.hasObs = true;
+  }
+}
+
+/** A non-empty text or bytes field's offsets into F: severity text 3, event name 12, trace id 9, span id 10. */
+function scanText(f: number, s: number, e: number): void {
+  if (f === 3) {
+    F.sevS = s;
+    F.sevE = e;
+  } else if (f === 12) {
+    F.evS = s;
+    F.evE = e;
+  } else if (f === 9) {
+    F.trS = s;
+    F.trE = e;
+  } else {
+    F.spS = s;
+    F.spE = e;
+  }
 }
 
 /** The little-endian uint32 at `buf[p]` (in bounds): Buffer#readUInt32LE is a call with its own checks. */
