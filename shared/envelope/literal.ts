@@ -125,6 +125,25 @@ export class LiteralWriter {
     return { lit, rawBytes: this.rawBytes };
   }
 
+  /**
+   * `end()` without a view: the literal is `chunk[litStart, litEnd)` (its raw size `rawBytes`), read
+   * right after this call. A view is an object per event that lives as long as the request (and so
+   * is promoted and marked by the major GC).
+   */
+  endInPlace(): void {
+    this.litStart = this.start;
+    this.start = this.pos;
+  }
+
+  /** After `endInPlace()`: the chunk the literal is in, and where it starts and ends. */
+  get chunk(): Buffer {
+    return this.buf;
+  }
+  litStart = 0;
+  get litEnd(): number {
+    return this.pos;
+  }
+
   /** Drops what was written since `begin()` (the caller writes the event another way). */
   abandon(): void {
     this.pos = this.start;
@@ -480,11 +499,12 @@ const TAIL_CUT = Buffer.from('","truncated":true,"originalBytes":', 'latin1');
  * `Buffer.from(envelopeValue(parts, id, meta, raw, truncated, originalBytes))`. `id` is ASCII (a UUID).
  * Native copies (a few hundred instructions each) rather than JS loops (~30 a byte).
  */
-export function envelopeValueOf(p: LiteralParts, id: string, lit: Buffer, truncated: boolean, originalBytes: number): Buffer {
+export function envelopeValueOf(p: LiteralParts, id: string, lit: Buffer, truncated: boolean, originalBytes: number, litStart = 0, litEnd = lit.length): Buffer {
   const tail = truncated ? TAIL_CUT : TAIL_OK;
+  const litLength = litEnd - litStart;
   let digits = 1;
   for (let x = originalBytes; x >= 10; x = Math.floor(x / 10)) digits++;
-  const v = Buffer.allocUnsafe(p.head.length + id.length + p.mid.length + lit.length + tail.length + digits + p.end.length);
+  const v = Buffer.allocUnsafe(p.head.length + id.length + p.mid.length + litLength + tail.length + digits + p.end.length);
   let o: number;
   if (id.length === UUID_LENGTH) {
     v.set(p.prefix, 0);
@@ -496,8 +516,9 @@ export function envelopeValueOf(p: LiteralParts, id: string, lit: Buffer, trunca
     v.set(p.mid, o);
     o += p.mid.length;
   }
-  v.set(lit, o);
-  o += lit.length;
+  if (litStart === 0 && litEnd === lit.length) v.set(lit, o);
+  else lit.copy(v, o, litStart, litEnd);
+  o += litLength;
   v.set(tail, o);
   o += tail.length + digits;
   for (let x = originalBytes, k = 1; k <= digits; k++, x = Math.floor(x / 10)) v[o - k] = 0x30 + (x % 10);

@@ -34,15 +34,25 @@ export interface ProtocolEvent {
   tags?: string[] | undefined;
 }
 
-/** A document event written as its envelope literal (OTLP records); `raw` decodes it back (tests, and the cut of an event over the limit). */
+/**
+ * A document event written as its envelope literal (OTLP records), `chunk[start, end)` of its
+ * writer's chunk (no view per event: `lit` makes one when asked); `raw` decodes it back (tests, and
+ * the cut of an event over the limit).
+ */
 export class LiteralEvent implements ProtocolEvent {
   readonly json = true;
   constructor(
-    readonly lit: Buffer,
+    readonly chunk: Buffer,
+    readonly start: number,
+    readonly end: number,
     readonly bytes: number,
     readonly source: string | undefined,
     readonly host: string | undefined,
   ) {}
+
+  get lit(): Buffer {
+    return this.chunk.subarray(this.start, this.end);
+  }
 
   get raw(): string {
     return JSON.parse(`"${this.lit.toString('utf8')}"`) as string;
@@ -142,7 +152,9 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
     const value =
       typeof item === 'string'
         ? Buffer.from(envelopeValue(parts, id, meta.mid, item, cut, sizes[i]!), 'utf8')
-        : envelopeValueOf((meta.lit ??= literalParts(parts, meta.mid)), id, item, cut, sizes[i]!);
+        : item instanceof LiteralEvent
+          ? envelopeValueOf((meta.lit ??= literalParts(parts, meta.mid)), id, item.chunk, cut, sizes[i]!, item.start, item.end)
+          : envelopeValueOf((meta.lit ??= literalParts(parts, meta.mid)), id, item, cut, sizes[i]!);
     return new ProtocolRecord(keys[(keyOffset + i) % keys.length]!, value);
   };
   return {
@@ -177,7 +189,7 @@ export function buildResult(req: IngestRequest, events: readonly ProtocolEvent[]
  */
 function eventColumns(events: readonly ProtocolEvent[], md: ReturnType<typeof readMetadata>, receivedAt: string, max: number, minEventBytes: number) {
   const n = events.length;
-  const items: Array<string | Buffer> = new Array<string | Buffer>(n);
+  const items: Array<string | Buffer | LiteralEvent> = new Array<string | Buffer | LiteralEvent>(n);
   const sizes = new Float64Array(n);
   const cuts = new Uint8Array(n);
   const metas: Meta[] = new Array<Meta>(n);
@@ -206,8 +218,11 @@ function eventColumns(events: readonly ProtocolEvent[], md: ReturnType<typeof re
     if (last === undefined || source !== last.source || host !== last.host || tags !== last.tags) last = { source, host, tags, mid: metadataPart(receivedAt, source, host, tags) };
     metas[i] = last;
     let bytes: number;
-    if (ev.lit !== undefined && ev.bytes! <= max && ev.lit.length <= 2 * max) {
-      // The common case for literal events: within the limits, copied into the value as is.
+    if (ev instanceof LiteralEvent && ev.bytes <= max && ev.end - ev.start <= 2 * max) {
+      // The common case for literal events: within the limits, copied into the value as is (from its chunk).
+      items[i] = ev;
+      bytes = ev.bytes;
+    } else if (ev.lit !== undefined && ev.bytes! <= max && ev.lit.length <= 2 * max) {
       items[i] = ev.lit;
       bytes = ev.bytes!;
     } else {

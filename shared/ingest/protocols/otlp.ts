@@ -125,8 +125,8 @@ export function decodeOtlp(body: Buffer, encoding: Encoding, receivedAt: string)
     tail = scopeTail(resJson, scopeJson(scope));
   };
   const push = (): void => {
-    const l = w.end();
-    events.push(new LiteralEvent(l.lit, l.rawBytes, source, host));
+    w.endInPlace();
+    events.push(new LiteralEvent(w.chunk, w.litStart, w.litEnd, w.rawBytes, source, host));
   };
   const onDecoded = (r: OtlpLogRecord): void => {
     if (isEmptyRecord(r)) rejected++;
