@@ -17,8 +17,8 @@ import { toDeferred, Verdict, type Batch, type Item } from './batch.ts';
 export async function admit(due: Item[], b: Batch): Promise<void> {
   const byTenant = new Map<string, Item[]>();
   for (const it of due) {
-    let list = byTenant.get(it.env.tenant);
-    if (!list) byTenant.set(it.env.tenant, (list = []));
+    let list = byTenant.get(it.tenant);
+    if (!list) byTenant.set(it.tenant, (list = []));
     list.push(it);
   }
   b.tally.result.tenants = byTenant.size;

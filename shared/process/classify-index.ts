@@ -24,6 +24,7 @@ import { jsonString } from '../index/bulk.ts';
 import { indexNames } from '../index/naming.ts';
 import type { BulkItemResult } from '../index/ports.ts';
 import type { LogDocument } from '../classify/types.ts';
+import type { RawEnvelope } from '../envelope/types.ts';
 import { BulkPipeline, type BulkOutcome } from './indexing.ts';
 import { TargetCache, RESLICED_FLAG, type ResolvedTarget } from './targets.ts';
 import { cutLargeValues, SLOW_FLAG, stampDocument, textDocument } from './documents.ts';
@@ -61,7 +62,8 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
       }
     }
     const it = due[n]!;
-    const env = it.env;
+    // Every item reaches this loop with its envelope (it is released only below).
+    const env = it.env!;
     if (it.verdict !== Verdict.Index) {
       // Over budget: not classified or mined here (it is when finally indexed), only counted.
       countUnclassified(it, b);
@@ -95,7 +97,8 @@ export async function classifyAndIndex(due: Item[], b: Batch): Promise<void> {
     if (isProcess && slot !== undefined) summary.eventAt(slot, it.bytes, doc.level, doc.format, doc.source, doc.host, doc.template_id);
     // Both stages: the deferred stage classifies only what the process stage did not (see summary.ts).
     if (slot !== undefined) summary.statsAt(slot, doc.format, doc.fields, namedFields(it.plan));
-    sink.add(it, doc, target);
+    sink.add(it, env, doc, target);
+    it.env = undefined;
     if ((n & (SLICE - 1)) === SLICE - 1 && sink.pipeline.busy) {
       await sink.pipeline.pump();
       // The time the requests in flight took is not the next event's.
@@ -121,7 +124,8 @@ function deferRest(due: Item[], from: number, b: Batch): void {
  * template counted, only if and when it is indexed).
  */
 function countUnclassified(it: Item, b: Batch): void {
-  const env = it.env;
+  // Not classified: its envelope was never released.
+  const env = it.env!;
   const slot = it.replay ? undefined : b.summary.slot(it.msg.topic, it.msg.partition, env.tenant, env.receivedAt, env.region);
   if (b.stage === 'process' && slot !== undefined) b.summary.eventAt(slot, it.bytes, undefined, undefined, env.source, env.host, undefined);
   b.tally.record(env.tenant, it.verdict === Verdict.ArchiveOnly ? 'archive_only' : 'deferred', slot);
@@ -156,7 +160,7 @@ class Sink {
 
   /** The document's index target; undefined (and the event in the DLQ) when it has none. */
   target(it: Item, doc: LogDocument): ResolvedTarget | undefined {
-    const env = it.env;
+    const env = it.env!;
     try {
       return this.targets.resolve(env.tenant, it.plan!, doc['@timestamp'], env.receivedAt);
     } catch (err) {
@@ -166,8 +170,7 @@ class Sink {
     }
   }
 
-  add(it: Item, doc: LogDocument, target: ResolvedTarget): void {
-    const env = it.env;
+  add(it: Item, env: RawEnvelope, doc: LogDocument, target: ResolvedTarget): void {
     if (target.resliced) doc.flags.push(RESLICED_FLAG);
     let json = JSON.stringify(doc);
     if (cutLargeValues(doc, json)) json = JSON.stringify(doc);
@@ -187,11 +190,11 @@ class Sink {
     tally.result.bulkMs.push(...out.latencyMs);
     for (const ref of out.ok) {
       const it = this.items[ref]!;
-      tally.record(it.env.tenant, 'indexed', it.slot);
+      tally.record(it.tenant, 'indexed', it.slot);
     }
     for (const { ref, error } of out.rejected) {
       const it = this.items[ref]!;
-      toDlq(this.b, it.msg, 'index', error, it.env.tenant, it.slot);
+      toDlq(this.b, it.msg, 'index', error, it.tenant, it.slot);
     }
   }
 

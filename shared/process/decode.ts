@@ -34,7 +34,7 @@ export function decodeRecords(b: Batch): Item[] {
     const env = r.envelope;
     tally.seen(env.tenant, m.valueBytes);
     items.push({
-      msg: m, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
+      msg: m, tenant: env.tenant, env, bytes: Buffer.byteLength(env.raw), meta: stage === 'deferred' ? readDeferMeta(m.headers) : NO_DEFER,
       verdict: Verdict.Index, plan: undefined, slot: undefined, defer: undefined, replay: m.hasHeader(HEADER_REPLAY),
     });
   }

@@ -23,8 +23,8 @@ export async function splitDue(items: Item[], b: Batch): Promise<Item[]> {
   for (const it of items) {
     if (it.meta.notBefore <= now) due.push(it);
     else {
-      b.deferred.push(parkRecord(deps.topics.deferred, it.msg, it.env.tenant, (it.meta.parks ?? 0) + 1));
-      b.tally.record(it.env.tenant, 'parked', undefined);
+      b.deferred.push(parkRecord(deps.topics.deferred, it.msg, it.tenant, (it.meta.parks ?? 0) + 1));
+      b.tally.record(it.tenant, 'parked', undefined);
     }
   }
   return due;
