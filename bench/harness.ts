@@ -57,21 +57,73 @@ export function throughput(fn: () => void, ops: number, minMs = 2000, clock: 'cp
 }
 
 /**
- * Runs `entry` (a bench module) in a fresh Node process as Lambda runs code: bundled by esbuild into
- * plain JavaScript (no tsx loader, which alone adds ~40 MB of RSS), with `args`; its stdout.
- * Used for peak-memory figures, which must not count the bench's TypeScript tooling. The bundle is
- * written under `.sluice/bench/` so that its external packages resolve from the project's node_modules.
+ * `entry` (a bench module) bundled by esbuild into plain JavaScript, as Lambda runs code (no tsx
+ * loader, which alone adds ~40 MB of RSS); the bundle's path. It is written under `.sluice/bench/`
+ * so that its external packages resolve from the project's node_modules.
  */
-export async function runBundled(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function bundle(entry: string): Promise<string> {
   const { build } = await import('esbuild');
-  const { execFileSync } = await import('node:child_process');
   const { mkdirSync } = await import('node:fs');
   const { basename, dirname, join } = await import('node:path');
   const dir = join(dirname(entry), '..', '.sluice', 'bench');
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, basename(entry).replace(/\.ts$/, '.mjs'));
   await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', logLevel: 'silent' });
+  return outfile;
+}
+
+/**
+ * Runs `entry` bundled (see `bundle`) in a fresh Node process with `args`; its stdout. Used for
+ * peak-memory figures, which must not count the bench's TypeScript tooling.
+ */
+export async function runBundled(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  const outfile = await bundle(entry);
   return execFileSync(process.execPath, ['--expose-gc', outfile, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * A bundled bench module (see `bundle`) kept running in its own Node process, asked for one
+ * measurement at a time: each line written to its stdin is a request, each line it prints an
+ * answer. Two of them, asked in turn, measure two sides of a comparison close together in time and
+ * each in a heap of its own (see bench/process.ts). `stop` ends it.
+ */
+export class BundledWorker {
+  private readonly lines: AsyncIterator<string>;
+  private readonly child: import('node:child_process').ChildProcess;
+
+  private constructor(child: import('node:child_process').ChildProcess, lines: AsyncIterator<string>) {
+    this.child = child;
+    this.lines = lines;
+  }
+
+  static async start(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<BundledWorker> {
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const outfile = await bundle(entry);
+    const child = spawn(process.execPath, [outfile, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    // A write to a worker that has exited: its answer's absence is the error (`next`).
+    child.stdin!.on('error', () => undefined);
+    return new BundledWorker(child, createInterface({ input: child.stdout! })[Symbol.asyncIterator]());
+  }
+
+  /** Writes `request` as a line; the next line the worker prints. */
+  async ask(request: string): Promise<string> {
+    this.child.stdin!.write(request + '\n');
+    return this.next();
+  }
+
+  /** The next line the worker prints (an error if it exits first). */
+  async next(): Promise<string> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`bench worker exited (code ${this.child.exitCode ?? 'unknown'}) before answering`);
+    return r.value;
+  }
+
+  stop(): void {
+    this.child.stdin!.end();
+    this.child.kill();
+  }
 }
 
 /**

@@ -37,13 +37,19 @@ const STAGING_PARAMS = [
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 
-/** The packaged batch sizes, windows, timeouts and memory are deploy/event-sources.json's (the local pipeline's). */
+/** The packaged batch sizes, windows, timeouts, memory and the stages' NODE_OPTIONS are deploy/event-sources.json's (the local pipeline's). */
 function expectEventSourcesFromTheOneFile(template: Template): void {
   const r = template.Resources;
   for (const [fn, logical] of [['process', 'Process'], ['deferred', 'Deferred'], ['drain', 'Drain'], ['archive', 'Archive']] as const) {
     const props = r[`${logical}LambdaFunction`]!.Properties!;
     expect(props.Timeout, `${fn} timeout`).toBe(eventSources[fn].timeoutSeconds);
     expect(props.MemorySize, `${fn} memory`).toBe(eventSources[fn].memoryMb);
+  }
+  // The stages' V8 heap options, beside the provider's environment (not in place of it).
+  for (const [fn, logical] of [['process', 'Process'], ['deferred', 'Deferred']] as const) {
+    const vars = (r[`${logical}LambdaFunction`]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars.NODE_OPTIONS, `${fn} NODE_OPTIONS`).toBe(eventSources[fn].nodeOptions);
+    expect(vars, fn).toHaveProperty('SLUICE_TOPIC_RAW');
   }
   for (const fn of ['process', 'deferred'] as const) {
     const esm = r[`${fn === 'process' ? 'Process' : 'Deferred'}EventSourceMapping`]!.Properties!;

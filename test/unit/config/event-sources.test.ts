@@ -3,6 +3,7 @@
  * deploy/event-sources.json: serverless.yml reads every one of them from it, and the local pipeline
  * uses the same values. (test/integration/deploy.test.ts checks the packaged template too.)
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ describe('deploy/event-sources.json is the one source of event-source settings',
   it('every reference in serverless.yml names a value in the file', () => {
     const refs = [...yml.matchAll(REF)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThanOrEqual(26);
-    for (const r of refs) expect(['number', 'boolean', 'object'], r).toContain(typeof get(r));
+    for (const r of refs) expect(['number', 'boolean', 'object', 'string'], r).toContain(typeof get(r));
   });
 
   it('serverless.yml states none of them literally', () => {
@@ -60,6 +61,17 @@ describe('deploy/event-sources.json is the one source of event-source settings',
         ['MinimumPollers', 'minimumPollers'], ['MaximumPollers', 'maximumPollers'],
       ]) expect(block, `${res} ${prop}`).toContain(`${prop}: \${file(./deploy/event-sources.json):${fn}.${key}}`);
       expect(block).toContain('DestinationConfig: { OnFailure: { Destination: !GetAtt FailedBatchesBucket.Arn } }');
+    }
+  });
+
+  it('the two stages get their V8 heap options from the file, options Node takes in NODE_OPTIONS', () => {
+    for (const fn of ['process', 'deferred'] as const) {
+      expect(functionBlock(fn), fn).toContain(`NODE_OPTIONS: \${file(./deploy/event-sources.json):${fn}.nodeOptions}`);
+      const options = eventSources[fn].nodeOptions;
+      expect(options, fn).toMatch(/^--max-semi-space-size=\d+$/);
+      // Lambda passes only NODE_OPTIONS: a flag Node refuses there would stop the function at its start.
+      const out = execFileSync(process.execPath, ['-p', "require('v8').getHeapStatistics().total_available_size > 0"], { env: { ...process.env, NODE_OPTIONS: options }, encoding: 'utf8' });
+      expect(out.trim()).toBe('true');
     }
   });
 
