@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFunction, buildReference, functionNames, type Bundle } from '../test/support/bundles.ts';
-import type { Bench, BenchContext, BenchFigure } from './harness.ts';
+import { median, type Bench, type BenchContext, type BenchFigure } from './harness.ts';
 
 const OUT = join(import.meta.dirname, '..', '.sluice', 'bench', 'coldstart');
 /** Bundle budgets of issue 23, KiB of code loaded at cold start. */
@@ -27,7 +27,6 @@ function requireMs(file: string): number {
   return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const kb = (n: number) => Math.round(n / 1024);
 
 export async function measure(rounds: number, log: (m: string) => void = () => undefined) {

@@ -38,7 +38,7 @@ export interface Bench {
  * Runs `fn` repeatedly for at least `minMs` after a warm-up and returns operations per second of
  * single-threaded CPU time (= "per core"): `ops` is how many units one call of `fn` processes.
  */
-export function throughput(fn: () => void, ops: number, minMs = 2000, clock: 'cpu-or-wall' | 'cpu' = 'cpu-or-wall'): { perSecond: number; iterations: number } {
+export function throughput(fn: () => void, ops: number, minMs = 2000): { perSecond: number; iterations: number } {
   const warmUntil = performance.now() + Math.min(500, minMs / 4);
   while (performance.now() < warmUntil) fn();
   let iterations = 0;
@@ -51,9 +51,14 @@ export function throughput(fn: () => void, ops: number, minMs = 2000, clock: 'cp
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const wallSeconds = (performance.now() - t0) / 1000;
-  // Per core: divide by CPU time, but never by less than wall time (a GC thread can add CPU time);
-  // `cpu`: by CPU time alone, for a figure compared with one measured in CPU time (bench/process.ts).
-  return { perSecond: (ops * iterations) / (clock === 'cpu' ? cpuSeconds : Math.max(cpuSeconds, wallSeconds)), iterations };
+  // Per core: divide by CPU time, but never by less than wall time (a GC thread can add CPU time).
+  return { perSecond: (ops * iterations) / Math.max(cpuSeconds, wallSeconds), iterations };
+}
+
+/** The median of `xs` (the mean of the two middle values when their count is even). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
 }
 
 /**

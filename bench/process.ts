@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { MSKEvent } from 'aws-lambda';
 import { createInterface } from 'node:readline';
-import { BundledWorker, peakRssBytes, regroup, runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
+import { BundledWorker, median, peakRssBytes, regroup, runBundled, throughput, type Bench, type BenchFigure } from './harness.ts';
 import eventSources from '../deploy/event-sources.json' with { type: 'json' };
 import { toDocument } from '../shared/classify/index.ts';
 import type { RawEnvelope } from '../shared/envelope/types.ts';
@@ -109,12 +109,7 @@ type Side = (typeof SIDES)[number];
  * The process function's environment as deployed: serverless.yml sets NODE_OPTIONS from
  * deploy/event-sources.json (its V8 heap settings), so the CPU path is measured with them.
  */
-export const deployedEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LOG_LEVEL: 'ERROR', NODE_OPTIONS: eventSources.process.nodeOptions });
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-};
+const deployedEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LOG_LEVEL: 'ERROR', NODE_OPTIONS: eventSources.process.nodeOptions });
 
 /**
  * Figures 1 and 3. Each side runs in its own process (bundled, with the deployed NODE_OPTIONS), so
@@ -207,14 +202,13 @@ async function sideChild(side: Side): Promise<void> {
  * What the trend statistics (issue 20) add to the CPU path: the work the stage does for them alone
  * (observe every classified event's numeric fields into its summary slot's accumulator, then the
  * figures and sketches of each slot), on the CPU path's batch, as a share of the CPU path's time per
- * event. One accumulator per slot (partition x tenant x minute), as the stage keeps them: with one
- * per tenant the figure was half the cost. A share of one run's two figures is steadier here than
+ * event. One accumulator per slot (partition x tenant x minute), as the stage keeps them (one per
+ * tenant measured less than the stage spends). A share of one run's two figures is steadier here than
  * two runs of the stage with and without it.
  */
 function statsShare(quick: boolean, cpuPath: BenchFigure): BenchFigure[] {
   const n = 10_000;
-  const envs = envelopes(n, 50);
-  const docs = envs.map((e) => toDocument(e));
+  const docs = envelopes(n, 50).map((e) => toDocument(e));
   // The slot of each event, resolved once (the look-up is the summaries', not the statistics').
   const slotOf = new Map<string, number>();
   const slots = docs.map((d, i) => {
